@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { type CommonConfig, commonConfig, deepFreeze } from './common.config';
+import { commonEnvSchema, DEV_SECRET_PREFIX, type Env, parseEnv, portSchema } from './env';
+
+const apiEnvSchema = commonEnvSchema.extend({
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  API_PORT: portSchema.default(3000),
+  CONVEYOR_HOOK_SECRET: z.string().min(16).default(`${DEV_SECRET_PREFIX}hook-secret`),
+});
+
+export interface ApiConfig extends CommonConfig {
+  http: { host: string; port: number };
+  hasura: { hookSecret: string };
+}
+
+export function loadApiConfig(env: Env = process.env): Readonly<ApiConfig> {
+  const parsed = parseEnv(apiEnvSchema, env);
+  return deepFreeze({
+    ...commonConfig(parsed),
+    http: { host: parsed.API_HOST, port: parsed.API_PORT },
+    hasura: { hookSecret: parsed.CONVEYOR_HOOK_SECRET },
+  });
+}

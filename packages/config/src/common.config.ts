@@ -1,0 +1,36 @@
+import type { z } from 'zod';
+import { commonEnvSchema, type Env, parseEnv } from './env';
+
+type CommonEnv = z.infer<typeof commonEnvSchema>;
+
+export interface CommonConfig {
+  nodeEnv: CommonEnv['NODE_ENV'];
+  logLevel: CommonEnv['LOG_LEVEL'];
+  database: { url: string; poolSize: number };
+  redis: { url: string; queuePrefix: string };
+  mongo: { url: string };
+}
+
+export function commonConfig(env: CommonEnv): CommonConfig {
+  return {
+    nodeEnv: env.NODE_ENV,
+    logLevel: env.LOG_LEVEL,
+    database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
+    redis: { url: env.REDIS_URL, queuePrefix: env.QUEUE_PREFIX },
+    mongo: { url: env.MONGO_URL },
+  };
+}
+
+/** Freezes a config object and everything below it: config is read-only once parsed. */
+export function deepFreeze<T>(value: T): Readonly<T> {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** The shared part alone, for tools and tests that need only the service URLs. */
+export function loadCommonConfig(env: Env = process.env): Readonly<CommonConfig> {
+  return deepFreeze(commonConfig(parseEnv(commonEnvSchema, env)));
+}

@@ -1,0 +1,46 @@
+import { isConveyorError } from '@conveyor/errors';
+import { describe, expect, it } from 'vitest';
+import { loadApiConfig, loadWorkerConfig } from './index';
+
+function invalidConfigMessage(load: () => unknown): string {
+  try {
+    load();
+  } catch (error) {
+    if (isConveyorError(error) && error.code === 'INVALID_CONFIG') return error.message;
+    throw error;
+  }
+  throw new Error('expected the config to be refused');
+}
+
+describe('config', () => {
+  it('has working defaults for local development', () => {
+    const config = loadApiConfig({});
+    expect(config.database.url).toBe('postgresql://postgres@127.0.0.1:5432/conveyor');
+    expect(config.http.port).toBe(3000);
+    expect(config.redis.queuePrefix).toBe('conveyor');
+    expect(loadWorkerConfig({}).concurrency).toBe(10);
+  });
+
+  it('coerces numbers and freezes the result', () => {
+    const config = loadWorkerConfig({ WORKER_CONCURRENCY: '25', DATABASE_POOL_SIZE: '4' });
+    expect(config.concurrency).toBe(25);
+    expect(config.database.poolSize).toBe(4);
+    expect(Object.isFrozen(config.database)).toBe(true);
+  });
+
+  it('names every bad variable in one error', () => {
+    const message = invalidConfigMessage(() =>
+      loadApiConfig({ API_PORT: 'eighty', REDIS_URL: 'http://nope', LOG_LEVEL: 'loud' }),
+    );
+    expect(message).toContain('API_PORT');
+    expect(message).toContain('REDIS_URL');
+    expect(message).toContain('LOG_LEVEL');
+  });
+
+  it('refuses development secrets in production', () => {
+    const message = invalidConfigMessage(() => loadApiConfig({ NODE_ENV: 'production' }));
+    expect(message).toContain('CONVEYOR_HOOK_SECRET');
+    const config = loadApiConfig({ NODE_ENV: 'production', CONVEYOR_HOOK_SECRET: 'a-real-secret-of-length' });
+    expect(config.hasura.hookSecret).toBe('a-real-secret-of-length');
+  });
+});

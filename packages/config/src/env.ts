@@ -1,0 +1,55 @@
+import { ConveyorError } from '@conveyor/errors';
+import { z } from 'zod';
+
+export type Env = Record<string, string | undefined>;
+
+/** Secrets have a development default so `npm start` works; production refuses to boot with it. */
+export const DEV_SECRET_PREFIX = 'dev-only-';
+
+export const nodeEnvSchema = z.enum(['development', 'test', 'production']).default('development');
+export const logLevelSchema = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+export const portSchema = z.coerce.number().int().min(0).max(65535);
+export const positiveIntSchema = z.coerce.number().int().positive();
+export const urlSchema = (protocols: string[]) =>
+  z.string().refine((value) => protocols.some((p) => value.startsWith(`${p}://`)), {
+    message: `must be a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+  });
+
+/** Variables every Conveyor process reads. */
+export const commonEnvSchema = z.object({
+  NODE_ENV: nodeEnvSchema,
+  LOG_LEVEL: logLevelSchema,
+  DATABASE_URL: urlSchema(['postgres', 'postgresql']).default('postgresql://postgres@127.0.0.1:5432/conveyor'),
+  DATABASE_POOL_SIZE: positiveIntSchema.default(10),
+  REDIS_URL: urlSchema(['redis', 'rediss']).default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z.string().min(1).default('conveyor'),
+  MONGO_URL: urlSchema(['mongodb', 'mongodb+srv']).default('mongodb://127.0.0.1:27017/conveyor'),
+});
+
+/**
+ * Parses `env` with `schema`, or throws one INVALID_CONFIG error that names every bad variable.
+ * In production a secret still holding its development default counts as bad.
+ */
+export function parseEnv<S extends z.ZodObject>(schema: S, env: Env): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`);
+    throw invalidConfig(problems);
+  }
+  const parsed = result.data as Record<string, unknown>;
+  if (parsed.NODE_ENV === 'production') {
+    const devSecrets = Object.entries(parsed)
+      .filter(([, value]) => typeof value === 'string' && value.startsWith(DEV_SECRET_PREFIX))
+      .map(([name]) => `${name}: must be set in production (the development default is refused)`);
+    if (devSecrets.length > 0) throw invalidConfig(devSecrets);
+  }
+  return result.data;
+}
+
+function invalidConfig(problems: string[]): ConveyorError {
+  return new ConveyorError({
+    code: 'INVALID_CONFIG',
+    message: `invalid environment: ${problems.join('; ')}`,
+    details: { problems },
+  });
+}

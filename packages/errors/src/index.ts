@@ -1,0 +1,2 @@
+export { type ErrorCode, errorCodes } from './codes';
+export { assertNever, ConveyorError, type ConveyorErrorOptions, isConveyorError } from './conveyor-error';

@@ -1,0 +1,3 @@
+export { type LogContext, type LogFieldName, logFields } from './log-fields';
+export { createLogger, type Logger, type LoggerOptions } from './logger';
+export { createMetricsRegistry, Registry } from './metrics';

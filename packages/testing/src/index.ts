@@ -1,0 +1,5 @@
+export { createTestMongo, type TestMongo } from './mongo';
+export { migrationsDir, repoRoot, TEMPLATE_DATABASE } from './paths';
+export { createTestDatabase, type TestDatabase } from './pg';
+export { createTestRedis, type TestRedis } from './redis';
+export { testServices, uniqueSuffix, withDatabase } from './services';
