@@ -1,4 +1,21 @@
 export {
+  type ActionRef,
+  actionRefKey,
+  actionRefSchema,
+  defaultRetryPolicy,
+  type RetryPolicy,
+  retryPolicySchema,
+  type StepDefinition,
+  stepDefinitionSchema,
+  type WorkflowDefinition,
+  workflowDefinitionSchema,
+} from './definition.schema';
+export { transitiveDependencies } from './dependency-graph';
+export type { ExpressionLocation } from './expression';
+export { formatPath } from './field-path';
+export { planRun, type RunOutcome, type RunPlan, type SkipReason, type StepSkip } from './plan';
+export { retryDelayMs } from './retry';
+export {
   canTransitionRun,
   isTerminalRunStatus,
   type RunStatus,
@@ -14,3 +31,16 @@ export {
   stepTransitions,
   terminalStepStatuses,
 } from './step-state';
+export {
+  type CompiledTemplate,
+  type CompileOptions,
+  compileCondition,
+  compileTemplate,
+  evaluateCondition,
+  resolveInput,
+  type TemplateContext,
+  templateReferences,
+} from './template';
+export { defaultTemplateLimits, type TemplateLimits } from './template-limits';
+export type { TemplateReferences } from './template-references';
+export { type DefinitionIssue, type ValidateOptions, validateDefinition } from './validate';

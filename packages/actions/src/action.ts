@@ -1,0 +1,61 @@
+import type { z } from 'zod';
+
+/**
+ * Defines an action: a typed, validated unit of work a step executes. The action sees the outside
+ * world only through its `ActionContext` (no `process.env`, no module state).
+ */
+export function defineAction<I>(action: Action<I>): Action<I> {
+  return action;
+}
+
+/** The address of an action in the registry: `app@version/key`, e.g. `core@1/http.request`. */
+export interface ActionRef {
+  app: string;
+  version: string;
+  key: string;
+}
+
+/** Writes execution log lines for the current step. Synchronous and cheap (the worker batches them). */
+export interface StepLogger {
+  debug(msg: string, context?: Record<string, unknown>): void;
+  info(msg: string, context?: Record<string, unknown>): void;
+  warn(msg: string, context?: Record<string, unknown>): void;
+  error(msg: string, context?: Record<string, unknown>): void;
+}
+
+export interface ActionContext {
+  /** Aborted on step timeout or run cancellation. */
+  signal: AbortSignal;
+  log: StepLogger;
+  /** Stable across retries of one StepRun; `http.request` sends it as `Idempotency-Key` unless the input sets one. */
+  idempotencyKey: string;
+  /** 1-based attempt number. */
+  attempt: number;
+  /** The tenant's decrypted connection credentials, when the step names a connection. */
+  connection?: Record<string, unknown>;
+  /**
+   * Set when the step is re-entered after a `wait` result. `waitStartedAt` (optional) is when the
+   * first execution returned `wait`; `delay` uses it to report how long it waited.
+   */
+  resume?: { waitedUntil: number; waitStartedAt?: number };
+  /** Clock (epoch ms), injected. */
+  now(): number;
+  /**
+   * CIDR allowlist for outbound requests (e.g. `["127.0.0.1/32"]`). Empty: only public unicast
+   * addresses are reachable (private, loopback, link-local, unique-local, multicast, unspecified and
+   * other special ranges are refused, IPv4 and IPv6, including IPv4-mapped IPv6).
+   */
+  http: { allowPrivateNetworks: string[] };
+}
+
+/** An action either finishes with an output or asks the worker to re-enter it later (delayed job). */
+export type ActionResult = { kind: 'output'; output: unknown } | { kind: 'wait'; untilEpochMs: number };
+
+export interface Action<I = unknown> {
+  ref: ActionRef;
+  name: string;
+  description: string;
+  /** Parses the step's resolved input; must be representable as JSON Schema (no transforms). */
+  inputSchema: z.ZodType<I>;
+  execute(input: I, ctx: ActionContext): Promise<ActionResult>;
+}

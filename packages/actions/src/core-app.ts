@@ -1,0 +1,18 @@
+import type { Action } from './action';
+import { delayAction } from './delay.action';
+import { httpRequestAction } from './http-request.action';
+import { logAction } from './log.action';
+import { noopAction } from './noop.action';
+import { transformAction } from './transform.action';
+
+/** The built-in app every tenant has; seeds the App/AppVersion rows. */
+export const coreApp = Object.freeze({ key: 'core', name: 'Core', version: '1' });
+
+/** The built-in actions of `core@1`. */
+export const coreActions: readonly Action[] = Object.freeze([
+  httpRequestAction,
+  transformAction,
+  delayAction,
+  logAction,
+  noopAction,
+]);

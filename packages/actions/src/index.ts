@@ -1,0 +1,26 @@
+export {
+  type Action,
+  type ActionContext,
+  type ActionRef,
+  type ActionResult,
+  defineAction,
+  type StepLogger,
+} from './action';
+export { type ActionCatalogueEntry, actionCatalogue } from './action-catalogue';
+export {
+  ActionAbortedError,
+  ActionError,
+  type ActionErrorKind,
+  type ActionErrorOptions,
+  isActionAbortedError,
+  isRetryableActionError,
+  throwIfActionAborted,
+} from './action-error';
+export { coreActions, coreApp } from './core-app';
+export { type DelayInput, delayAction, MAX_DELAY_MS } from './delay.action';
+export { type HttpRequestInput, httpRequestAction } from './http-request.action';
+export { logAction } from './log.action';
+export { noopAction } from './noop.action';
+export { type ActionRegistry, createActionRegistry, formatActionRef, parseInput } from './registry';
+export { runAction } from './run-action';
+export { transformAction } from './transform.action';

@@ -1,0 +1,44 @@
+import { describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import { defineAction } from './action';
+import { ActionAbortedError, ActionError } from './action-error';
+import { runAction } from './run-action';
+import { createTestContext } from './test-context';
+
+const stubborn = defineAction({
+  ref: { app: 'test', version: '1', key: 'stubborn' },
+  name: 'Stubborn',
+  description: 'ignores its signal',
+  inputSchema: z.object({ ms: z.int() }),
+  execute: ({ ms }) => new Promise((resolve) => setTimeout(() => resolve({ kind: 'output', output: 'late' }), ms)),
+});
+
+describe('runAction', () => {
+  it('validates the input, then executes', async () => {
+    const { ctx } = createTestContext();
+    expect(await runAction(stubborn, { ms: 1 }, ctx)).toEqual({ kind: 'output', output: 'late' });
+    await expect(runAction(stubborn, { ms: 'x' }, ctx)).rejects.toMatchObject({ kind: 'input', retryable: false });
+  });
+
+  it('settles with ActionAbortedError when the signal aborts, even if the action ignores it', async () => {
+    const controller = new AbortController();
+    const { ctx } = createTestContext({ signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('run cancelled')), 20);
+    const started = Date.now();
+    await expect(runAction(stubborn, { ms: 5000 }, ctx)).rejects.toBeInstanceOf(ActionAbortedError);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('does not execute when the signal has already aborted', async () => {
+    const execute = vi.fn();
+    const { ctx } = createTestContext({ signal: AbortSignal.abort(new DOMException('t', 'TimeoutError')) });
+    await expect(runAction({ ...stubborn, execute }, { ms: 1 }, ctx)).rejects.toMatchObject({ timedOut: true });
+    expect(execute).not.toHaveBeenCalled();
+  });
+
+  it('passes other errors through unchanged', async () => {
+    const failure = new ActionError({ retryable: false, message: 'no' });
+    const { ctx } = createTestContext();
+    await expect(runAction({ ...stubborn, execute: () => Promise.reject(failure) }, { ms: 1 }, ctx)).rejects.toBe(failure);
+  });
+});

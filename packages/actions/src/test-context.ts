@@ -1,0 +1,32 @@
+import type { ActionContext, StepLogger } from './action';
+
+/**
+ * Test support (not exported from the package): an `ActionContext` whose logger records lines.
+ * Lives in `src` because unit tests sit next to the code and `@conveyor/testing` is not a
+ * dependency of this package.
+ */
+export function createTestContext(overrides: Partial<ActionContext> = {}): { ctx: ActionContext; lines: LoggedLine[] } {
+  const lines: LoggedLine[] = [];
+  const record =
+    (level: LoggedLine['level']) =>
+    (msg: string, context?: Record<string, unknown>): void => {
+      lines.push({ level, msg, context });
+    };
+  const log: StepLogger = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
+  const ctx: ActionContext = {
+    signal: new AbortController().signal,
+    log,
+    idempotencyKey: 'step-run-1',
+    attempt: 1,
+    now: () => Date.now(),
+    http: { allowPrivateNetworks: [] },
+    ...overrides,
+  };
+  return { ctx, lines };
+}
+
+export interface LoggedLine {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  msg: string;
+  context: Record<string, unknown> | undefined;
+}

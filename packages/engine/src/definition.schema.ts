@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+/** Which action a step runs: an app, pinned to a version, and one of its actions. */
+export const actionRefSchema = z.object({
+  app: z.string().min(1),
+  version: z.string().min(1),
+  key: z.string().min(1),
+});
+
+export const defaultRetryPolicy = { attempts: 1, backoff: 'exponential', delayMs: 1000, maxDelayMs: 300_000, jitter: 0 } as const;
+
+/** `attempts` counts every attempt, the first included: 1 means "never retry". */
+export const retryPolicySchema = z.object({
+  attempts: z.number().int().min(1).max(25).default(defaultRetryPolicy.attempts),
+  backoff: z.enum(['fixed', 'exponential']).default(defaultRetryPolicy.backoff),
+  delayMs: z.number().int().min(0).default(defaultRetryPolicy.delayMs),
+  maxDelayMs: z.number().int().min(0).default(defaultRetryPolicy.maxDelayMs),
+  jitter: z.number().min(0).max(1).default(defaultRetryPolicy.jitter),
+});
+
+export const stepDefinitionSchema = z.object({
+  /** Identifier-shaped so that a template can say `steps.<key>.output` without quoting. */
+  key: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must start with a letter or _ and contain only letters, digits and _')
+    .max(64),
+  action: actionRefSchema,
+  /** Any JSON; strings may hold `{{ expr }}` templates (see template.ts). */
+  input: z.record(z.string(), z.unknown()).default(() => ({})),
+  dependsOn: z.array(z.string()).default(() => []),
+  /** A template expression such as `{{ input.amount > 100 }}`; false → the step is SKIPPED. */
+  if: z.string().optional(),
+  // A factory, so no two parsed definitions share (and could mutate) one default object.
+  retry: retryPolicySchema.default(() => ({ ...defaultRetryPolicy })),
+  timeoutMs: z.number().int().positive().max(3600_000).default(30_000),
+  /** When true a FAILED step still satisfies its dependents and does not fail the run. */
+  continueOnError: z.boolean().default(false),
+  connectionId: z.uuid().optional(),
+});
+
+/**
+ * The JSON a WorkflowVersion stores. Parsed once at publish time (`validateDefinition`) and again,
+ * cheaply, wherever a stored definition is read back, so every default below is filled in.
+ */
+export const workflowDefinitionSchema = z.object({
+  /** Run-level timeout; at most a week. */
+  timeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .max(7 * 24 * 3600_000)
+    .optional(),
+  steps: z.array(stepDefinitionSchema).min(1).max(500),
+});
+
+/** `"app@version/key"`: the registry's lookup key and the form used in messages. */
+export function actionRefKey(ref: ActionRef): string {
+  return `${ref.app}@${ref.version}/${ref.key}`;
+}
+
+export type WorkflowDefinition = z.infer<typeof workflowDefinitionSchema>;
+export type StepDefinition = z.infer<typeof stepDefinitionSchema>;
+export type ActionRef = z.infer<typeof actionRefSchema>;
+export type RetryPolicy = z.infer<typeof retryPolicySchema>;

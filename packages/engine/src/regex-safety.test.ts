@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { unsafeRegexReason } from './regex-safety';
+
+describe('unsafeRegexReason', () => {
+  it.each(['(a+)+$', '(a*)*b', '^(\\w+\\s?)*$', '((ab)+c)+', '(x+x+)+y', '(?:a{1,2})+', '(a+){10}', '([a-z]+)*', '(a+?)+?'])(
+    'refuses nested repetition in /%s/',
+    (pattern) => {
+      expect(unsafeRegexReason(pattern)).toMatch(/nested repetition/);
+    },
+  );
+
+  it.each([
+    'a+b*c?',
+    '(ab)+',
+    '(a|b)*c',
+    '^(\\d{1,3}\\.){3}\\d{1,3}$',
+    '(a+)?',
+    '[(+)]+',
+    '\\(a+\\)+',
+    '(a)(b+)',
+    '^[A-Za-z_][A-Za-z0-9_]*$',
+  ])('allows /%s/', (pattern) => {
+    expect(unsafeRegexReason(pattern)).toBeNull();
+  });
+});

@@ -1,0 +1,179 @@
+import {
+  assertWithinSize,
+  type CompiledExpression,
+  compileExpression,
+  type ExpressionLocation,
+  expressionError,
+} from './expression';
+import { joinPath } from './field-path';
+import { type TemplateLimits, withDefaultLimits } from './template-limits';
+import { referencesOf, type TemplateReferences } from './template-references';
+import { soleExpression, splitTemplate } from './template-syntax';
+
+/**
+ * Resolves a step's input: every string inside it (objects and arrays are walked) is a template.
+ * A string that is exactly one `{{ expr }}` becomes the expression's raw JSON value; a string
+ * mixing text and expressions becomes a string. Errors are VALIDATION_FAILED naming the field,
+ * e.g. `input.body.total: expression timed out after 250 ms`.
+ */
+export async function resolveInput(
+  template: unknown,
+  context: TemplateContext,
+  limits?: Partial<TemplateLimits>,
+  location: Partial<ExpressionLocation> = {},
+): Promise<unknown> {
+  return resolveValue(template, context, withDefaultLimits(limits), {
+    stepKey: location.stepKey,
+    path: location.path ?? 'input',
+  });
+}
+
+/**
+ * Evaluates a step's `if`. It is either one `{{ expr }}` or a bare JSONata expression; a string
+ * mixing text with expressions is refused, since it would always be a non-empty, truthy string.
+ * The result is coerced with Boolean(), so a missing value is false (and, unlike JSONata's
+ * `$boolean`, an empty object is true).
+ */
+export async function evaluateCondition(
+  expr: string,
+  context: TemplateContext,
+  limits?: Partial<TemplateLimits>,
+  location: Partial<ExpressionLocation> = {},
+): Promise<boolean> {
+  const compiled = compileCondition(expr, { limits, stepKey: location.stepKey, path: location.path });
+  return Boolean(await compiled.evaluate(context));
+}
+
+/** Parses a template string once; evaluate it as often as needed. Throws on any static problem. */
+export function compileTemplate(source: string, options: CompileOptions = {}): CompiledTemplate {
+  const limits = withDefaultLimits(options.limits);
+  const location = { stepKey: options.stepKey, path: options.path ?? 'input' };
+  const split = splitTemplate(source);
+  if (!split.ok) throw expressionError(location, split.reason);
+  const sole = soleExpression(split.segments);
+  if (sole !== null) return rawTemplate(source, compileExpression(sole, limits, location));
+  const parts = split.segments.map((segment) =>
+    segment.type === 'text' ? segment.text : compileExpression(segment.source, limits, location),
+  );
+  return parts.every((part) => typeof part === 'string')
+    ? { source, kind: 'literal', references: referencesOf([]), evaluate: async () => source }
+    : interpolatedTemplate(source, parts, limits, location);
+}
+
+/** Like compileTemplate, with the `if` rules of evaluateCondition: bare expressions allowed, mixed text not. */
+export function compileCondition(source: string, options: CompileOptions = {}): CompiledTemplate {
+  const limits = withDefaultLimits(options.limits);
+  const location = { stepKey: options.stepKey, path: options.path ?? 'if' };
+  if (source.trim() === '') throw expressionError(location, 'condition is empty');
+  const split = splitTemplate(source);
+  if (!split.ok) throw expressionError(location, split.reason);
+  const hasExpression = split.segments.some((segment) => segment.type === 'expression');
+  const sole = hasExpression ? soleExpression(split.segments) : source.trim();
+  if (sole === null)
+    throw expressionError(location, 'a condition must be a single {{ expression }}, not text mixed with expressions');
+  return rawTemplate(source, compileExpression(sole, limits, location));
+}
+
+/**
+ * The step keys a template reads as `steps.<key>` and whether it reads the run input; strings
+ * anywhere inside objects and arrays are included. Used at publish time to check that a step only
+ * reads outputs of its (transitive) dependencies. Throws like compileTemplate on a bad template.
+ */
+export function templateReferences(template: unknown, options: CompileOptions = {}): TemplateReferences {
+  const references: TemplateReferences = { stepKeys: new Set(), usesInput: false };
+  forEachTemplateString(template, options.path ?? 'input', (source, path) => {
+    const found = compileTemplate(source, { ...options, path }).references;
+    for (const key of found.stepKeys) references.stepKeys.add(key);
+    references.usesInput ||= found.usesInput;
+  });
+  return references;
+}
+
+/** Calls `visit` with every string inside `value` and its path, e.g. `input.items[0].name`. */
+export function forEachTemplateString(value: unknown, path: string, visit: (source: string, path: string) => void): void {
+  if (typeof value === 'string') visit(value, path);
+  else if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) forEachTemplateString(item, joinPath(path, index), visit);
+  } else if (isPlainObject(value)) {
+    for (const [key, item] of Object.entries(value)) forEachTemplateString(item, joinPath(path, key), visit);
+  }
+}
+
+function rawTemplate(source: string, expression: CompiledExpression): CompiledTemplate {
+  return { source, kind: 'raw', references: referencesOf([expression.ast]), evaluate: (context) => expression.evaluate(context) };
+}
+
+function interpolatedTemplate(
+  source: string,
+  parts: readonly (string | CompiledExpression)[],
+  limits: TemplateLimits,
+  location: ExpressionLocation,
+): CompiledTemplate {
+  const expressions = parts.filter((part) => typeof part !== 'string');
+  return {
+    source,
+    kind: 'interpolated',
+    references: referencesOf(expressions.map((expression) => expression.ast)),
+    evaluate: async (context) => {
+      let text = '';
+      for (const part of parts) text += typeof part === 'string' ? part : stringify(await part.evaluate(context));
+      assertWithinSize(text, limits, location);
+      return text;
+    },
+  };
+}
+
+/** How a value reads inside a string: strings as they are, nothing as '', the rest as JSON. */
+function stringify(value: unknown): string {
+  if (value === undefined) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+// Sequential on purpose: evaluation is CPU-bound, and the first failing field in document order
+// is the one reported.
+async function resolveValue(value: unknown, context: TemplateContext, limits: TemplateLimits, location: ExpressionLocation) {
+  if (typeof value === 'string') return compileTemplate(value, { ...location, limits }).evaluate(context);
+  if (Array.isArray(value)) {
+    const items: unknown[] = [];
+    for (const [index, item] of value.entries()) {
+      items.push(await resolveValue(item, context, limits, { ...location, path: joinPath(location.path, index) }));
+    }
+    return items;
+  }
+  if (!isPlainObject(value)) return value;
+  const entries: [string, unknown][] = [];
+  for (const [key, item] of Object.entries(value)) {
+    entries.push([key, await resolveValue(item, context, limits, { ...location, path: joinPath(location.path, key) })]);
+  }
+  // fromEntries defines own properties, so a key named "__proto__" stays data, not a prototype.
+  return Object.fromEntries(entries);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/** The JSONata input of every expression. */
+export interface TemplateContext {
+  /** The run input. */
+  input: unknown;
+  /** Outputs of the steps that have finished, by step key. */
+  steps: Record<string, { output: unknown }>;
+}
+
+export interface CompileOptions {
+  limits?: Partial<TemplateLimits> | undefined;
+  stepKey?: string | undefined;
+  /** Field path used in error messages; defaults to `input` (templates) or `if` (conditions). */
+  path?: string | undefined;
+}
+
+export interface CompiledTemplate {
+  readonly source: string;
+  /** `literal`: no expression; `raw`: one expression, its value as is; `interpolated`: a string. */
+  readonly kind: 'literal' | 'raw' | 'interpolated';
+  readonly references: TemplateReferences;
+  evaluate(context: TemplateContext): Promise<unknown>;
+}
