@@ -1,0 +1,83 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter } from '@bull-board/fastify';
+import type { BoardConfig } from '@conveyor/config';
+import type { Logger } from '@conveyor/observability';
+import { allQueueNames, type Redis } from '@conveyor/queue';
+import fastifyBasicAuth from '@fastify/basic-auth';
+import { Queue } from 'bullmq';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+
+export interface BoardDeps {
+  config: Readonly<BoardConfig>;
+  log: Logger;
+  /** Shared by every queue; the caller connects it and closes it after the app. */
+  redis: Redis;
+}
+
+/**
+ * Builds Bull Board for every Conveyor queue without listening, so tests drive it through
+ * `app.inject()`. Everything but `/healthz` sits behind HTTP basic auth: the board can retry,
+ * promote and delete jobs, so it is an operator tool, never a public page.
+ */
+export async function buildBoard(deps: BoardDeps): Promise<FastifyInstance> {
+  const { config, log, redis } = deps;
+  const app = Fastify({ loggerInstance: log as FastifyBaseLogger });
+
+  const queues = allQueueNames.map((name) => {
+    const queue = new Queue(name, { connection: redis, prefix: config.redis.queuePrefix });
+    // BullMQ re-emits connection errors on the queue; without a listener they would crash the process.
+    queue.on('error', (error) => log.warn({ error, queue: name }, 'queue connection error'));
+    return queue;
+  });
+  app.addHook('onClose', async () => {
+    await Promise.allSettled(queues.map((queue) => queue.close()));
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  // Encapsulated scope: the auth hook covers the board's routes and nothing registered above.
+  await app.register(async (scope) => {
+    const isAllowed = credentialsChecker(config.auth);
+    await scope.register(fastifyBasicAuth, {
+      authenticate: { realm: 'Conveyor Board' },
+      validate: async (username, password) => {
+        if (!isAllowed(username, password)) throw new Error('invalid credentials');
+      },
+    });
+    // One answer for a missing header and a wrong password, in the api's error envelope (the
+    // plugin's own error would reach Bull Board's error handler and read "internal server error").
+    scope.addHook('onRequest', (request, reply, done) => {
+      scope.basicAuth(request, reply, (error) => {
+        if (!error) return done();
+        reply.code(401).send({ error: { code: 'UNAUTHORIZED', message: 'the board needs valid credentials' } });
+      });
+    });
+
+    const serverAdapter = new FastifyAdapter().setBasePath('/');
+    createBullBoard({
+      queues: queues.map((queue) => new BullMQAdapter(queue)),
+      serverAdapter,
+      options: { uiConfig: { boardTitle: 'Conveyor queues' } },
+    });
+    await scope.register(serverAdapter.registerPlugin());
+  });
+
+  return app;
+}
+
+/**
+ * Compares both fields in constant time. Hashing first gives equal-length buffers, so neither the
+ * length nor the first differing byte of the secret leaks through the response time.
+ */
+function credentialsChecker(expected: { username: string; password: string }) {
+  const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+  const expectedUser = digest(expected.username);
+  const expectedPassword = digest(expected.password);
+  return (username: string, password: string): boolean => {
+    const userOk = timingSafeEqual(digest(username), expectedUser);
+    const passwordOk = timingSafeEqual(digest(password), expectedPassword);
+    return userOk && passwordOk;
+  };
+}

@@ -1,0 +1,91 @@
+import { loadBoardConfig } from '@conveyor/config';
+import { createLogger } from '@conveyor/observability';
+import { createRedisConnection, type Redis } from '@conveyor/queue';
+import { createTestRedis, type TestRedis, testServices } from '@conveyor/testing';
+import { Queue } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildBoard } from './app';
+
+const username = 'operator';
+const password = 'a-long-board-test-password';
+const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+
+let testRedis: TestRedis;
+let redis: Redis;
+let app: FastifyInstance;
+
+beforeAll(async () => {
+  testRedis = await createTestRedis('board');
+  const config = loadBoardConfig({
+    REDIS_URL: testServices().redisUrl,
+    QUEUE_PREFIX: testRedis.prefix,
+    BOARD_USERNAME: username,
+    BOARD_PASSWORD: password,
+  });
+  redis = createRedisConnection(config.redis.url, 'producer');
+  await redis.connect();
+  app = await buildBoard({ config, log: createLogger({ service: 'board', level: 'silent' }), redis });
+});
+
+afterAll(async () => {
+  await app?.close();
+  redis?.disconnect();
+  await testRedis?.cleanup();
+});
+
+describe('board', () => {
+  it('answers /healthz without credentials', async () => {
+    const response = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('refuses requests without credentials and asks for basic auth', async () => {
+    for (const url of ['/', '/api/queues', '/queue/runs']) {
+      const response = await app.inject({ method: 'GET', url });
+      expect(response.statusCode, url).toBe(401);
+      expect(response.headers['www-authenticate']).toContain('Basic realm="Conveyor Board"');
+      expect(response.json()).toEqual({ error: { code: 'UNAUTHORIZED', message: 'the board needs valid credentials' } });
+    }
+  });
+
+  it('refuses a wrong password, a wrong username and a malformed header', async () => {
+    for (const authorization of [basic(username, 'not-the-password'), basic('admin', password), 'Bearer nope']) {
+      const response = await app.inject({ method: 'GET', url: '/api/queues', headers: { authorization } });
+      expect(response.statusCode, authorization).toBe(401);
+      expect(response.json()).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
+    }
+  });
+
+  it('lists every Conveyor queue under QUEUE_PREFIX with the right credentials', async () => {
+    const runs = new Queue('runs', { connection: testRedis.redis, prefix: testRedis.prefix });
+    try {
+      await runs.add('run', { tenantId: 't1', runId: 'r1' }, { jobId: 'run-r1' });
+      const response = await app.inject({
+        method: 'GET',
+        url: '/api/queues',
+        headers: { authorization: basic(username, password) },
+      });
+      expect(response.statusCode).toBe(200);
+      const body = response.json() as { queues: { name: string; counts: Record<string, number> }[] };
+      expect(body.queues.map((queue) => queue.name).sort()).toEqual(['runs', 'steps']);
+      // The job added under the test prefix shows up: the board reads the same keys the producers write.
+      expect(body.queues.find((queue) => queue.name === 'runs')?.counts.waiting).toBe(1);
+    } finally {
+      await runs.close();
+    }
+  });
+
+  it('serves the UI and its assets with the right credentials', async () => {
+    const headers = { authorization: basic(username, password) };
+    const page = await app.inject({ method: 'GET', url: '/', headers });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.body).toContain('<base href="/"');
+    const asset = page.body.match(/src="(static\/[^"]+\.js)"/)?.[1];
+    expect(asset).toBeDefined();
+    expect((await app.inject({ method: 'GET', url: `/${asset}`, headers })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: `/${asset}` })).statusCode).toBe(401);
+  });
+});
