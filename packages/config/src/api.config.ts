@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { type CommonConfig, commonConfig, deepFreeze } from './common.config';
 import { commonEnvSchema, DEV_SECRET_PREFIX, type Env, parseEnv, portSchema } from './env';
 
-const apiEnvSchema = commonEnvSchema.extend({
+export const apiEnvSchema = commonEnvSchema.extend({
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: portSchema.default(3000),
   CONVEYOR_HOOK_SECRET: z.string().min(16).default(`${DEV_SECRET_PREFIX}hook-secret`),

@@ -44,3 +44,16 @@ describe('config', () => {
     expect(config.hasura.hookSecret).toBe('a-real-secret-of-length');
   });
 });
+
+describe('worker config', () => {
+  it('parses the outbound allowlist as CIDRs and names a bad one', () => {
+    expect(loadWorkerConfig({ HTTP_ALLOW_PRIVATE_NETWORKS: '127.0.0.1/32, ::1/128' }).actions.allowPrivateNetworks).toEqual([
+      '127.0.0.1/32',
+      '::1/128',
+    ]);
+    expect(loadWorkerConfig({}).actions.allowPrivateNetworks).toEqual([]);
+    expect(invalidConfigMessage(() => loadWorkerConfig({ HTTP_ALLOW_PRIVATE_NETWORKS: 'localhost' }))).toContain(
+      'HTTP_ALLOW_PRIVATE_NETWORKS',
+    );
+  });
+});

@@ -1,4 +1,5 @@
-export { type ApiConfig, loadApiConfig } from './api.config';
+export { type ApiConfig, apiEnvSchema, loadApiConfig } from './api.config';
+export { type BoardConfig, boardEnvSchema, loadBoardConfig } from './board.config';
 export { type CommonConfig, commonConfig, loadCommonConfig } from './common.config';
 export { commonEnvSchema, type Env, parseEnv } from './env';
-export { loadWorkerConfig, type WorkerConfig } from './worker.config';
+export { loadWorkerConfig, type WorkerConfig, workerEnvSchema } from './worker.config';

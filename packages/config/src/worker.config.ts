@@ -2,15 +2,37 @@ import { z } from 'zod';
 import { type CommonConfig, commonConfig, deepFreeze } from './common.config';
 import { commonEnvSchema, type Env, parseEnv, portSchema, positiveIntSchema } from './env';
 
-const workerEnvSchema = commonEnvSchema.extend({
+const cidrListSchema = z
+  .string()
+  .default('')
+  .transform((value) =>
+    value
+      .split(',')
+      .map((cidr) => cidr.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'must be a comma-separated list of CIDRs, e.g. 127.0.0.1/32')));
+
+export const workerEnvSchema = commonEnvSchema.extend({
   WORKER_CONCURRENCY: positiveIntSchema.default(10),
+  WORKER_LOCK_DURATION_MS: positiveIntSchema.default(30_000),
+  WORKER_SHUTDOWN_GRACE_MS: positiveIntSchema.default(25_000),
   WORKER_HEALTH_HOST: z.string().min(1).default('127.0.0.1'),
   WORKER_HEALTH_PORT: portSchema.default(3001),
+  RECONCILER_INTERVAL_MS: positiveIntSchema.default(5_000),
+  RECONCILER_STALE_AFTER_MS: positiveIntSchema.default(5_000),
+  HTTP_ALLOW_PRIVATE_NETWORKS: cidrListSchema,
 });
 
 export interface WorkerConfig extends CommonConfig {
+  /** Step jobs one worker process runs at once. */
   concurrency: number;
+  /** How long a job's lock lives without renewal; a killed worker's job is retried after about this long. */
+  lockDurationMs: number;
+  shutdownGraceMs: number;
   http: { host: string; port: number };
+  reconciler: { intervalMs: number; staleAfterMs: number };
+  actions: { allowPrivateNetworks: string[] };
 }
 
 export function loadWorkerConfig(env: Env = process.env): Readonly<WorkerConfig> {
@@ -18,6 +40,10 @@ export function loadWorkerConfig(env: Env = process.env): Readonly<WorkerConfig>
   return deepFreeze({
     ...commonConfig(parsed),
     concurrency: parsed.WORKER_CONCURRENCY,
+    lockDurationMs: parsed.WORKER_LOCK_DURATION_MS,
+    shutdownGraceMs: parsed.WORKER_SHUTDOWN_GRACE_MS,
     http: { host: parsed.WORKER_HEALTH_HOST, port: parsed.WORKER_HEALTH_PORT },
+    reconciler: { intervalMs: parsed.RECONCILER_INTERVAL_MS, staleAfterMs: parsed.RECONCILER_STALE_AFTER_MS },
+    actions: { allowPrivateNetworks: parsed.HTTP_ALLOW_PRIVATE_NETWORKS },
   });
 }

@@ -3,5 +3,26 @@ export { databaseNameOf, dropDatabase, ensureDatabase } from './database-admin';
 export { Prisma } from './generated/prisma/client';
 export type * from './generated/prisma/models';
 export { applyMigrations, type MigrateOptions, type MigrateResult } from './migrate';
+export { rerunRun, type StopResult, stopRun } from './run-control';
+export { finishStep, type Progress, type QueuedStep, type StepOutcome, startRun } from './run-progress';
+export { type DispatchOutcome, dispatchRun, getRunForExecution, type RunForExecution, type RunRef } from './runs.repo';
+export { findStaleQueuedSteps, findStaleRuns, type StaleRun, type StaleStep } from './stale.repo';
+export {
+  getStepOutputs,
+  recordRetry,
+  recordWait,
+  type StartedStep,
+  type StepError,
+  type StepRef,
+  startStepAttempt,
+} from './steps.repo';
 export { scopeToTenant, type TenantScopedClient } from './tenant-scope';
 export { type RunTransition, type StepTransition, type TransitionResult, transitionRun, transitionStep } from './transitions';
+export {
+  createRun,
+  findTrigger,
+  listActiveSchedules,
+  type NewRun,
+  type ScheduleTrigger,
+  type TriggerForRun,
+} from './triggers.repo';

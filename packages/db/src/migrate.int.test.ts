@@ -25,18 +25,29 @@ async function query<T extends pg.QueryResultRow>(url: string, sql: string): Pro
   }
 }
 
+/**
+ * The schema as pg_dump prints it, with each table's columns sorted: a column added by a later
+ * migration lands at the end of its table, which is no drift.
+ */
 function schemaDump(url: string): string {
-  const dump = execFileSync(
-    'pg_dump',
-    ['--schema-only', '--no-owner', '--no-privileges', '--exclude-table=_prisma_migrations', url],
-    {
-      encoding: 'utf8',
-    },
-  );
-  return dump
-    .split('\n')
-    .filter((line) => !line.startsWith('--') && !line.startsWith('\\'))
-    .join('\n');
+  const dump = execFileSync('pg_dump', ['--schema-only', '--no-owner', '--no-privileges', '--exclude-table=_prisma_migrations', url], {
+    encoding: 'utf8',
+  });
+  const lines = dump.split('\n').filter((line) => !line.startsWith('--') && !line.startsWith('\\'));
+  const normalized: string[] = [];
+  let columns: string[] | null = null;
+  for (const line of lines) {
+    if (columns && line.startsWith(');')) {
+      normalized.push(...columns.sort(), line);
+      columns = null;
+    } else if (columns) {
+      columns.push(line.replace(/,$/, ''));
+    } else {
+      normalized.push(line);
+      if (line.startsWith('CREATE TABLE')) columns = [];
+    }
+  }
+  return normalized.join('\n');
 }
 
 afterEach(async () => {

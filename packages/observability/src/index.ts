@@ -1,3 +1,4 @@
+export { type HealthCheck, type HealthReport, runHealthChecks } from './health';
 export { type LogContext, type LogFieldName, logFields } from './log-fields';
 export { createLogger, type Logger, type LoggerOptions } from './logger';
 export { createMetricsRegistry, Registry } from './metrics';

@@ -1,3 +1,12 @@
+export {
+  hasuraRunInsertedEvent,
+  insertRun,
+  seedWebhookTrigger,
+  seedWorkflow,
+  type TenantFixture,
+  waitFor,
+} from './fixtures';
+export { freePort, type ServiceProcess, startService } from './harness';
 export { createTestMongo, type TestMongo } from './mongo';
 export { migrationsDir, repoRoot, TEMPLATE_DATABASE } from './paths';
 export { createTestDatabase, type TestDatabase } from './pg';

@@ -1,0 +1,33 @@
+import { loadApiConfig } from '@conveyor/config';
+import { createPrismaClient } from '@conveyor/db';
+import { createLogger, createMetricsRegistry } from '@conveyor/observability';
+import { createProducers, createRedisConnection } from '@conveyor/queue';
+import { buildApp } from './app';
+
+// Composition root: config → dependencies → app → listen. A bad env var stops here, before listen.
+async function main(): Promise<void> {
+  const config = loadApiConfig();
+  const log = createLogger({ service: 'api', level: config.logLevel, pretty: config.nodeEnv === 'development' });
+  const prisma = createPrismaClient(config.database);
+  const redis = createRedisConnection(config.redis.url, 'producer', log);
+  await redis.connect();
+  const producers = createProducers({ connection: redis, prefix: config.redis.queuePrefix });
+  const app = await buildApp({ config, log, prisma, redis, producers, metrics: createMetricsRegistry('api') });
+
+  const shutdown = async (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    await app.close();
+    await Promise.allSettled([producers.close(), prisma.$disconnect()]);
+    redis.disconnect();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+
+  await app.listen({ host: config.http.host, port: config.http.port });
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,18 @@
+import type { ConveyorApp } from '../../app';
+import { requireHookSecret } from '../../plugins/shared-secret';
+import type { RunsService } from '../runs/runs.service';
+import { hasuraEventBodySchema, hasuraEventReplySchema } from './hasura-events.schemas';
+import { createHasuraEventsService } from './hasura-events.service';
+
+/** `POST /hooks/hasura/events`: Hasura's event triggers, behind the shared secret. */
+export async function hasuraEventsModule(app: ConveyorApp, opts: { hookSecret: string; runs: RunsService }) {
+  const service = createHasuraEventsService({ runs: opts.runs });
+  app.post(
+    '/hooks/hasura/events',
+    {
+      onRequest: requireHookSecret(opts.hookSecret),
+      schema: { body: hasuraEventBodySchema, response: { 200: hasuraEventReplySchema } },
+    },
+    async (request) => service.handle(request.body, request.log),
+  );
+}

@@ -1,0 +1,53 @@
+import { ConveyorError } from '@conveyor/errors';
+import type { FastifyBaseLogger } from 'fastify';
+import type { RunsService } from '../runs/runs.service';
+import { type HasuraEventBody, type HasuraEventReply, workflowRunRowSchema } from './hasura-events.schemas';
+
+/** The event triggers Conveyor's metadata defines, by name: a closed table. */
+const WORKFLOW_RUN_CREATED = 'workflow_run_created';
+
+export function createHasuraEventsService({ runs }: { runs: RunsService }) {
+  return {
+    /**
+     * Routes one event. Deliveries are at-least-once: the event id and the run id make a
+     * repeated delivery a no-op that still answers 200, so Hasura stops retrying.
+     */
+    async handle(body: HasuraEventBody, log: FastifyBaseLogger): Promise<HasuraEventReply> {
+      if (body.trigger.name !== WORKFLOW_RUN_CREATED) {
+        throw new ConveyorError({
+          code: 'VALIDATION_FAILED',
+          message: `trigger.name: unknown event trigger "${body.trigger.name}"`,
+          details: { field: 'trigger.name' },
+        });
+      }
+      if (body.table.name !== 'WorkflowRun') {
+        throw new ConveyorError({
+          code: 'VALIDATION_FAILED',
+          message: `table.name: ${WORKFLOW_RUN_CREATED} fires on WorkflowRun, not ${body.table.name}`,
+          details: { field: 'table.name' },
+        });
+      }
+      if (body.event.op !== 'INSERT' && body.event.op !== 'MANUAL') {
+        return { eventId: body.id, outcome: 'ignored', detail: `op ${body.event.op} is not dispatched` };
+      }
+      const row = workflowRunRowSchema.safeParse(body.event.data.new);
+      if (!row.success) {
+        const issue = row.error.issues[0];
+        const field = ['event', 'data', 'new', ...(issue?.path ?? [])].join('.');
+        throw new ConveyorError({ code: 'VALIDATION_FAILED', message: `${field}: ${issue?.message}`, details: { field } });
+      }
+      const ref = { tenantId: row.data.tenantId, runId: row.data.id };
+      const outcome = await runs.dispatch(ref);
+      log.info(
+        { eventId: body.id, deliveryRetry: body.delivery_info.current_retry, workflowRunId: ref.runId, outcome: outcome.kind },
+        'hasura event handled',
+      );
+      return {
+        eventId: body.id,
+        outcome: outcome.kind,
+        runId: ref.runId,
+        ...(outcome.kind === 'failed' ? { detail: outcome.reason } : {}),
+      };
+    },
+  };
+}

@@ -1,0 +1,25 @@
+import { type HealthCheck, runHealthChecks } from '@conveyor/observability';
+import type { FastifyInstance } from 'fastify';
+import type { ApiDeps } from '../../app';
+
+/**
+ * `/healthz`: the process is alive. `/readyz`: every dependency answers, so a load balancer only
+ * sends traffic to an api that can act on it. `/metrics`: Prometheus text.
+ */
+export async function healthModule(app: FastifyInstance, deps: Pick<ApiDeps, 'prisma' | 'redis' | 'metrics'>) {
+  const checks: Record<string, HealthCheck> = {
+    postgres: () => deps.prisma.$queryRaw`SELECT 1`,
+    redis: () => deps.redis.ping(),
+  };
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_request, reply) => {
+    const report = await runHealthChecks(checks);
+    return reply.status(report.ok ? 200 : 503).send(report);
+  });
+
+  app.get('/metrics', async (_request, reply) =>
+    reply.header('content-type', deps.metrics.contentType).send(await deps.metrics.metrics()),
+  );
+}

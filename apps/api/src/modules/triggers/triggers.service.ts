@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import { createRun, findTrigger, type PrismaClient } from '@conveyor/db';
+import { ConveyorError } from '@conveyor/errors';
+import { secretsMatch } from '../../plugins/shared-secret';
+import type { RunsService } from '../runs/runs.service';
+
+export interface FireWebhook {
+  triggerId: string;
+  secret: string | undefined;
+  idempotencyKey: string | undefined;
+  input: unknown;
+}
+
+/** Webhook triggers: a caller holding the trigger's secret starts a run of its workflow. */
+export function createTriggersService({ prisma, runs }: { prisma: PrismaClient; runs: RunsService }) {
+  return {
+    async fireWebhook({ triggerId, secret, idempotencyKey, input }: FireWebhook) {
+      const trigger = await findTrigger(prisma, triggerId);
+      // An unknown, inactive or non-webhook trigger, or a wrong secret, all look alike to the caller.
+      const valid =
+        trigger?.type === 'WEBHOOK' &&
+        trigger.isActive &&
+        trigger.secretHash !== null &&
+        secretsMatch(secret === undefined ? undefined : sha256(secret), trigger.secretHash);
+      if (!trigger || !valid) {
+        throw new ConveyorError({ code: 'NOT_FOUND', message: `no active webhook trigger ${triggerId} for this secret` });
+      }
+      const { runId, created } = await createRun(prisma, {
+        tenantId: trigger.tenantId,
+        workflowId: trigger.workflowId,
+        triggerId,
+        input: input ?? {},
+        idempotencyKey: idempotencyKey === undefined ? undefined : `webhook:${triggerId}:${idempotencyKey}`,
+      });
+      const outcome = await runs.dispatch({ tenantId: trigger.tenantId, runId });
+      const status = outcome.kind === 'queued' ? 'QUEUED' : outcome.kind === 'already-dispatched' ? outcome.status : 'FAILED';
+      return { runId, status, created };
+    },
+  };
+}
+
+/** Webhook trigger secrets are stored as their SHA-256 hex digest. */
+export function sha256(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}

@@ -1,0 +1,19 @@
+import type { ActionRegistry } from '@conveyor/actions';
+import type { WorkerConfig } from '@conveyor/config';
+import type { PrismaClient } from '@conveyor/db';
+import type { Logger } from '@conveyor/observability';
+import type { Producers } from '@conveyor/queue';
+import type { AbortRegistry } from './execution/abort-registry';
+import type { DefinitionCache } from './execution/definition-cache';
+
+/** Everything a processor may use, built once in main.ts and passed down. */
+export interface WorkerDeps {
+  config: Readonly<WorkerConfig>;
+  log: Logger;
+  prisma: PrismaClient;
+  producers: Producers;
+  actions: ActionRegistry;
+  definitions: DefinitionCache;
+  aborts: AbortRegistry;
+  now: () => number;
+}

@@ -1,0 +1,82 @@
+import { coreActions, createActionRegistry } from '@conveyor/actions';
+import { loadWorkerConfig } from '@conveyor/config';
+import { createPrismaClient } from '@conveyor/db';
+import { createLogger, createMetricsRegistry } from '@conveyor/observability';
+import { createProducers, createRedisConnection, subscribeCancellations } from '@conveyor/queue';
+import type { WorkerDeps } from './deps';
+import { createAbortRegistry } from './execution/abort-registry';
+import { createDefinitionCache } from './execution/definition-cache';
+import { createHealthServer } from './health-server';
+import { createReconciler } from './reconciler/reconciler';
+import { createRunWorker } from './workers/run.worker';
+import { createStepWorker } from './workers/step.worker';
+
+// Composition root: config → connections → workers, reconciler, probes; SIGTERM drains them.
+async function main(): Promise<void> {
+  const config = loadWorkerConfig();
+  const log = createLogger({ service: 'worker', level: config.logLevel, pretty: config.nodeEnv === 'development' });
+  const prisma = createPrismaClient(config.database);
+  const blocking = createRedisConnection(config.redis.url, 'worker', log);
+  const producer = createRedisConnection(config.redis.url, 'producer', log);
+  const subscriber = createRedisConnection(config.redis.url, 'worker', log);
+  await Promise.all([blocking.connect(), producer.connect(), subscriber.connect()]);
+
+  const deps: WorkerDeps = {
+    config,
+    log,
+    prisma,
+    producers: createProducers({ connection: producer, prefix: config.redis.queuePrefix }),
+    actions: createActionRegistry(coreActions),
+    definitions: createDefinitionCache(),
+    aborts: createAbortRegistry(),
+    now: Date.now,
+  };
+  await subscribeCancellations(subscriber, config.redis.queuePrefix, (runId) => {
+    const aborted = deps.aborts.abortRun(runId, 'run was cancelled');
+    if (aborted > 0) log.info({ workflowRunId: runId, aborted }, 'aborted running steps of a cancelled run');
+  });
+
+  const workers = [createRunWorker(deps, blocking), createStepWorker(deps, blocking)];
+  for (const worker of workers) worker.on('error', (error) => log.error({ error }, 'worker error'));
+  const reconciler = createReconciler(deps, producer);
+  reconciler.start();
+
+  const health = createHealthServer(
+    {
+      postgres: () => prisma.$queryRaw`SELECT 1`,
+      redis: () => producer.ping(),
+      consuming: async () => {
+        if (!workers.every((worker) => worker.isRunning())) throw new Error('a queue worker is not running');
+      },
+    },
+    createMetricsRegistry('worker'),
+  );
+  health.listen(config.http.port, config.http.host);
+  log.info({ concurrency: config.concurrency, port: config.http.port }, 'worker started');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: no new jobs, letting active steps finish');
+    const grace = setTimeout(() => {
+      log.warn('grace period over: exiting with steps still active; their jobs will be retried as stalled');
+      process.exit(1);
+    }, config.shutdownGraceMs);
+    await reconciler.stop();
+    await Promise.all(workers.map((worker) => worker.close()));
+    clearTimeout(grace);
+    health.close();
+    await Promise.allSettled([deps.producers.close(), prisma.$disconnect()]);
+    for (const connection of [blocking, producer, subscriber]) connection.disconnect();
+    log.info('worker stopped');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,168 @@
+import { type ActionContext, isActionAbortedError, isRetryableActionError, parseInput } from '@conveyor/actions';
+import {
+  finishStep,
+  getRunForExecution,
+  getStepOutputs,
+  recordRetry,
+  recordWait,
+  type StepError,
+  type StepOutcome,
+  startStepAttempt,
+} from '@conveyor/db';
+import {
+  evaluateCondition,
+  resolveInput,
+  type StepDefinition,
+  type TemplateContext,
+  transitiveDependencies,
+  type WorkflowDefinition,
+} from '@conveyor/engine';
+import { isConveyorError } from '@conveyor/errors';
+import { type StepJobData, stepJob } from '@conveyor/queue';
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import type { WorkerDeps } from '../deps';
+import { RunCancelledReason, StepTimeoutReason } from '../execution/abort-registry';
+import { enqueueProgress } from '../execution/enqueue-progress';
+import { runActionWithTimeout } from '../execution/run-action';
+import { createStepLogger } from '../execution/step-logger';
+
+/**
+ * A step job: QUEUED → RUNNING, resolve the input, run the action under its timeout, then record
+ * the outcome and queue what it unblocks. A failed attempt that may be retried goes back to
+ * QUEUED and BullMQ retries the job with the step's backoff; the last failure fails the step.
+ */
+export async function executeStepProcessor(deps: WorkerDeps, job: Job, token?: string): Promise<void> {
+  const data = stepJob.schema.parse(job.data);
+  const ref = { tenantId: data.tenantId, runId: data.runId, stepRunId: data.stepRunId };
+  const started = await startStepAttempt(deps.prisma, { ...ref, jobId: String(job.id) });
+  if (!started) return; // a duplicate or late job: the step is not QUEUED any more
+  const log = deps.log.child({ tenantId: ref.tenantId, workflowRunId: ref.runId, stepRunId: ref.stepRunId, jobId: job.id });
+  const run = await getRunForExecution(deps.prisma, ref);
+  if (run?.status !== 'RUNNING') {
+    await finish(deps, ref, null, { status: 'CANCELLED', reason: `run is ${run?.status ?? 'gone'}` });
+    return;
+  }
+  const definition = deps.definitions.get(run.workflowVersionId, run.definition);
+  const step = definition.steps.find((candidate) => candidate.key === started.stepKey);
+  if (!step) {
+    await finish(
+      deps,
+      ref,
+      definition,
+      failure('UNKNOWN_STEP', `step ${started.stepKey} is not in the definition`, started.attempt),
+    );
+    return;
+  }
+  const stepLog = log.child({ stepKey: step.key, actionType: `${step.action.app}@${step.action.version}/${step.action.key}` });
+  stepLog.info({ attempt: started.attempt }, 'step started');
+  const outcome = await attempt(deps, {
+    job,
+    token,
+    data,
+    step,
+    definition,
+    runInput: run.input,
+    attempt: started.attempt,
+    log: stepLog,
+  });
+  if (outcome === 'waiting' || outcome === 'retrying') return;
+  await finish(deps, ref, definition, outcome);
+  if (outcome.status === 'FAILED') throw new UnrecoverableError(outcome.error.message);
+}
+
+interface Attempt {
+  job: Job;
+  token: string | undefined;
+  data: StepJobData;
+  step: StepDefinition;
+  definition: WorkflowDefinition;
+  runInput: unknown;
+  attempt: number;
+  log: WorkerDeps['log'];
+}
+
+async function attempt(deps: WorkerDeps, a: Attempt): Promise<StepOutcome | 'waiting' | 'retrying'> {
+  const ref = { tenantId: a.data.tenantId, stepRunId: a.data.stepRunId };
+  const started = deps.now();
+  const cancel = new AbortController();
+  const unregister = deps.aborts.register(a.data.runId, cancel);
+  try {
+    const context = await templateContext(deps, a);
+    if (a.step.if && !(await evaluateCondition(a.step.if, context, undefined, { stepKey: a.step.key }))) {
+      return { status: 'SKIPPED', reason: 'condition is false' };
+    }
+    const action = deps.actions.getOrThrow(a.step.action);
+    const input = parseInput(action, await resolveInput(a.step.input, context, undefined, { stepKey: a.step.key }));
+    const ctx: Omit<ActionContext, 'signal'> = {
+      log: createStepLogger(a.log),
+      idempotencyKey: a.data.stepRunId,
+      attempt: a.attempt,
+      now: deps.now,
+      http: { allowPrivateNetworks: [...deps.config.actions.allowPrivateNetworks] },
+      ...(a.data.resumeAt ? { resume: { waitedUntil: a.data.resumeAt } } : {}),
+    };
+    const result = await runActionWithTimeout(action, input, ctx, { timeoutMs: a.step.timeoutMs, cancel: cancel.signal });
+    if (result.kind === 'wait') return await wait(deps, a, result.untilEpochMs);
+    a.log.info({ durationMs: deps.now() - started, attempt: a.attempt }, 'step succeeded');
+    return { status: 'SUCCEEDED', output: result.output };
+  } catch (error) {
+    if (error instanceof DelayedError) throw error;
+    if (cancel.signal.reason instanceof RunCancelledReason) return { status: 'CANCELLED', reason: cancel.signal.reason.message };
+    const stepError = toStepError(error, a.attempt);
+    const attemptsLeft = (a.job.opts.attempts ?? 1) - a.job.attemptsMade - 1;
+    a.log.warn({ error, attempt: a.attempt, attemptsLeft, durationMs: deps.now() - started }, 'step attempt failed');
+    if (stepError.retryable && attemptsLeft > 0) {
+      await recordRetry(deps.prisma, ref, stepError);
+      throw error; // BullMQ schedules the next attempt with the step's backoff
+    }
+    return { status: 'FAILED', error: stepError };
+  } finally {
+    unregister();
+  }
+}
+
+/** The delay action: park the job as a delayed job (never a sleep) and re-enter it when due. */
+async function wait(deps: WorkerDeps, a: Attempt, untilEpochMs: number): Promise<never> {
+  await recordWait(deps.prisma, { tenantId: a.data.tenantId, stepRunId: a.data.stepRunId });
+  await a.job.updateData({ ...a.data, resumeAt: untilEpochMs });
+  await a.job.moveToDelayed(untilEpochMs, a.token);
+  a.log.info({ resumeAt: new Date(untilEpochMs).toISOString() }, 'step waiting');
+  throw new DelayedError();
+}
+
+async function templateContext(deps: WorkerDeps, a: Attempt): Promise<TemplateContext> {
+  const dependencies = new Map(a.definition.steps.map((step) => [step.key, step.dependsOn]));
+  const stepKeys = [...transitiveDependencies(a.step.key, dependencies)];
+  const outputs = await getStepOutputs(deps.prisma, { tenantId: a.data.tenantId, runId: a.data.runId, stepKeys });
+  return { input: a.runInput, steps: Object.fromEntries(Object.entries(outputs).map(([key, output]) => [key, { output }])) };
+}
+
+/** What an attempt's failure is recorded as; template and input errors are never retried. */
+function toStepError(error: unknown, attempt: number): StepError {
+  if (error instanceof StepTimeoutReason || (isActionAbortedError(error) && error.timedOut)) {
+    return { code: 'STEP_TIMEOUT', message: error instanceof Error ? error.message : 'step timed out', attempt, retryable: true };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const code = isConveyorError(error) ? error.code : 'ACTION_FAILED';
+  const details = isConveyorError(error) ? error.details : {};
+  return { code, message, attempt, retryable: isRetryableActionError(error), details };
+}
+
+function failure(code: string, message: string, attempt: number): StepOutcome {
+  return { status: 'FAILED', error: { code, message, attempt, retryable: false } };
+}
+
+async function finish(
+  deps: WorkerDeps,
+  ref: { tenantId: string; runId: string; stepRunId: string },
+  definition: WorkflowDefinition | null,
+  outcome: StepOutcome,
+): Promise<void> {
+  if (!definition) {
+    const run = await getRunForExecution(deps.prisma, ref);
+    if (!run) return;
+    definition = deps.definitions.get(run.workflowVersionId, run.definition);
+  }
+  const progress = await finishStep(deps.prisma, ref, definition, outcome);
+  await enqueueProgress(deps, ref, definition, progress);
+}

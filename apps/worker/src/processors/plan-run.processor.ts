@@ -1,0 +1,34 @@
+import { getRunForExecution, startRun, stopRun } from '@conveyor/db';
+import { isConveyorError } from '@conveyor/errors';
+import { runJob } from '@conveyor/queue';
+import type { Job } from 'bullmq';
+import type { WorkerDeps } from '../deps';
+import { enqueueProgress } from '../execution/enqueue-progress';
+
+/**
+ * A run job: QUEUED → RUNNING, queue the steps without dependencies, arm the run-level timeout.
+ * A duplicate job finds the run already past QUEUED and only re-plans, which queues nothing new.
+ */
+export async function planRunProcessor(deps: WorkerDeps, job: Job): Promise<void> {
+  const ref = runJob.schema.parse(job.data);
+  const log = deps.log.child({ tenantId: ref.tenantId, workflowRunId: ref.runId, jobId: job.id });
+  const run = await getRunForExecution(deps.prisma, ref);
+  if (!run || (run.status !== 'QUEUED' && run.status !== 'RUNNING')) {
+    log.info({ status: run?.status ?? 'missing' }, 'run job skipped: run is not waiting to start');
+    return;
+  }
+  let definition: ReturnType<typeof deps.definitions.get>;
+  try {
+    definition = deps.definitions.get(run.workflowVersionId, run.definition);
+  } catch (error) {
+    if (!isConveyorError(error)) throw error;
+    await stopRun(deps.prisma, ref, { status: 'FAILED', code: 'INVALID_DEFINITION', message: error.message });
+    log.error({ error }, 'run failed: its pinned definition is invalid');
+    return;
+  }
+  const progress = await startRun(deps.prisma, ref, definition);
+  if (!progress.applied) return;
+  if (run.status === 'QUEUED' && definition.timeoutMs) await deps.producers.scheduleRunTimeout(ref, definition.timeoutMs);
+  await enqueueProgress(deps, ref, definition, progress);
+  log.info({ queuedSteps: progress.queued.map((step) => step.stepKey) }, 'run started');
+}

@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import {
+  dispatchRun,
+  findStaleQueuedSteps,
+  findStaleRuns,
+  getRunForExecution,
+  type StaleRun,
+  type StaleStep,
+} from '@conveyor/db';
+import { type Redis, runJob } from '@conveyor/queue';
+import type { Queue } from 'bullmq';
+import type { WorkerDeps } from '../deps';
+import { enqueueProgress } from '../execution/enqueue-progress';
+
+export interface Repairs {
+  /** PENDING runs nobody dispatched (no Hasura event, or the webhook failed). */
+  dispatched: number;
+  /** QUEUED runs whose run job Redis no longer had. */
+  runJobsRestored: number;
+  /** QUEUED steps whose step job Redis no longer had. */
+  stepJobsRestored: number;
+}
+
+const BATCH = 500;
+
+/**
+ * Re-dispatches what a crash or an outage left behind (n8n's recoverFromQueue). Every worker
+ * runs one, but only the holder of a Redis lease acts, so repairs are not done twice at once.
+ */
+export function createReconciler(deps: WorkerDeps, redis: Redis) {
+  const leaseKey = `${deps.config.redis.queuePrefix}:reconciler:leader`;
+  const holder = randomUUID();
+  const { intervalMs, staleAfterMs } = deps.config.reconciler;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> = Promise.resolve();
+
+  const isLeader = async (): Promise<boolean> => {
+    const ttl = intervalMs * 3;
+    if ((await redis.set(leaseKey, holder, 'PX', ttl, 'NX')) === 'OK') return true;
+    if ((await redis.get(leaseKey)) !== holder) return false;
+    await redis.pexpire(leaseKey, ttl);
+    return true;
+  };
+
+  const pass = async (): Promise<Repairs | null> => {
+    if (!(await isLeader())) return null;
+    const repairs = await reconcileOnce(deps, staleAfterMs);
+    if (repairs.dispatched + repairs.runJobsRestored + repairs.stepJobsRestored > 0)
+      deps.log.warn(repairs, 'reconciler repaired');
+    return repairs;
+  };
+
+  const schedule = () => {
+    timer = setTimeout(() => {
+      running = pass()
+        .catch((error: unknown) => deps.log.error({ error }, 'reconciler pass failed'))
+        .finally(schedule);
+    }, intervalMs);
+  };
+
+  return {
+    start: schedule,
+    async stop() {
+      clearTimeout(timer);
+      await running;
+      if ((await redis.get(leaseKey)) === holder) await redis.del(leaseKey);
+    },
+  };
+}
+
+/** One repair pass over every tenant, leader or not (the `reconcile` command and tests call it). */
+export async function reconcileOnce(deps: WorkerDeps, staleAfterMs: number): Promise<Repairs> {
+  const query = { olderThanMs: staleAfterMs, limit: BATCH };
+  const repairs: Repairs = { dispatched: 0, runJobsRestored: 0, stepJobsRestored: 0 };
+  for (const run of await findStaleRuns(deps.prisma, query)) {
+    if (run.status === 'PENDING') repairs.dispatched += Number(await redispatch(deps, run));
+    else repairs.runJobsRestored += Number(await restoreRunJob(deps, run));
+  }
+  for (const step of await findStaleQueuedSteps(deps.prisma, query)) {
+    repairs.stepJobsRestored += Number(await restoreStepJob(deps, step));
+  }
+  return repairs;
+}
+
+async function redispatch(deps: WorkerDeps, run: StaleRun): Promise<boolean> {
+  const outcome = await dispatchRun(deps.prisma, run);
+  if (outcome.kind === 'queued') await deps.producers.enqueueRun(run);
+  return outcome.kind === 'queued' || outcome.kind === 'failed';
+}
+
+async function restoreRunJob(deps: WorkerDeps, run: StaleRun): Promise<boolean> {
+  if (!(await isLost(deps.producers.runs, runJob.id(run.runId)))) return false;
+  await deps.producers.enqueueRun(run);
+  return true;
+}
+
+async function restoreStepJob(deps: WorkerDeps, step: StaleStep): Promise<boolean> {
+  if (!(await isLost(deps.producers.steps, step.jobId))) return false;
+  const run = await getRunForExecution(deps.prisma, step);
+  if (!run) return false;
+  const definition = deps.definitions.get(run.workflowVersionId, run.definition);
+  const [row] = await deps.prisma.stepRun.findMany({
+    where: { id: step.stepRunId, tenantId: step.tenantId },
+    select: { stepKey: true },
+  });
+  if (!row) return false;
+  await enqueueProgress(deps, step, definition, {
+    applied: true,
+    queued: [{ stepRunId: step.stepRunId, stepKey: row.stepKey, jobId: step.jobId }],
+    finished: null,
+  });
+  return true;
+}
+
+/** A job is lost when Redis has none under its id, or only a finished one (which an add would not replace). */
+async function isLost(queue: Queue, jobId: string): Promise<boolean> {
+  const state = await queue.getJobState(jobId);
+  if (state === 'unknown') return true;
+  if (state !== 'completed' && state !== 'failed') return false;
+  await queue.remove(jobId);
+  return true;
+}

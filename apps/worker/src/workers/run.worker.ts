@@ -1,0 +1,26 @@
+import { queueNames, type Redis, runJob, runTimeoutJob } from '@conveyor/queue';
+import { type Job, Worker } from 'bullmq';
+import type { WorkerDeps } from '../deps';
+import { planRunProcessor } from '../processors/plan-run.processor';
+import { runTimeoutProcessor } from '../processors/run-timeout.processor';
+
+/** Run-level jobs: start a run (plan its first steps) and enforce its timeout. */
+export function createRunWorker(deps: WorkerDeps, connection: Redis): Worker {
+  const process = (job: Job) => {
+    switch (job.name) {
+      case runJob.name:
+        return planRunProcessor(deps, job);
+      case runTimeoutJob.name:
+        return runTimeoutProcessor(deps, job);
+      default:
+        throw new Error(`unknown job ${job.name} on queue ${queueNames.runs}`);
+    }
+  };
+  return new Worker(queueNames.runs, process, {
+    connection,
+    prefix: deps.config.redis.queuePrefix,
+    concurrency: deps.config.concurrency,
+    lockDuration: deps.config.lockDurationMs,
+    stalledInterval: Math.max(1_000, Math.floor(deps.config.lockDurationMs / 2)),
+  });
+}

@@ -1,0 +1,65 @@
+import type { JobsOptions } from 'bullmq';
+import { z } from 'zod';
+
+// Job data carries ids only — never inputs, outputs or credentials — so the queue (and Bull
+// Board) hold no tenant data. Job ids are derived from row ids, so adding a job twice is a no-op.
+
+const uuid = z.string().uuid();
+const KEEP_FAILED = { age: 7 * 24 * 3600 } as const;
+
+export const runJob = {
+  name: 'run',
+  schema: z.object({ tenantId: uuid, runId: uuid }),
+  id: (runId: string) => `run-${runId}`,
+  opts: {
+    attempts: 5,
+    backoff: { type: 'exponential', delay: 1_000 },
+    // Removed when done so a rerun can add the same id again; duplicates are stopped by the guarded transition.
+    removeOnComplete: true,
+    removeOnFail: KEEP_FAILED,
+  } satisfies JobsOptions,
+} as const;
+
+export const runTimeoutJob = {
+  name: 'run-timeout',
+  schema: z.object({ tenantId: uuid, runId: uuid }),
+  id: (runId: string) => `run-timeout-${runId}`,
+  opts: { attempts: 5, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: true, removeOnFail: KEEP_FAILED },
+} as const;
+
+export const scheduledRunJob = {
+  name: 'scheduled-run',
+  schema: z.object({ tenantId: uuid, triggerId: uuid }),
+  schedulerId: (triggerId: string) => `trigger-${triggerId}`,
+} as const;
+
+export const retryPolicySchema = z.object({
+  backoff: z.enum(['fixed', 'exponential']),
+  delayMs: z.number().int().min(0),
+  maxDelayMs: z.number().int().min(0),
+  jitter: z.number().min(0).max(1),
+});
+
+export const stepJob = {
+  schema: z.object({
+    tenantId: uuid,
+    runId: uuid,
+    stepRunId: uuid,
+    retry: retryPolicySchema,
+    /** Set by a step that asked to wait (the delay action): when it may resume. */
+    resumeAt: z.number().int().optional(),
+  }),
+  /** The custom backoff type the step worker registers; it computes the step's own retry policy. */
+  backoffType: 'step-retry',
+  opts: (attempts: number): JobsOptions => ({
+    attempts,
+    backoff: { type: 'step-retry' },
+    removeOnComplete: { age: 3600, count: 10_000 },
+    removeOnFail: KEEP_FAILED,
+  }),
+} as const;
+
+export type RunJobData = z.infer<typeof runJob.schema>;
+export type StepJobData = z.infer<typeof stepJob.schema>;
+export type ScheduledRunJobData = z.infer<typeof scheduledRunJob.schema>;
+export type RetryPolicy = z.infer<typeof retryPolicySchema>;

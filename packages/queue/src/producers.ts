@@ -1,0 +1,90 @@
+import { ConveyorError } from '@conveyor/errors';
+import { Queue } from 'bullmq';
+import { publishCancellation } from './cancellation';
+import type { Redis } from './connection';
+import { type RetryPolicy, runJob, runTimeoutJob, stepJob } from './jobs';
+import { queueNames } from './names';
+
+export interface StepToEnqueue {
+  tenantId: string;
+  runId: string;
+  stepRunId: string;
+  stepKey: string;
+  jobId: string;
+  attempts: number;
+  retry: RetryPolicy;
+}
+
+export type Producers = ReturnType<typeof createProducers>;
+
+/**
+ * Adds Conveyor's jobs. Every add uses a deterministic job id, so repeating one (a duplicate
+ * event, the reconciler) is a no-op. A Redis outage surfaces as DEPENDENCY_UNAVAILABLE (503).
+ */
+export function createProducers({ connection, prefix }: { connection: Redis; prefix: string }) {
+  const runs = new Queue(queueNames.runs, { connection, prefix });
+  const steps = new Queue(queueNames.steps, { connection, prefix });
+
+  return {
+    runs,
+    steps,
+    enqueueRun: (ref: { tenantId: string; runId: string }) =>
+      unavailableOnError('enqueue run', () =>
+        runs.add(runJob.name, runJob.schema.parse(ref), { ...runJob.opts, jobId: runJob.id(ref.runId) }),
+      ),
+    scheduleRunTimeout: (ref: { tenantId: string; runId: string }, delayMs: number) =>
+      unavailableOnError('schedule run timeout', () =>
+        runs.add(runTimeoutJob.name, runTimeoutJob.schema.parse(ref), {
+          ...runTimeoutJob.opts,
+          jobId: runTimeoutJob.id(ref.runId),
+          delay: delayMs,
+        }),
+      ),
+    enqueueSteps: (toEnqueue: StepToEnqueue[]) =>
+      unavailableOnError('enqueue steps', () =>
+        steps.addBulk(
+          toEnqueue.map((step) => ({
+            name: step.stepKey,
+            data: stepJob.schema.parse({
+              tenantId: step.tenantId,
+              runId: step.runId,
+              stepRunId: step.stepRunId,
+              retry: step.retry,
+            }),
+            opts: { ...stepJob.opts(step.attempts), jobId: step.jobId },
+          })),
+        ),
+      ),
+    /**
+     * After a run was stopped in the database: removes its waiting or delayed step jobs and tells
+     * every worker to abort the steps of it that are running.
+     */
+    withdrawRun: async (runId: string, stepJobIds: string[]) => {
+      await Promise.allSettled(stepJobIds.map((id) => steps.remove(id)));
+      await unavailableOnError('announce the cancellation', () => publishCancellation(connection, prefix, runId));
+    },
+    close: () => Promise.all([runs.close(), steps.close()]),
+  };
+}
+
+/** How long an enqueue may wait for Redis before the caller is told it is unavailable. */
+const ENQUEUE_TIMEOUT_MS = 3_000;
+
+async function unavailableOnError<T>(what: string, add: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  // BullMQ waits for a connection that is down instead of failing; bound the wait so a request answers 503.
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([add(), timeout]);
+  } catch (cause) {
+    throw new ConveyorError({
+      code: 'DEPENDENCY_UNAVAILABLE',
+      message: `cannot ${what}: the queue (Redis) is unavailable`,
+      cause,
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+}

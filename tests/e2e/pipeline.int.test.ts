@@ -1,0 +1,245 @@
+import { randomUUID } from 'node:crypto';
+import {
+  createTestDatabase,
+  createTestRedis,
+  freePort,
+  hasuraRunInsertedEvent,
+  insertRun,
+  type ServiceProcess,
+  seedWorkflow,
+  startService,
+  type TestDatabase,
+  testServices,
+  uniqueSuffix,
+  waitFor,
+} from '@conveyor/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalServer, startLocalServer } from './local-server';
+
+// End to end, with real processes: one api and two workers on a database and queue prefix of
+// their own, driven over HTTP with Hasura-shaped bodies, calling a local HTTP server.
+
+const HOOK_SECRET = 'e2e-hook-secret-0123456789';
+let db: TestDatabase;
+let server: LocalServer;
+let api: ServiceProcess;
+let apiUrl: string;
+const workers: ServiceProcess[] = [];
+let env: Record<string, string>;
+
+async function startWorker(name: string): Promise<ServiceProcess> {
+  const port = await freePort();
+  const worker = await startService(
+    'worker',
+    { ...env, WORKER_HEALTH_PORT: String(port) },
+    { readyUrl: `http://127.0.0.1:${port}/readyz`, name },
+  );
+  workers.push(worker);
+  return worker;
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase('e2e');
+  server = await startLocalServer();
+  env = {
+    DATABASE_URL: db.url,
+    DATABASE_POOL_SIZE: '5',
+    REDIS_URL: testServices().redisUrl,
+    QUEUE_PREFIX: `conveyor-test-e2e-${uniqueSuffix()}`,
+    CONVEYOR_HOOK_SECRET: HOOK_SECRET,
+    HTTP_ALLOW_PRIVATE_NETWORKS: '127.0.0.1/32',
+    WORKER_CONCURRENCY: '5',
+    WORKER_LOCK_DURATION_MS: '4000',
+    WORKER_SHUTDOWN_GRACE_MS: '5000',
+    RECONCILER_INTERVAL_MS: '500',
+    RECONCILER_STALE_AFTER_MS: '1500',
+    LOG_LEVEL: 'info',
+  };
+  const apiPort = await freePort();
+  apiUrl = `http://127.0.0.1:${apiPort}`;
+  api = await startService('api', { ...env, API_PORT: String(apiPort) }, { readyUrl: `${apiUrl}/readyz` });
+  await Promise.all([startWorker('worker-1'), startWorker('worker-2')]);
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all([api?.stop(), ...workers.map((worker) => worker.stop())]);
+  await server?.close();
+  const redis = await createTestRedis('e2e-cleanup');
+  const keys = await redis.redis.keys(`${env.QUEUE_PREFIX}*`);
+  if (keys.length) await redis.redis.del(...keys);
+  await redis.cleanup();
+  await db?.drop();
+});
+
+const action = (key: string) => ({ app: 'core', version: '1', key });
+const http = (url: string, extra: object = {}) => ({ key: 'call', action: action('http.request'), input: { url }, ...extra });
+
+async function startRun(definition: object, input: object = {}) {
+  const fixture = await seedWorkflow(db.prisma, definition);
+  const runId = await insertRun(db.prisma, fixture, input);
+  await deliver(runId, fixture.tenantId);
+  return { ...fixture, runId };
+}
+
+async function deliver(runId: string, tenantId: string) {
+  const response = await fetch(`${apiUrl}/hooks/hasura/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-conveyor-hook-secret': HOOK_SECRET },
+    body: JSON.stringify(hasuraRunInsertedEvent({ id: runId, tenantId })),
+  });
+  expect(response.status).toBe(200);
+}
+
+const finished = (runId: string, timeoutMs = 20_000) =>
+  waitFor(
+    () =>
+      db.prisma.workflowRun.findUniqueOrThrow({ where: { id: runId }, include: { stepRuns: { orderBy: { createdAt: 'asc' } } } }),
+    (run) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(run.status),
+    timeoutMs,
+  );
+
+describe('the run pipeline, end to end', () => {
+  it('runs a diamond DAG with a parallel branch and a join; every StepRun holds its output', async () => {
+    const { runId } = await startRun(
+      {
+        steps: [
+          { key: 'a', action: action('transform'), input: { value: '{{ input.n }}' } },
+          { key: 'b', action: action('transform'), input: { value: '{{ steps.a.output * 2 }}' }, dependsOn: ['a'] },
+          {
+            key: 'c',
+            action: action('http.request'),
+            input: { url: `${server.url}/echo?n={{ steps.a.output }}` },
+            dependsOn: ['a'],
+          },
+          {
+            key: 'd',
+            action: action('transform'),
+            input: { value: '{{ steps.b.output + steps.c.output.body.n }}' },
+            dependsOn: ['b', 'c'],
+          },
+        ],
+      },
+      { n: 5 },
+    );
+    const run = await finished(runId);
+    expect(run.status).toBe('SUCCEEDED');
+    const outputs = Object.fromEntries(run.stepRuns.map((step) => [step.stepKey, step.output]));
+    expect(outputs.a).toBe(5);
+    expect(outputs.b).toBe(10);
+    expect(outputs.c).toMatchObject({ status: 200, body: { n: 5 } });
+    expect(outputs.d).toBe(15);
+    expect(run.output).toEqual({ d: 15 });
+    expect(run.stepRuns.every((step) => step.status === 'SUCCEEDED' && step.attempt === 1)).toBe(true);
+  });
+
+  it('retries a step against a flaky server and succeeds on its third attempt', async () => {
+    const path = `/flaky/${randomUUID()}`;
+    const { runId } = await startRun({
+      steps: [http(`${server.url}${path}?failures=2`, { retry: { attempts: 3, backoff: 'fixed', delayMs: 100 } })],
+    });
+    const run = await finished(runId);
+    expect(run.status).toBe('SUCCEEDED');
+    const [step] = run.stepRuns;
+    expect(step).toMatchObject({ status: 'SUCCEEDED', attempt: 3, output: { status: 200, body: { calls: 3 } } });
+    expect(step?.attemptErrors).toHaveLength(2);
+    expect(server.count(path)).toBe(3);
+  });
+
+  it('fails a step that exceeds its timeout, and the run with it', async () => {
+    const { runId } = await startRun({ steps: [http(`${server.url}/slow/${randomUUID()}?ms=10000`, { timeoutMs: 300 })] });
+    const run = await finished(runId);
+    expect(run.status).toBe('FAILED');
+    expect(run.stepRuns[0]).toMatchObject({ status: 'FAILED', error: { code: 'STEP_TIMEOUT' } });
+  });
+
+  it('cancels a run and stops its running step within a second', async () => {
+    const path = `/slow/${randomUUID()}`;
+    const { runId, tenantId } = await startRun({ steps: [http(`${server.url}${path}?ms=30000`, { timeoutMs: 60_000 })] });
+    await waitFor(
+      () => db.prisma.stepRun.findFirst({ where: { workflowRunId: runId } }),
+      (step) => step?.status === 'RUNNING',
+    );
+    await waitFor(
+      async () => server.count(path),
+      (count) => count === 1,
+    );
+    const response = await fetch(`${apiUrl}/hooks/hasura/actions/cancel-workflow-run`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-conveyor-hook-secret': HOOK_SECRET },
+      body: JSON.stringify({
+        action: { name: 'cancelWorkflowRun' },
+        input: { runId, reason: 'stopped by test' },
+        session_variables: { 'x-hasura-role': 'user', 'x-hasura-tenant-id': tenantId },
+      }),
+    });
+    expect(await response.json()).toEqual({ ok: true, status: 'CANCELLED' });
+    const cancelledAt = Date.now();
+    const request = await waitFor(
+      async () => server.requests.find((r) => r.path === path),
+      (r) => r?.aborted === true,
+      5_000,
+      20,
+    );
+    expect(request?.aborted).toBe(true);
+    expect(Date.now() - cancelledAt).toBeLessThan(1_000);
+    const run = await finished(runId);
+    expect(run.status).toBe('CANCELLED');
+    expect(run.stepRuns[0]?.status).toBe('CANCELLED');
+  });
+
+  it('executes each step once when the same event is delivered three times', async () => {
+    const path = `/count/${randomUUID()}`;
+    const fixture = await seedWorkflow(db.prisma, { steps: [http(`${server.url}${path}`)] });
+    const runId = await insertRun(db.prisma, fixture);
+    await Promise.all([deliver(runId, fixture.tenantId), deliver(runId, fixture.tenantId), deliver(runId, fixture.tenantId)]);
+    const run = await finished(runId);
+    expect(run.status).toBe('SUCCEEDED');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(server.count(path)).toBe(1);
+  });
+
+  it('picks up a run inserted with no event at all (the reconciler)', async () => {
+    const fixture = await seedWorkflow(db.prisma, { steps: [{ key: 'only', action: action('noop') }] });
+    const runId = await insertRun(db.prisma, fixture);
+    const run = await finished(runId);
+    expect(run.status).toBe('SUCCEEDED');
+  });
+
+  it('refuses a malformed body, a wrong secret and an unknown trigger over HTTP, changing nothing', async () => {
+    const fixture = await seedWorkflow(db.prisma, { steps: [{ key: 'only', action: action('noop') }] });
+    const before = await db.prisma.workflowRun.count();
+    const post = (headers: Record<string, string>, body: unknown) =>
+      fetch(`${apiUrl}/hooks/hasura/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
+    const event = hasuraRunInsertedEvent({ id: randomUUID(), tenantId: fixture.tenantId });
+    expect((await post({ 'x-conveyor-hook-secret': HOOK_SECRET }, { nonsense: true })).status).toBe(400);
+    expect((await post({ 'x-conveyor-hook-secret': 'wrong' }, event)).status).toBe(401);
+    expect((await post({ 'x-conveyor-hook-secret': HOOK_SECRET }, { ...event, trigger: { name: 'nope' } })).status).toBe(400);
+    expect(await db.prisma.workflowRun.count()).toBe(before);
+  });
+
+  it('finishes a step on another worker when its worker is killed with SIGKILL mid-step', async () => {
+    const path = `/slow/${randomUUID()}`;
+    const { runId } = await startRun({ steps: [http(`${server.url}${path}?ms=2500`, { timeoutMs: 20_000 })] });
+    const step = await waitFor(
+      () => db.prisma.stepRun.findFirst({ where: { workflowRunId: runId } }),
+      (s) => s?.status === 'RUNNING',
+    );
+    await waitFor(
+      async () => server.count(path),
+      (count) => count === 1,
+    );
+    const victim = workers.find((worker) => worker.output().includes(step?.id ?? '?'));
+    expect(victim).toBeDefined();
+    await victim?.stop('SIGKILL');
+    const run = await finished(runId, 30_000);
+    expect(run.status).toBe('SUCCEEDED');
+    const calls = server.requests.filter((request) => request.path === path);
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(calls.map((call) => call.idempotencyKey))).toEqual(new Set([step?.id]));
+    expect(run.stepRuns[0]?.attemptErrors).toEqual([expect.objectContaining({ code: 'WORKER_LOST', attempt: 1 })]);
+  });
+});
