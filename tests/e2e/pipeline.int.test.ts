@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createProducers, createRedisConnection } from '@conveyor/queue';
 import {
   createTestDatabase,
   createTestRedis,
@@ -219,6 +220,114 @@ describe('the run pipeline, end to end', () => {
     expect((await post({ 'x-conveyor-hook-secret': 'wrong' }, event)).status).toBe(401);
     expect((await post({ 'x-conveyor-hook-secret': HOOK_SECRET }, { ...event, trigger: { name: 'nope' } })).status).toBe(400);
     expect(await db.prisma.workflowRun.count()).toBe(before);
+  });
+
+  it('waits with a delayed job, never a sleep in a worker, then runs the next step', async () => {
+    const started = Date.now();
+    const { runId } = await startRun({
+      steps: [
+        { key: 'pause', action: action('delay'), input: { ms: 1500 } },
+        { key: 'after', action: action('transform'), input: { value: 'done' }, dependsOn: ['pause'] },
+      ],
+    });
+    const waiting = await waitFor(
+      () => db.prisma.stepRun.findFirst({ where: { workflowRunId: runId, stepKey: 'pause' } }),
+      (step) => step?.status === 'QUEUED' && (step?.jobId ?? '') !== '' && Date.now() - started > 300,
+    );
+    const redis = createRedisConnection(env.REDIS_URL as string, 'producer');
+    await redis.connect();
+    const producers = createProducers({ connection: redis, prefix: env.QUEUE_PREFIX as string });
+    expect(await producers.steps.getJobState(waiting?.jobId as string)).toBe('delayed');
+    await producers.close();
+    redis.disconnect();
+    const run = await finished(runId);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
+    expect(run.stepRuns.find((step) => step.stepKey === 'after')?.output).toBe('done');
+  });
+
+  it('skips a step whose condition is false, and the steps that depend on it', async () => {
+    const { runId } = await startRun(
+      {
+        steps: [
+          { key: 'gate', action: action('noop'), if: '{{ input.amount > 100 }}' },
+          { key: 'after', action: action('noop'), dependsOn: ['gate'] },
+          { key: 'other', action: action('transform'), input: { value: '{{ input.amount }}' } },
+        ],
+      },
+      { amount: 5 },
+    );
+    const run = await finished(runId);
+    expect(run.status).toBe('SUCCEEDED');
+    const status = Object.fromEntries(run.stepRuns.map((step) => [step.stepKey, step.status]));
+    expect(status).toEqual({ gate: 'SKIPPED', after: 'SKIPPED', other: 'SUCCEEDED' });
+  });
+
+  it('fails a run that outlives its run-level timeout and cancels what it still runs', async () => {
+    const path = `/slow/${randomUUID()}`;
+    const { runId } = await startRun({ timeoutMs: 800, steps: [http(`${server.url}${path}?ms=20000`, { timeoutMs: 30_000 })] });
+    const run = await finished(runId);
+    expect(run).toMatchObject({ status: 'FAILED', error: { code: 'RUN_TIMEOUT' } });
+    expect(run.stepRuns[0]?.status).toBe('CANCELLED');
+    const request = await waitFor(
+      async () => server.requests.find((r) => r.path === path),
+      (r) => r?.aborted === true,
+      3_000,
+    );
+    expect(request?.aborted).toBe(true);
+  });
+
+  it('reruns a failed run from its failure, reusing the outputs of the steps that succeeded', async () => {
+    const path = `/flaky/${randomUUID()}`;
+    const { runId, tenantId } = await startRun({
+      steps: [
+        { key: 'first', action: action('transform'), input: { value: 7 } },
+        { ...http(`${server.url}${path}?failures=1`), dependsOn: ['first'] },
+      ],
+    });
+    const failed = await finished(runId);
+    expect(failed.status).toBe('FAILED');
+    const response = await fetch(`${apiUrl}/hooks/hasura/actions/retry-workflow-run`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-conveyor-hook-secret': HOOK_SECRET },
+      body: JSON.stringify({
+        action: { name: 'retryWorkflowRun' },
+        input: { runId },
+        session_variables: { 'x-hasura-role': 'user', 'x-hasura-tenant-id': tenantId },
+      }),
+    });
+    expect(await response.json()).toEqual({ ok: true, status: 'QUEUED' });
+    const rerun = await waitFor(
+      () => db.prisma.workflowRun.findUniqueOrThrow({ where: { id: runId }, include: { stepRuns: true } }),
+      (run) =>
+        run.status === 'SUCCEEDED' || (run.status === 'FAILED' && run.updatedAt > failed.updatedAt && run.finishedAt !== null),
+    );
+    expect(rerun.status).toBe('SUCCEEDED');
+    const steps = Object.fromEntries(rerun.stepRuns.map((step) => [step.stepKey, step]));
+    expect(steps.first).toMatchObject({ status: 'SUCCEEDED', attempt: 1, output: 7 });
+    expect(steps.call).toMatchObject({ status: 'SUCCEEDED', attempt: 2 });
+    expect(server.count(path)).toBe(2);
+  });
+
+  it('lets an active step finish when its worker gets SIGTERM, then exits cleanly', async () => {
+    const path = `/slow/${randomUUID()}`;
+    const { runId } = await startRun({ steps: [http(`${server.url}${path}?ms=1500`, { timeoutMs: 20_000 })] });
+    const step = await waitFor(
+      () => db.prisma.stepRun.findFirst({ where: { workflowRunId: runId } }),
+      (s) => s?.status === 'RUNNING',
+    );
+    await waitFor(
+      async () => server.count(path),
+      (count) => count === 1,
+    );
+    const draining = workers.find((worker) => worker.output().includes(step?.id ?? '?') && worker.child.exitCode === null);
+    expect(draining).toBeDefined();
+    expect(await draining?.stop('SIGTERM')).toBe(0);
+    const run = await db.prisma.workflowRun.findUniqueOrThrow({ where: { id: runId }, include: { stepRuns: true } });
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.stepRuns[0]?.attempt).toBe(1);
+    expect(server.count(path)).toBe(1);
+    await startWorker('worker-3');
   });
 
   it('finishes a step on another worker when its worker is killed with SIGKILL mid-step', async () => {

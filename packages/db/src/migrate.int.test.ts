@@ -30,9 +30,13 @@ async function query<T extends pg.QueryResultRow>(url: string, sql: string): Pro
  * migration lands at the end of its table, which is no drift.
  */
 function schemaDump(url: string): string {
-  const dump = execFileSync('pg_dump', ['--schema-only', '--no-owner', '--no-privileges', '--exclude-table=_prisma_migrations', url], {
-    encoding: 'utf8',
-  });
+  const dump = execFileSync(
+    'pg_dump',
+    ['--schema-only', '--no-owner', '--no-privileges', '--exclude-table=_prisma_migrations', url],
+    {
+      encoding: 'utf8',
+    },
+  );
   const lines = dump.split('\n').filter((line) => !line.startsWith('--') && !line.startsWith('\\'));
   const normalized: string[] = [];
   let columns: string[] | null = null;

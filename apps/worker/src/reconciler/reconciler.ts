@@ -10,7 +10,9 @@ import {
 import { type Redis, runJob } from '@conveyor/queue';
 import type { Queue } from 'bullmq';
 import type { WorkerDeps } from '../deps';
+import { dispatchAndEnqueue } from '../execution/dispatch';
 import { enqueueProgress } from '../execution/enqueue-progress';
+import { syncSchedules } from '../schedules/schedule-sync';
 
 export interface Repairs {
   /** PENDING runs nobody dispatched (no Hasura event, or the webhook failed). */
@@ -19,6 +21,8 @@ export interface Repairs {
   runJobsRestored: number;
   /** QUEUED steps whose step job Redis no longer had. */
   stepJobsRestored: number;
+  /** Job schedulers added, changed or removed to match the SCHEDULE triggers. */
+  schedulesSynced: number;
 }
 
 const BATCH = 500;
@@ -71,7 +75,13 @@ export function createReconciler(deps: WorkerDeps, redis: Redis) {
 /** One repair pass over every tenant, leader or not (the `reconcile` command and tests call it). */
 export async function reconcileOnce(deps: WorkerDeps, staleAfterMs: number): Promise<Repairs> {
   const query = { olderThanMs: staleAfterMs, limit: BATCH };
-  const repairs: Repairs = { dispatched: 0, runJobsRestored: 0, stepJobsRestored: 0 };
+  const synced = await syncSchedules(deps);
+  const repairs: Repairs = {
+    dispatched: 0,
+    runJobsRestored: 0,
+    stepJobsRestored: 0,
+    schedulesSynced: synced.upserted + synced.removed,
+  };
   for (const run of await findStaleRuns(deps.prisma, query)) {
     if (run.status === 'PENDING') repairs.dispatched += Number(await redispatch(deps, run));
     else repairs.runJobsRestored += Number(await restoreRunJob(deps, run));
@@ -83,8 +93,7 @@ export async function reconcileOnce(deps: WorkerDeps, staleAfterMs: number): Pro
 }
 
 async function redispatch(deps: WorkerDeps, run: StaleRun): Promise<boolean> {
-  const outcome = await dispatchRun(deps.prisma, run);
-  if (outcome.kind === 'queued') await deps.producers.enqueueRun(run);
+  const outcome = await dispatchAndEnqueue(deps, run);
   return outcome.kind === 'queued' || outcome.kind === 'failed';
 }
 

@@ -1,10 +1,11 @@
-import { queueNames, type Redis, runJob, runTimeoutJob } from '@conveyor/queue';
+import { queueNames, type Redis, runJob, runTimeoutJob, scheduledRunJob } from '@conveyor/queue';
 import { type Job, Worker } from 'bullmq';
 import type { WorkerDeps } from '../deps';
 import { planRunProcessor } from '../processors/plan-run.processor';
 import { runTimeoutProcessor } from '../processors/run-timeout.processor';
+import { scheduledRunProcessor } from '../processors/scheduled-run.processor';
 
-/** Run-level jobs: start a run (plan its first steps) and enforce its timeout. */
+/** Run-level jobs: start a run (plan its first steps), enforce its timeout, fire schedules. */
 export function createRunWorker(deps: WorkerDeps, connection: Redis): Worker {
   const process = (job: Job) => {
     switch (job.name) {
@@ -12,6 +13,8 @@ export function createRunWorker(deps: WorkerDeps, connection: Redis): Worker {
         return planRunProcessor(deps, job);
       case runTimeoutJob.name:
         return runTimeoutProcessor(deps, job);
+      case scheduledRunJob.name:
+        return scheduledRunProcessor(deps, job);
       default:
         throw new Error(`unknown job ${job.name} on queue ${queueNames.runs}`);
     }

@@ -1,0 +1,54 @@
+import { coreActions, createActionRegistry } from '@conveyor/actions';
+import { loadWorkerConfig } from '@conveyor/config';
+import { createLogger } from '@conveyor/observability';
+import { createProducers, createRedisConnection, type Redis } from '@conveyor/queue';
+import { createTestDatabase, type TestDatabase, testServices, uniqueSuffix } from '@conveyor/testing';
+import type { WorkerDeps } from './deps';
+import { createAbortRegistry } from './execution/abort-registry';
+import { createDefinitionCache } from './execution/definition-cache';
+
+export interface TestWorkerDeps {
+  deps: WorkerDeps;
+  db: TestDatabase;
+  /** A connection for BullMQ Workers (blocking commands). */
+  blocking: Redis;
+  close(): Promise<void>;
+}
+
+/** Worker dependencies on a database and queue prefix of their own; only test files import this. */
+export async function createTestWorkerDeps(label = 'worker', env: Record<string, string> = {}): Promise<TestWorkerDeps> {
+  const db = await createTestDatabase(label);
+  const queuePrefix = `conveyor-test-${label}-${uniqueSuffix()}`;
+  const config = loadWorkerConfig({
+    DATABASE_URL: db.url,
+    REDIS_URL: testServices().redisUrl,
+    QUEUE_PREFIX: queuePrefix,
+    ...env,
+  });
+  const producer = createRedisConnection(config.redis.url, 'producer');
+  const blocking = createRedisConnection(config.redis.url, 'worker');
+  await Promise.all([producer.connect(), blocking.connect()]);
+  const deps: WorkerDeps = {
+    config,
+    log: createLogger({ service: 'worker', level: 'silent' }),
+    prisma: db.prisma,
+    producers: createProducers({ connection: producer, prefix: queuePrefix }),
+    actions: createActionRegistry(coreActions),
+    definitions: createDefinitionCache(),
+    aborts: createAbortRegistry(),
+    now: Date.now,
+  };
+  return {
+    deps,
+    db,
+    blocking,
+    async close() {
+      const keys = await producer.keys(`${queuePrefix}*`);
+      if (keys.length > 0) await producer.del(...keys);
+      await deps.producers.close();
+      producer.disconnect();
+      blocking.disconnect();
+      await db.drop();
+    },
+  };
+}
