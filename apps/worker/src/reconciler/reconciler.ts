@@ -1,11 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  findStaleQueuedSteps,
-  findStaleRuns,
-  getRunForExecution,
-  type StaleRun,
-  type StaleStep,
-} from '@conveyor/db';
+import { findStaleQueuedSteps, findStaleRuns, getRunForExecution, type StaleRun, type StaleStep } from '@conveyor/db';
 import { type Redis, runJob } from '@conveyor/queue';
 import type { Queue } from 'bullmq';
 import type { WorkerDeps } from '../deps';
