@@ -1,9 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ApiConfig } from '@conveyor/config';
-import type { PrismaClient } from '@conveyor/db';
-import type { Logger, Registry } from '@conveyor/observability';
-import type { Producers, Redis } from '@conveyor/queue';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { hasuraActionsModule } from './modules/hasura-actions/hasura-actions.module';
 import { hasuraEventsModule } from './modules/hasura-events/hasura-events.module';
@@ -11,17 +6,9 @@ import { healthModule } from './modules/health/health.module';
 import { createRunsService } from './modules/runs/runs.service';
 import { triggersModule } from './modules/triggers/triggers.module';
 import { errorHandler } from './plugins/error-handler';
+import type { ApiDeps, ConveyorApp } from './types';
 
-export interface ApiDeps {
-  config: Readonly<ApiConfig>;
-  log: Logger;
-  prisma: PrismaClient;
-  redis: Redis;
-  producers: Producers;
-  metrics: Registry;
-}
-
-export type ConveyorApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+export type { ApiDeps, ConveyorApp } from './types';
 
 /** Builds the api without listening, so tests drive it through `app.inject()`. */
 export async function buildApp(deps: ApiDeps): Promise<ConveyorApp> {

@@ -1,7 +1,7 @@
 import { isConveyorError } from '@conveyor/errors';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import type { ConveyorApp } from '../../app';
 import { requireHookSecret } from '../../plugins/shared-secret';
+import type { ConveyorApp } from '../../types';
 import type { RunsService } from '../runs/runs.service';
 import {
   actionBodySchema,

@@ -1,5 +1,5 @@
-import type { ConveyorApp } from '../../app';
 import { requireHookSecret } from '../../plugins/shared-secret';
+import type { ConveyorApp } from '../../types';
 import type { RunsService } from '../runs/runs.service';
 import { hasuraEventBodySchema, hasuraEventReplySchema } from './hasura-events.schemas';
 import { createHasuraEventsService } from './hasura-events.service';

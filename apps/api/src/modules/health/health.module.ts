@@ -1,6 +1,6 @@
 import { type HealthCheck, runHealthChecks } from '@conveyor/observability';
 import type { FastifyInstance } from 'fastify';
-import type { ApiDeps } from '../../app';
+import type { ApiDeps } from '../../types';
 
 /**
  * `/healthz`: the process is alive. `/readyz`: every dependency answers, so a load balancer only

@@ -1,5 +1,5 @@
 import type { PrismaClient } from '@conveyor/db';
-import type { ConveyorApp } from '../../app';
+import type { ConveyorApp } from '../../types';
 import type { RunsService } from '../runs/runs.service';
 import {
   TRIGGER_SECRET_HEADER,

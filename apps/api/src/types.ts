@@ -1,0 +1,18 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApiConfig } from '@conveyor/config';
+import type { PrismaClient } from '@conveyor/db';
+import type { Logger, Registry } from '@conveyor/observability';
+import type { Producers, Redis } from '@conveyor/queue';
+import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+
+export interface ApiDeps {
+  config: Readonly<ApiConfig>;
+  log: Logger;
+  prisma: PrismaClient;
+  redis: Redis;
+  producers: Producers;
+  metrics: Registry;
+}
+
+export type ConveyorApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
