@@ -26,3 +26,4 @@ export {
   type ScheduleTrigger,
   type TriggerForRun,
 } from './triggers.repo';
+export { type BuiltinApp, upsertBuiltinApp } from './catalogue.repo';

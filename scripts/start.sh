@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# `npm start`: everything from a fresh clone — dependencies, services, migrations, demo data —
+# then the api, a worker and Bull Board, and one demo run. Ctrl-C stops them all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/common.sh
+
+ensure_dependencies
+ensure_services
+generate_prisma_client
+step "migrating the database"
+npm run --silent db:migrate
+step "seeding the core app and the demo workflow"
+npm run --silent db:seed
+
+export LOG_LEVEL="${LOG_LEVEL:-info}"
+export RECONCILER_STALE_AFTER_MS="${RECONCILER_STALE_AFTER_MS:-2000}"
+api_port="${API_PORT:-3000}"; worker_port="${WORKER_HEALTH_PORT:-3001}"; board_port="${BOARD_PORT:-3002}"
+
+step "starting api (:$api_port), worker (:$worker_port) and Bull Board (:$board_port)"
+pids=()
+for app in api worker board; do
+  node --import tsx "apps/$app/src/main.ts" &
+  pids+=("$!")
+done
+trap 'kill "${pids[@]}" 2>/dev/null; wait' EXIT INT TERM
+
+wait_ready() {
+  for _ in $(seq 1 150); do
+    curl -fsS "$1" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  echo "not ready: $1" >&2
+  return 1
+}
+wait_ready "http://127.0.0.1:$api_port/readyz"
+wait_ready "http://127.0.0.1:$worker_port/readyz"
+wait_ready "http://127.0.0.1:$board_port/healthz"
+
+step "one demo run"
+npx tsx scripts/demo-run.ts || true
+
+cat <<MSG
+
+Conveyor is running. Watch the queues in Bull Board: http://127.0.0.1:$board_port
+  (user ${BOARD_USERNAME:-admin}, password ${BOARD_PASSWORD:-dev-only-board-password})
+Start another demo run: npx tsx scripts/demo-run.ts      Stop: Ctrl-C
+MSG
+wait
