@@ -10,8 +10,12 @@ const config = loadApiConfig();
 const prisma = createPrismaClient({ url: config.database.url, poolSize: 2 });
 const apiUrl = `http://127.0.0.1:${config.http.port}`;
 
-const workflow = await prisma.workflow.findFirstOrThrow({ where: { name: DEMO.workflowName, tenant: { slug: DEMO.tenantSlug } } });
-const run = await prisma.workflowRun.create({ data: { tenantId: workflow.tenantId, workflowId: workflow.id, input: { name: 'Conveyor' } } });
+const workflow = await prisma.workflow.findFirstOrThrow({
+  where: { name: DEMO.workflowName, tenant: { slug: DEMO.tenantSlug } },
+});
+const run = await prisma.workflowRun.create({
+  data: { tenantId: workflow.tenantId, workflowId: workflow.id, input: { name: 'Conveyor' } },
+});
 console.log(`\n[demo] run ${run.id} of "${DEMO.workflowName}" inserted; delivering its event to ${apiUrl}/hooks/hasura/events`);
 
 const response = await fetch(`${apiUrl}/hooks/hasura/events`, {
@@ -23,21 +27,34 @@ const response = await fetch(`${apiUrl}/hooks/hasura/events`, {
     delivery_info: { current_retry: 0, max_retries: 5 },
     trigger: { name: 'workflow_run_created' },
     table: { schema: 'public', name: 'WorkflowRun' },
-    event: { op: 'INSERT', data: { old: null, new: { id: run.id, tenantId: run.tenantId } }, session_variables: null, trace_context: null },
+    event: {
+      op: 'INSERT',
+      data: { old: null, new: { id: run.id, tenantId: run.tenantId } },
+      session_variables: null,
+      trace_context: null,
+    },
   }),
 });
 console.log(`[demo] api answered ${response.status} ${await response.text()}`);
 
 const deadline = Date.now() + 30_000;
-let finished = await prisma.workflowRun.findUniqueOrThrow({ where: { id: run.id }, include: { stepRuns: { orderBy: { createdAt: 'asc' } } } });
+let finished = await prisma.workflowRun.findUniqueOrThrow({
+  where: { id: run.id },
+  include: { stepRuns: { orderBy: { createdAt: 'asc' } } },
+});
 while (!['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(finished.status) && Date.now() < deadline) {
   await new Promise((resolve) => setTimeout(resolve, 100));
-  finished = await prisma.workflowRun.findUniqueOrThrow({ where: { id: run.id }, include: { stepRuns: { orderBy: { createdAt: 'asc' } } } });
+  finished = await prisma.workflowRun.findUniqueOrThrow({
+    where: { id: run.id },
+    include: { stepRuns: { orderBy: { createdAt: 'asc' } } },
+  });
 }
 console.log(`[demo] run ${run.id}: ${finished.status}`);
 for (const step of finished.stepRuns) {
   const ms = step.startedAt && step.finishedAt ? `${step.finishedAt.getTime() - step.startedAt.getTime()} ms` : '-';
-  console.log(`[demo]   ${step.stepKey.padEnd(8)} ${step.status.padEnd(10)} ${ms.padStart(7)}  output: ${JSON.stringify(step.output)}`);
+  console.log(
+    `[demo]   ${step.stepKey.padEnd(8)} ${step.status.padEnd(10)} ${ms.padStart(7)}  output: ${JSON.stringify(step.output)}`,
+  );
 }
 await prisma.$disconnect();
 process.exit(finished.status === 'SUCCEEDED' ? 0 : 1);

@@ -44,8 +44,16 @@ await upsertBuiltinApp(prisma, {
 });
 
 const definition = validateDefinition(demoDefinition, { isKnownAction: (ref) => registry.has(ref) });
-const tenant = await prisma.tenant.upsert({ where: { slug: DEMO.tenantSlug }, create: { slug: DEMO.tenantSlug, name: 'Demo' }, update: {} });
-const user = await prisma.user.upsert({ where: { email: DEMO.userEmail }, create: { email: DEMO.userEmail, name: 'Demo' }, update: {} });
+const tenant = await prisma.tenant.upsert({
+  where: { slug: DEMO.tenantSlug },
+  create: { slug: DEMO.tenantSlug, name: 'Demo' },
+  update: {},
+});
+const user = await prisma.user.upsert({
+  where: { email: DEMO.userEmail },
+  create: { email: DEMO.userEmail, name: 'Demo' },
+  update: {},
+});
 await prisma.membership.upsert({
   where: { tenantId_userId: { tenantId: tenant.id, userId: user.id } },
   create: { tenantId: tenant.id, userId: user.id, role: 'ADMIN' },
@@ -63,4 +71,6 @@ const version = await prisma.workflowVersion.upsert({
 });
 await prisma.workflow.update({ where: { id: workflow.id }, data: { currentVersionId: version.id } });
 await prisma.$disconnect();
-console.log(`[seed] core app with ${coreActions.length} actions; tenant "${DEMO.tenantSlug}" (${tenant.id}), workflow "${DEMO.workflowName}" (${workflow.id})`);
+console.log(
+  `[seed] core app with ${coreActions.length} actions; tenant "${DEMO.tenantSlug}" (${tenant.id}), workflow "${DEMO.workflowName}" (${workflow.id})`,
+);

@@ -270,7 +270,10 @@ function variableUses(value: unknown): VariableUse[] {
 /** Stand-in values for the variables the operator must set: URL-safe and long enough for every schema. */
 function requiredVariableValues(file: unknown): Record<string, string> {
   const required = variableUses(file).filter((use) => use.operator.endsWith('?'));
-  return Object.fromEntries(required.map((use) => [use.name, `${use.name.toLowerCase().replaceAll('_', '-')}-0123456789abcdef`]));
+  const formatted: Record<string, string> = { CONNECTION_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}` };
+  return Object.fromEntries(
+    required.map((use) => [use.name, formatted[use.name] ?? `${use.name.toLowerCase().replaceAll('_', '-')}-0123456789abcdef`]),
+  );
 }
 
 /** Compose's interpolation: `$$`, `$VAR`, `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:?err}`, `${VAR?err}`. */

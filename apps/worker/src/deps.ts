@@ -3,6 +3,7 @@ import type { WorkerConfig } from '@conveyor/config';
 import type { PrismaClient } from '@conveyor/db';
 import type { Logger } from '@conveyor/observability';
 import type { Producers } from '@conveyor/queue';
+import type { Keyring } from '@conveyor/secrets';
 import type { AbortRegistry } from './execution/abort-registry';
 import type { DefinitionCache } from './execution/definition-cache';
 
@@ -15,5 +16,7 @@ export interface WorkerDeps {
   actions: ActionRegistry;
   definitions: DefinitionCache;
   aborts: AbortRegistry;
+  /** Opens the tenants' sealed connection credentials for the steps that name one. */
+  keyring: Keyring;
   now: () => number;
 }

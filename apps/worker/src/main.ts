@@ -3,6 +3,7 @@ import { loadWorkerConfig } from '@conveyor/config';
 import { createPrismaClient } from '@conveyor/db';
 import { createLogger, createMetricsRegistry } from '@conveyor/observability';
 import { createProducers, createRedisConnection, subscribeCancellations } from '@conveyor/queue';
+import { createKeyring, parseKeys } from '@conveyor/secrets';
 import type { WorkerDeps } from './deps';
 import { createAbortRegistry } from './execution/abort-registry';
 import { createDefinitionCache } from './execution/definition-cache';
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
     actions: createActionRegistry(coreActions),
     definitions: createDefinitionCache(),
     aborts: createAbortRegistry(),
+    keyring: createKeyring(parseKeys(config.connections.keys), config.connections.activeKeyId),
     now: Date.now,
   };
   await subscribeCancellations(subscriber, config.redis.queuePrefix, (runId) => {

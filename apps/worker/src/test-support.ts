@@ -1,7 +1,8 @@
-import { coreActions, createActionRegistry } from '@conveyor/actions';
+import { type Action, coreActions, createActionRegistry } from '@conveyor/actions';
 import { loadWorkerConfig } from '@conveyor/config';
 import { createLogger } from '@conveyor/observability';
 import { createProducers, createRedisConnection, type Redis } from '@conveyor/queue';
+import { createKeyring, parseKeys } from '@conveyor/secrets';
 import { createTestDatabase, type TestDatabase, testServices, uniqueSuffix } from '@conveyor/testing';
 import type { WorkerDeps } from './deps';
 import { createAbortRegistry } from './execution/abort-registry';
@@ -16,7 +17,11 @@ export interface TestWorkerDeps {
 }
 
 /** Worker dependencies on a database and queue prefix of their own; only test files import this. */
-export async function createTestWorkerDeps(label = 'worker', env: Record<string, string> = {}): Promise<TestWorkerDeps> {
+export async function createTestWorkerDeps(
+  label = 'worker',
+  env: Record<string, string> = {},
+  extraActions: Action[] = [],
+): Promise<TestWorkerDeps> {
   const db = await createTestDatabase(label);
   const queuePrefix = `conveyor-test-${label}-${uniqueSuffix()}`;
   const config = loadWorkerConfig({
@@ -33,9 +38,10 @@ export async function createTestWorkerDeps(label = 'worker', env: Record<string,
     log: createLogger({ service: 'worker', level: 'silent' }),
     prisma: db.prisma,
     producers: createProducers({ connection: producer, prefix: queuePrefix }),
-    actions: createActionRegistry(coreActions),
+    actions: createActionRegistry([...coreActions, ...extraActions]),
     definitions: createDefinitionCache(),
     aborts: createAbortRegistry(),
+    keyring: createKeyring(parseKeys(config.connections.keys), config.connections.activeKeyId),
     now: Date.now,
   };
   return {

@@ -40,8 +40,16 @@ describe('config', () => {
   it('refuses development secrets in production', () => {
     const message = invalidConfigMessage(() => loadApiConfig({ NODE_ENV: 'production' }));
     expect(message).toContain('CONVEYOR_HOOK_SECRET');
-    const config = loadApiConfig({ NODE_ENV: 'production', CONVEYOR_HOOK_SECRET: 'a-real-secret-of-length' });
+    expect(message).toContain('CONNECTION_KEYS');
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const config = loadApiConfig({
+      NODE_ENV: 'production',
+      CONVEYOR_HOOK_SECRET: 'a-real-secret-of-length',
+      CONNECTION_KEYS: `k1:${key},k0:${key}`,
+    });
     expect(config.hasura.hookSecret).toBe('a-real-secret-of-length');
+    expect(config.connections.activeKeyId).toBe('k1');
+    expect(invalidConfigMessage(() => loadApiConfig({ CONNECTION_KEYS: 'k1' }))).toContain('CONNECTION_KEYS');
   });
 });
 

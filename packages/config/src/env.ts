@@ -26,6 +26,24 @@ export const commonEnvSchema = z.object({
   MONGO_URL: urlSchema(['mongodb', 'mongodb+srv']).default('mongodb://127.0.0.1:27017/conveyor'),
 });
 
+/** 32 zero bytes: a development key, refused in production by its `dev-only-` id. */
+const DEV_CONNECTION_KEYS = `${DEV_SECRET_PREFIX}key:${Buffer.alloc(32).toString('base64')}`;
+
+/** Keys that seal connection credentials (AES-256-GCM), for the processes that read or write them. */
+export const connectionKeysEnvSchema = z.object({
+  CONNECTION_KEYS: z
+    .string()
+    .regex(/^\s*[\w.-]+:[A-Za-z0-9+/=]+\s*(,\s*[\w.-]+:[A-Za-z0-9+/=]+\s*)*$/, 'must be id:base64key[,id:base64key…]')
+    .default(DEV_CONNECTION_KEYS),
+  /** Which key seals new secrets; the first key of CONNECTION_KEYS when unset. */
+  CONNECTION_ACTIVE_KEY_ID: z.string().min(1).optional(),
+});
+
+export function connectionKeysConfig(env: z.infer<typeof connectionKeysEnvSchema>): { keys: string; activeKeyId: string } {
+  const firstId = env.CONNECTION_KEYS.split(',')[0]?.split(':')[0]?.trim() ?? '';
+  return { keys: env.CONNECTION_KEYS, activeKeyId: env.CONNECTION_ACTIVE_KEY_ID ?? firstId };
+}
+
 /**
  * Parses `env` with `schema`, or throws one INVALID_CONFIG error that names every bad variable.
  * In production a secret still holding its development default counts as bad.

@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { type CommonConfig, commonConfig, deepFreeze } from './common.config';
-import { commonEnvSchema, type Env, parseEnv, portSchema, positiveIntSchema } from './env';
+import {
+  commonEnvSchema,
+  connectionKeysConfig,
+  connectionKeysEnvSchema,
+  type Env,
+  parseEnv,
+  portSchema,
+  positiveIntSchema,
+} from './env';
 
 const cidrListSchema = z
   .string()
@@ -13,7 +21,7 @@ const cidrListSchema = z
   )
   .pipe(z.array(z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'must be a comma-separated list of CIDRs, e.g. 127.0.0.1/32')));
 
-export const workerEnvSchema = commonEnvSchema.extend({
+export const workerEnvSchema = commonEnvSchema.extend(connectionKeysEnvSchema.shape).extend({
   WORKER_CONCURRENCY: positiveIntSchema.default(10),
   WORKER_LOCK_DURATION_MS: positiveIntSchema.default(30_000),
   WORKER_SHUTDOWN_GRACE_MS: positiveIntSchema.default(25_000),
@@ -25,6 +33,8 @@ export const workerEnvSchema = commonEnvSchema.extend({
 });
 
 export interface WorkerConfig extends CommonConfig {
+  /** CONNECTION_KEYS as given, and the id of the key that seals new secrets. */
+  connections: { keys: string; activeKeyId: string };
   /** Step jobs one worker process runs at once. */
   concurrency: number;
   /** How long a job's lock lives without renewal; a killed worker's job is retried after about this long. */
@@ -39,6 +49,7 @@ export function loadWorkerConfig(env: Env = process.env): Readonly<WorkerConfig>
   const parsed = parseEnv(workerEnvSchema, env);
   return deepFreeze({
     ...commonConfig(parsed),
+    connections: connectionKeysConfig(parsed),
     concurrency: parsed.WORKER_CONCURRENCY,
     lockDurationMs: parsed.WORKER_LOCK_DURATION_MS,
     shutdownGraceMs: parsed.WORKER_SHUTDOWN_GRACE_MS,

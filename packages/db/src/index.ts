@@ -1,3 +1,4 @@
+export { type BuiltinApp, upsertBuiltinApp } from './catalogue.repo';
 export { createPrismaClient, type DbOptions, type PrismaClient } from './client';
 export { databaseNameOf, dropDatabase, ensureDatabase } from './database-admin';
 export { Prisma } from './generated/prisma/client';
@@ -8,6 +9,7 @@ export { finishStep, type Progress, type QueuedStep, type StepOutcome, startRun 
 export { type DispatchOutcome, dispatchRun, getRunForExecution, type RunForExecution, type RunRef } from './runs.repo';
 export { findStaleQueuedSteps, findStaleRuns, type StaleRun, type StaleStep } from './stale.repo';
 export {
+  getSealedConnection,
   getStepOutputs,
   recordRetry,
   recordWait,
@@ -26,4 +28,3 @@ export {
   type ScheduleTrigger,
   type TriggerForRun,
 } from './triggers.repo';
-export { type BuiltinApp, upsertBuiltinApp } from './catalogue.repo';

@@ -84,3 +84,14 @@ export interface StepRow {
   jobId: string | null;
   attempt: number;
 }
+
+/** A connection's sealed credentials, only within its tenant; null when the tenant has no such connection. */
+export async function getSealedConnection(
+  prisma: PrismaClient,
+  { tenantId, connectionId }: { tenantId: string; connectionId: string },
+): Promise<{ ciphertext: Uint8Array; keyId: string } | null> {
+  const [row] = await prisma.$queryRaw<{ ciphertext: Uint8Array; keyId: string }[]>`
+    SELECT "credentialsCiphertext" AS "ciphertext", "credentialsKeyId" AS "keyId" FROM "Connection"
+     WHERE "id" = ${connectionId}::uuid AND "tenantId" = ${tenantId}::uuid`;
+  return row ?? null;
+}

@@ -2,6 +2,7 @@ import { type ActionContext, isActionAbortedError, isRetryableActionError, parse
 import {
   finishStep,
   getRunForExecution,
+  getSealedConnection,
   getStepOutputs,
   recordRetry,
   recordWait,
@@ -17,7 +18,7 @@ import {
   transitiveDependencies,
   type WorkflowDefinition,
 } from '@conveyor/engine';
-import { isConveyorError } from '@conveyor/errors';
+import { ConveyorError, isConveyorError } from '@conveyor/errors';
 import { type StepJobData, stepJob } from '@conveyor/queue';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { WorkerDeps } from '../deps';
@@ -93,6 +94,7 @@ async function attempt(deps: WorkerDeps, a: Attempt): Promise<StepOutcome | 'wai
     }
     const action = deps.actions.getOrThrow(a.step.action);
     const input = parseInput(action, await resolveInput(a.step.input, context, undefined, { stepKey: a.step.key }));
+    const connection = a.step.connectionId ? await openConnection(deps, a.data.tenantId, a.step.connectionId) : undefined;
     const ctx: Omit<ActionContext, 'signal'> = {
       log: createStepLogger(a.log),
       idempotencyKey: a.data.stepRunId,
@@ -100,6 +102,7 @@ async function attempt(deps: WorkerDeps, a: Attempt): Promise<StepOutcome | 'wai
       now: deps.now,
       http: { allowPrivateNetworks: [...deps.config.actions.allowPrivateNetworks] },
       ...(a.data.resumeAt ? { resume: { waitedUntil: a.data.resumeAt } } : {}),
+      ...(connection ? { connection } : {}),
     };
     const result = await runActionWithTimeout(action, input, ctx, { timeoutMs: a.step.timeoutMs, cancel: cancel.signal });
     if (result.kind === 'wait') return await wait(deps, a, result.untilEpochMs);
@@ -128,6 +131,15 @@ async function wait(deps: WorkerDeps, a: Attempt, untilEpochMs: number): Promise
   await a.job.moveToDelayed(untilEpochMs, a.token);
   a.log.info({ resumeAt: new Date(untilEpochMs).toISOString() }, 'step waiting');
   throw new DelayedError();
+}
+
+/** The step's connection, decrypted; a connection the tenant does not have fails the step for good. */
+async function openConnection(deps: WorkerDeps, tenantId: string, connectionId: string): Promise<Record<string, unknown>> {
+  const sealed = await getSealedConnection(deps.prisma, { tenantId, connectionId });
+  if (!sealed) {
+    throw new ConveyorError({ code: 'NOT_FOUND', message: `connection ${connectionId} not found`, details: { connectionId } });
+  }
+  return deps.keyring.open(sealed) as Record<string, unknown>;
 }
 
 async function templateContext(deps: WorkerDeps, a: Attempt): Promise<TemplateContext> {

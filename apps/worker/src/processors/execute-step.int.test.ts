@@ -1,0 +1,121 @@
+import { type Action, defineAction } from '@conveyor/actions';
+import { insertRun, seedWorkflow, waitFor } from '@conveyor/testing';
+import type { Worker } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { dispatchAndEnqueue } from '../execution/dispatch';
+import { createTestWorkerDeps, type TestWorkerDeps } from '../test-support';
+import { createRunWorker } from '../workers/run.worker';
+import { createStepWorker } from '../workers/step.worker';
+
+// A test-only action that reports what the worker handed it: the connection and the context.
+const whoAmI: Action = defineAction({
+  ref: { app: 'test', version: '1', key: 'who-am-i' },
+  name: 'Who am I',
+  description: 'Echoes the context the worker built',
+  inputSchema: z.object({}).passthrough(),
+  async execute(input, ctx) {
+    return {
+      kind: 'output',
+      output: { input, connection: ctx.connection ?? null, attempt: ctx.attempt, key: ctx.idempotencyKey },
+    };
+  },
+});
+
+let t: TestWorkerDeps;
+let workers: Worker[];
+beforeAll(async () => {
+  t = await createTestWorkerDeps('execute-step', {}, [whoAmI]);
+  workers = [createRunWorker(t.deps, t.blocking), createStepWorker(t.deps, t.blocking)];
+});
+afterAll(async () => {
+  await Promise.all(workers.map((worker) => worker.close()));
+  await t.close();
+});
+
+async function runToEnd(definition: object, tenant?: Awaited<ReturnType<typeof seedWorkflow>>) {
+  const fixture = tenant ?? (await seedWorkflow(t.db.prisma, definition));
+  const runId = await insertRun(t.db.prisma, fixture, { who: 'me' });
+  await dispatchAndEnqueue(t.deps, { tenantId: fixture.tenantId, runId });
+  return waitFor(
+    () => t.db.prisma.workflowRun.findUniqueOrThrow({ where: { id: runId }, include: { stepRuns: true } }),
+    (run) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(run.status),
+    15_000,
+  );
+}
+
+const step = (connectionId: string) => ({
+  key: 'probe',
+  action: { app: 'test', version: '1', key: 'who-am-i' },
+  input: { who: '{{ input.who }}' },
+  connectionId,
+});
+
+describe('executing a step', () => {
+  it('hands the action its tenant’s decrypted connection, the resolved input and a stable idempotency key', async () => {
+    const placeholder = '00000000-0000-4000-8000-000000000000';
+    const fixture = await seedWorkflow(t.db.prisma, { steps: [step(placeholder)] });
+    const sealed = t.deps.keyring.seal({ token: 'sk_test_42' });
+    const connection = await t.db.prisma.connection.create({
+      data: {
+        tenantId: fixture.tenantId,
+        name: 'api',
+        credentialsCiphertext: Buffer.from(sealed.ciphertext),
+        credentialsKeyId: sealed.keyId,
+      },
+    });
+    await t.db.prisma.workflowVersion.update({
+      where: { id: fixture.versionId },
+      data: { definition: { steps: [step(connection.id)] } },
+    });
+    const run = await runToEnd({}, fixture);
+    expect(run.status).toBe('SUCCEEDED');
+    const [probe] = run.stepRuns;
+    expect(probe?.output).toEqual({ input: { who: 'me' }, connection: { token: 'sk_test_42' }, attempt: 1, key: probe?.id });
+  });
+
+  it('fails the step, without retrying, when the connection belongs to another tenant', async () => {
+    const other = await seedWorkflow(t.db.prisma, { steps: [{ key: 'x', action: { app: 'core', version: '1', key: 'noop' } }] });
+    const sealed = t.deps.keyring.seal({ token: 'theirs' });
+    const theirs = await t.db.prisma.connection.create({
+      data: {
+        tenantId: other.tenantId,
+        name: 'theirs',
+        credentialsCiphertext: Buffer.from(sealed.ciphertext),
+        credentialsKeyId: sealed.keyId,
+      },
+    });
+    const run = await runToEnd({ steps: [{ ...step(theirs.id), retry: { attempts: 3, backoff: 'fixed', delayMs: 10 } }] });
+    expect(run.status).toBe('FAILED');
+    expect(run.stepRuns[0]).toMatchObject({ status: 'FAILED', attempt: 1, error: { code: 'NOT_FOUND' } });
+    expect(JSON.stringify(run.stepRuns[0]?.output ?? null)).not.toContain('theirs');
+  });
+
+  it('fails a step whose input does not fit its action, naming the field, without retrying', async () => {
+    const run = await runToEnd({
+      steps: [
+        {
+          key: 'call',
+          action: { app: 'core', version: '1', key: 'http.request' },
+          input: { url: 'not a url' },
+          retry: { attempts: 3, backoff: 'fixed', delayMs: 10 },
+        },
+      ],
+    });
+    expect(run.status).toBe('FAILED');
+    expect(run.stepRuns[0]).toMatchObject({ status: 'FAILED', attempt: 1 });
+    expect((run.stepRuns[0]?.error as { message: string }).message).toContain('input.url');
+  });
+
+  it('lets dependents run after a failed step marked continueOnError, and the run succeeds', async () => {
+    const run = await runToEnd({
+      steps: [
+        { key: 'bad', action: { app: 'core', version: '1', key: 'http.request' }, input: { url: 'nope' }, continueOnError: true },
+        { key: 'after', action: { app: 'core', version: '1', key: 'transform' }, input: { value: 1 }, dependsOn: ['bad'] },
+      ],
+    });
+    const status = Object.fromEntries(run.stepRuns.map((s) => [s.stepKey, s.status]));
+    expect(status).toEqual({ bad: 'FAILED', after: 'SUCCEEDED' });
+    expect(run.status).toBe('SUCCEEDED');
+  });
+});

@@ -1,0 +1,1 @@
+export { createKeyring, type Keyring, parseKeys, type SealedSecret } from './keyring';
