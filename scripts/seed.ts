@@ -66,7 +66,7 @@ const workflow = await prisma.workflow.upsert({
 });
 const version = await prisma.workflowVersion.upsert({
   where: { workflowId_version: { workflowId: workflow.id, version: 1 } },
-  create: { tenantId: tenant.id, workflowId: workflow.id, version: 1, definition, createdById: user.id },
+  create: { tenantId: tenant.id, workflowId: workflow.id, version: 1, definition: definition as object, createdById: user.id },
   update: {},
 });
 await prisma.workflow.update({ where: { id: workflow.id }, data: { currentVersionId: version.id } });
