@@ -13,7 +13,7 @@ status=0
 step "lint (biome + import cycles)"
 npm run --silent lint || status=1
 step "typecheck"
-npm run --silent typecheck -- --output-logs=errors-only || status=1
+npm run --silent typecheck || status=1
 
 step "tests"
 rm -f test-results/vitest.json
