@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { mintToken } from '@conveyor/auth';
 import { createProducers, createRedisConnection } from '@conveyor/queue';
 import {
   createTestDatabase,
+  createTestMongo,
   createTestRedis,
   freePort,
   hasuraRunInsertedEvent,
@@ -10,6 +12,7 @@ import {
   seedWorkflow,
   startService,
   type TestDatabase,
+  type TestMongo,
   testServices,
   uniqueSuffix,
   waitFor,
@@ -21,7 +24,9 @@ import { type LocalServer, startLocalServer } from './local-server';
 // their own, driven over HTTP with Hasura-shaped bodies, calling a local HTTP server.
 
 const HOOK_SECRET = 'e2e-hook-secret-0123456789';
+const JWT = { jwtSecret: 'e2e-jwt-secret-0123456789abcdef0123', issuer: 'conveyor', audience: 'conveyor-api' };
 let db: TestDatabase;
+let mongo: TestMongo;
 let server: LocalServer;
 let api: ServiceProcess;
 let apiUrl: string;
@@ -41,9 +46,12 @@ async function startWorker(name: string): Promise<ServiceProcess> {
 
 beforeAll(async () => {
   db = await createTestDatabase('e2e');
+  mongo = await createTestMongo('e2e');
   server = await startLocalServer();
   env = {
     DATABASE_URL: db.url,
+    MONGO_URL: mongo.url,
+    AUTH_JWT_SECRET: JWT.jwtSecret,
     DATABASE_POOL_SIZE: '5',
     REDIS_URL: testServices().redisUrl,
     QUEUE_PREFIX: `conveyor-test-e2e-${uniqueSuffix()}`,
@@ -69,6 +77,7 @@ afterAll(async () => {
   const keys = await redis.redis.keys(`${env.QUEUE_PREFIX}*`);
   if (keys.length) await redis.redis.del(...keys);
   await redis.cleanup();
+  await mongo?.drop();
   await db?.drop();
 });
 
@@ -133,6 +142,32 @@ describe('the run pipeline, end to end', () => {
     expect(run.stepRuns.every((step) => step.status === 'SUCCEEDED' && step.attempt === 1)).toBe(true);
   });
 
+  it('writes each step’s execution logs to MongoDB, readable by a member of the tenant', async () => {
+    const { runId, tenantId, userId } = await startRun(
+      {
+        steps: [
+          { key: 'note', action: action('log'), input: { message: 'hello {{ input.who }}', level: 'WARN' } },
+          { key: 'call', action: action('http.request'), input: { url: `${server.url}/echo?n=1` }, dependsOn: ['note'] },
+        ],
+      },
+      { who: 'logs' },
+    );
+    expect((await finished(runId)).status).toBe('SUCCEEDED');
+    const token = await mintToken({ tenantId, userId }, JWT);
+    const lines = await waitFor(
+      async () => {
+        const response = await fetch(`${apiUrl}/v1/runs/${runId}/logs?limit=100`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        return ((await response.json()) as { lines: { message: string; level: string; stepRunId: string }[] }).lines;
+      },
+      (found) => found.filter((line) => line.message.startsWith('step succeeded')).length === 2,
+    );
+    expect(lines.find((line) => line.message === 'hello logs')).toMatchObject({ level: 'WARN' });
+    expect(lines.some((line) => line.message.includes('/echo'))).toBe(true);
+    expect(lines.filter((line) => line.message.startsWith('step succeeded'))).toHaveLength(2);
+  });
+
   it('retries a step against a flaky server and succeeds on its third attempt', async () => {
     const path = `/flaky/${randomUUID()}`;
     const { runId } = await startRun({
@@ -155,7 +190,7 @@ describe('the run pipeline, end to end', () => {
 
   it('cancels a run and stops its running step within a second', async () => {
     const path = `/slow/${randomUUID()}`;
-    const { runId, tenantId } = await startRun({ steps: [http(`${server.url}${path}?ms=30000`, { timeoutMs: 60_000 })] });
+    const { runId, tenantId, userId } = await startRun({ steps: [http(`${server.url}${path}?ms=30000`, { timeoutMs: 60_000 })] });
     await waitFor(
       () => db.prisma.stepRun.findFirst({ where: { workflowRunId: runId } }),
       (step) => step?.status === 'RUNNING',
@@ -170,7 +205,7 @@ describe('the run pipeline, end to end', () => {
       body: JSON.stringify({
         action: { name: 'cancelWorkflowRun' },
         input: { runId, reason: 'stopped by test' },
-        session_variables: { 'x-hasura-role': 'user', 'x-hasura-tenant-id': tenantId },
+        session_variables: { 'x-hasura-role': 'user', 'x-hasura-user-id': userId, 'x-hasura-tenant-id': tenantId },
       }),
     });
     expect(await response.json()).toEqual({ ok: true, status: 'CANCELLED' });
@@ -279,7 +314,7 @@ describe('the run pipeline, end to end', () => {
 
   it('reruns a failed run from its failure, reusing the outputs of the steps that succeeded', async () => {
     const path = `/flaky/${randomUUID()}`;
-    const { runId, tenantId } = await startRun({
+    const { runId, tenantId, userId } = await startRun({
       steps: [
         { key: 'first', action: action('transform'), input: { value: 7 } },
         { ...http(`${server.url}${path}?failures=1`), dependsOn: ['first'] },
@@ -293,7 +328,7 @@ describe('the run pipeline, end to end', () => {
       body: JSON.stringify({
         action: { name: 'retryWorkflowRun' },
         input: { runId },
-        session_variables: { 'x-hasura-role': 'user', 'x-hasura-tenant-id': tenantId },
+        session_variables: { 'x-hasura-role': 'user', 'x-hasura-user-id': userId, 'x-hasura-tenant-id': tenantId },
       }),
     });
     expect(await response.json()).toEqual({ ok: true, status: 'QUEUED' });

@@ -1,8 +1,12 @@
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { authenticate } from './modules/auth/authenticate';
 import { hasuraActionsModule } from './modules/hasura-actions/hasura-actions.module';
 import { hasuraEventsModule } from './modules/hasura-events/hasura-events.module';
 import { healthModule } from './modules/health/health.module';
+import { logsGraphqlModule } from './modules/logs/logs.graphql';
+import { logsModule } from './modules/logs/logs.module';
+import { createLogsService } from './modules/logs/logs.service';
 import { createRunsService } from './modules/runs/runs.service';
 import { triggersModule } from './modules/triggers/triggers.module';
 import { errorHandler } from './plugins/error-handler';
@@ -19,7 +23,16 @@ export async function buildApp(deps: ApiDeps): Promise<ConveyorApp> {
   await app.register(healthModule, deps);
   const runs = createRunsService(deps);
   await app.register(hasuraEventsModule, { hookSecret: deps.config.hasura.hookSecret, runs });
-  await app.register(hasuraActionsModule, { hookSecret: deps.config.hasura.hookSecret, runs });
+  await app.register(hasuraActionsModule, {
+    hookSecret: deps.config.hasura.hookSecret,
+    prisma: deps.prisma,
+    keyring: deps.keyring,
+    runs,
+  });
   await app.register(triggersModule, { prisma: deps.prisma, runs });
+  const logs = createLogsService(deps);
+  const auth = authenticate({ prisma: deps.prisma, jwt: deps.config.auth });
+  await app.register(logsModule, { logs, auth, tailPollMs: deps.config.logs.tailPollMs });
+  await app.register(logsGraphqlModule, { logs, hookSecret: deps.config.hasura.hookSecret });
   return app;
 }

@@ -1,7 +1,9 @@
 import { loadApiConfig } from '@conveyor/config';
 import { createPrismaClient } from '@conveyor/db';
+import { createMongoLogStore } from '@conveyor/logs';
 import { createLogger, createMetricsRegistry } from '@conveyor/observability';
 import { createProducers, createRedisConnection } from '@conveyor/queue';
+import { createKeyring, parseKeys } from '@conveyor/secrets';
 import { buildApp } from './app';
 
 // Composition root: config → dependencies → app → listen. A bad env var stops here, before listen.
@@ -11,13 +13,24 @@ async function main(): Promise<void> {
   const prisma = createPrismaClient(config.database);
   const redis = createRedisConnection(config.redis.url, 'producer', log);
   await redis.connect();
+  const logStore = createMongoLogStore({ url: config.mongo.url, retentionDays: config.logRetentionDays, log });
+  await logStore.init();
   const producers = createProducers({ connection: redis, prefix: config.redis.queuePrefix });
-  const app = await buildApp({ config, log, prisma, redis, producers, metrics: createMetricsRegistry('api') });
+  const app = await buildApp({
+    config,
+    log,
+    prisma,
+    redis,
+    producers,
+    logStore,
+    keyring: createKeyring(parseKeys(config.connections.keys), config.connections.activeKeyId),
+    metrics: createMetricsRegistry('api'),
+  });
 
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down');
     await app.close();
-    await Promise.allSettled([producers.close(), prisma.$disconnect()]);
+    await Promise.allSettled([producers.close(), prisma.$disconnect(), logStore.close()]);
     redis.disconnect();
     process.exit(0);
   };

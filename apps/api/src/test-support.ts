@@ -1,7 +1,17 @@
+import { mintToken } from '@conveyor/auth';
 import { loadApiConfig } from '@conveyor/config';
+import { createMongoLogStore, type LogStore } from '@conveyor/logs';
 import { createLogger, createMetricsRegistry } from '@conveyor/observability';
 import { createProducers, createRedisConnection, type Producers } from '@conveyor/queue';
-import { createTestDatabase, type TestDatabase, testServices, uniqueSuffix } from '@conveyor/testing';
+import { createKeyring, parseKeys } from '@conveyor/secrets';
+import {
+  createTestDatabase,
+  createTestMongo,
+  type TestDatabase,
+  type TestMongo,
+  testServices,
+  uniqueSuffix,
+} from '@conveyor/testing';
 import { buildApp, type ConveyorApp } from './app';
 
 export const TEST_HOOK_SECRET = 'test-hook-secret-0123456789';
@@ -9,6 +19,10 @@ export const TEST_HOOK_SECRET = 'test-hook-secret-0123456789';
 export interface TestApi {
   app: ConveyorApp;
   db: TestDatabase;
+  mongo: TestMongo;
+  logStore: LogStore;
+  /** A bearer token for a member of a tenant, signed with the api's test key. */
+  tokenFor(caller: { tenantId: string; userId: string }): Promise<string>;
   producers: Producers;
   queuePrefix: string;
   close(): Promise<void>;
@@ -21,26 +35,45 @@ export async function createTestApi(
   const db = options.db ?? (await createTestDatabase(options.label ?? 'api'));
   const redisUrl = options.redisUrl ?? testServices().redisUrl;
   const queuePrefix = options.queuePrefix ?? `conveyor-test-${uniqueSuffix()}`;
+  const mongo = await createTestMongo(options.label ?? 'api');
   const config = loadApiConfig({
     DATABASE_URL: db.url,
     REDIS_URL: redisUrl,
+    MONGO_URL: mongo.url,
     QUEUE_PREFIX: queuePrefix,
     CONVEYOR_HOOK_SECRET: TEST_HOOK_SECRET,
+    LOG_TAIL_POLL_MS: '50',
   });
   const redis = createRedisConnection(redisUrl, 'producer');
   await redis.connect().catch(() => undefined);
   const producers = createProducers({ connection: redis, prefix: queuePrefix });
   const log = createLogger({ service: 'api', level: 'silent' });
-  const app = await buildApp({ config, log, prisma: db.prisma, redis, producers, metrics: createMetricsRegistry('api') });
+  const logStore = createMongoLogStore({ url: mongo.url, retentionDays: config.logRetentionDays, log });
+  await logStore.init();
+  const app = await buildApp({
+    config,
+    log,
+    prisma: db.prisma,
+    redis,
+    producers,
+    logStore,
+    keyring: createKeyring(parseKeys(config.connections.keys), config.connections.activeKeyId),
+    metrics: createMetricsRegistry('api'),
+  });
   return {
     app,
     db,
+    mongo,
+    logStore,
+    tokenFor: (caller) => mintToken(caller, config.auth),
     producers,
     queuePrefix,
     async close() {
       await app.close();
       await producers.close().catch(() => undefined);
       redis.disconnect();
+      await logStore.close();
+      await mongo.drop();
       if (!options.db) await db.drop();
     },
   };

@@ -1,8 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiConfig } from '@conveyor/config';
 import type { PrismaClient } from '@conveyor/db';
+import type { LogStore } from '@conveyor/logs';
 import type { Logger, Registry } from '@conveyor/observability';
 import type { Producers, Redis } from '@conveyor/queue';
+import type { Keyring } from '@conveyor/secrets';
 import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 
@@ -12,6 +14,9 @@ export interface ApiDeps {
   prisma: PrismaClient;
   redis: Redis;
   producers: Producers;
+  logStore: LogStore;
+  /** Seals connection credentials (createConnection). */
+  keyring: Keyring;
   metrics: Registry;
 }
 

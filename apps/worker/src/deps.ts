@@ -1,6 +1,7 @@
 import type { ActionRegistry } from '@conveyor/actions';
 import type { WorkerConfig } from '@conveyor/config';
 import type { PrismaClient } from '@conveyor/db';
+import type { BatchingWriter, LogStore } from '@conveyor/logs';
 import type { Logger } from '@conveyor/observability';
 import type { Producers } from '@conveyor/queue';
 import type { Keyring } from '@conveyor/secrets';
@@ -18,5 +19,10 @@ export interface WorkerDeps {
   aborts: AbortRegistry;
   /** Opens the tenants' sealed connection credentials for the steps that name one. */
   keyring: Keyring;
+  /** Buffers execution log lines and flushes them to the log store in batches. */
+  logs: BatchingWriter;
+  logStore: LogStore;
+  /** The log store has no TTL index: the reconciler leader sweeps expired lines. */
+  sweepLogs: boolean;
   now: () => number;
 }

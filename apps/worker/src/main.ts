@@ -1,6 +1,7 @@
 import { coreActions, createActionRegistry } from '@conveyor/actions';
 import { loadWorkerConfig } from '@conveyor/config';
 import { createPrismaClient } from '@conveyor/db';
+import { createBatchingWriter, createMongoLogStore } from '@conveyor/logs';
 import { createLogger, createMetricsRegistry } from '@conveyor/observability';
 import { createProducers, createRedisConnection, subscribeCancellations } from '@conveyor/queue';
 import { createKeyring, parseKeys } from '@conveyor/secrets';
@@ -21,6 +22,9 @@ async function main(): Promise<void> {
   const producer = createRedisConnection(config.redis.url, 'producer', log);
   const subscriber = createRedisConnection(config.redis.url, 'worker', log);
   await Promise.all([blocking.connect(), producer.connect(), subscriber.connect()]);
+  const metrics = createMetricsRegistry('worker');
+  const logStore = createMongoLogStore({ url: config.mongo.url, retentionDays: config.logRetentionDays, log });
+  const { retention } = await logStore.init();
 
   const deps: WorkerDeps = {
     config,
@@ -31,6 +35,9 @@ async function main(): Promise<void> {
     definitions: createDefinitionCache(),
     aborts: createAbortRegistry(),
     keyring: createKeyring(parseKeys(config.connections.keys), config.connections.activeKeyId),
+    logs: createBatchingWriter({ store: logStore, log, metrics }),
+    logStore,
+    sweepLogs: retention === 'sweep',
     now: Date.now,
   };
   await subscribeCancellations(subscriber, config.redis.queuePrefix, (runId) => {
@@ -47,11 +54,12 @@ async function main(): Promise<void> {
     {
       postgres: () => prisma.$queryRaw`SELECT 1`,
       redis: () => producer.ping(),
+      logStore: () => logStore.ping(),
       consuming: async () => {
         if (!workers.every((worker) => worker.isRunning())) throw new Error('a queue worker is not running');
       },
     },
-    createMetricsRegistry('worker'),
+    metrics,
   );
   health.listen(config.http.port, config.http.host);
   log.info({ concurrency: config.concurrency, port: config.http.port }, 'worker started');
@@ -67,9 +75,10 @@ async function main(): Promise<void> {
     }, config.shutdownGraceMs);
     await reconciler.stop();
     await Promise.all(workers.map((worker) => worker.close()));
+    await deps.logs.close(); // every buffered execution log line reaches the store before exit
     clearTimeout(grace);
     health.close();
-    await Promise.allSettled([deps.producers.close(), prisma.$disconnect()]);
+    await Promise.allSettled([deps.producers.close(), prisma.$disconnect(), logStore.close()]);
     for (const connection of [blocking, producer, subscriber]) connection.disconnect();
     log.info('worker stopped');
     process.exit(0);

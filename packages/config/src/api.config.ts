@@ -8,12 +8,18 @@ import {
   type Env,
   parseEnv,
   portSchema,
+  positiveIntSchema,
 } from './env';
 
 export const apiEnvSchema = commonEnvSchema.extend(connectionKeysEnvSchema.shape).extend({
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: portSchema.default(3000),
   CONVEYOR_HOOK_SECRET: z.string().min(16).default(`${DEV_SECRET_PREFIX}hook-secret`),
+  /** HS256 key shared with Hasura (the `key` of HASURA_GRAPHQL_JWT_SECRET); at least 32 characters. */
+  AUTH_JWT_SECRET: z.string().min(32).default(`${DEV_SECRET_PREFIX}jwt-secret-0123456789abcdef`),
+  AUTH_JWT_ISSUER: z.string().min(1).default('conveyor'),
+  AUTH_JWT_AUDIENCE: z.string().min(1).default('conveyor-api'),
+  LOG_TAIL_POLL_MS: positiveIntSchema.default(250),
 });
 
 export interface ApiConfig extends CommonConfig {
@@ -21,6 +27,8 @@ export interface ApiConfig extends CommonConfig {
   connections: { keys: string; activeKeyId: string };
   http: { host: string; port: number };
   hasura: { hookSecret: string };
+  auth: { jwtSecret: string; issuer: string; audience: string };
+  logs: { tailPollMs: number };
 }
 
 export function loadApiConfig(env: Env = process.env): Readonly<ApiConfig> {
@@ -30,5 +38,7 @@ export function loadApiConfig(env: Env = process.env): Readonly<ApiConfig> {
     connections: connectionKeysConfig(parsed),
     http: { host: parsed.API_HOST, port: parsed.API_PORT },
     hasura: { hookSecret: parsed.CONVEYOR_HOOK_SECRET },
+    auth: { jwtSecret: parsed.AUTH_JWT_SECRET, issuer: parsed.AUTH_JWT_ISSUER, audience: parsed.AUTH_JWT_AUDIENCE },
+    logs: { tailPollMs: parsed.LOG_TAIL_POLL_MS },
   });
 }

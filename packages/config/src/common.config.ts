@@ -9,6 +9,8 @@ export interface CommonConfig {
   database: { url: string; poolSize: number };
   redis: { url: string; queuePrefix: string };
   mongo: { url: string };
+  /** Execution-log retention, in days (a TTL index, or a sweep where the server has no TTL). */
+  logRetentionDays: number;
 }
 
 export function commonConfig(env: CommonEnv): CommonConfig {
@@ -18,6 +20,7 @@ export function commonConfig(env: CommonEnv): CommonConfig {
     database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
     redis: { url: env.REDIS_URL, queuePrefix: env.QUEUE_PREFIX },
     mongo: { url: env.MONGO_URL },
+    logRetentionDays: env.LOG_RETENTION_DAYS,
   };
 }
 

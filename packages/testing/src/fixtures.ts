@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { PrismaClient } from '@conveyor/db';
+import { sha256Hex } from '@conveyor/secrets';
 
 export interface TenantFixture {
   tenantId: string;
@@ -40,7 +40,7 @@ export async function seedWebhookTrigger(prisma: PrismaClient, fixture: TenantFi
       workflowId: fixture.workflowId,
       type: 'WEBHOOK',
       isActive,
-      secretHash: createHash('sha256').update(secret).digest('hex'),
+      secretHash: sha256Hex(secret),
     },
   });
   return { triggerId: trigger.id, secret };

@@ -1,3 +1,4 @@
+export { FERRETDB_VERSION, type PrivateFerretDB, startPrivateFerretDB } from './ferretdb';
 export {
   hasuraRunInsertedEvent,
   insertRun,

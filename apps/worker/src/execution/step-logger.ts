@@ -1,9 +1,28 @@
 import type { StepLogger } from '@conveyor/actions';
-import type { Logger } from '@conveyor/observability';
+import { type BatchingWriter, type LogLevel, sanitizeLine } from '@conveyor/logs';
 
-/** Execution log lines of one step, written through the job's structured logger. */
-export function createStepLogger(jobLog: Logger): StepLogger {
-  const write = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, context?: Record<string, unknown>) =>
-    jobLog[level]({ execution: true, context }, message);
-  return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
+export interface StepLogTarget {
+  writer: BatchingWriter;
+  ids: { tenantId: string; workflowRunId: string; stepRunId: string };
+  /** Values that must never reach a log line: the step's connection credentials. */
+  secretValues: string[];
+  now: () => number;
+}
+
+/** Execution log lines of one step: redacted, size-bounded, batched into the log store. */
+export function createStepLogger({ writer, ids, secretValues, now }: StepLogTarget): StepLogger {
+  const write = (level: LogLevel) => (message: string, context?: Record<string, unknown>) => {
+    writer.write(
+      sanitizeLine({ ...ids, level, message, ...(context ? { context } : {}), timestamp: new Date(now()) }, { secretValues }),
+    );
+  };
+  return { debug: write('DEBUG'), info: write('INFO'), warn: write('WARN'), error: write('ERROR') };
+}
+
+/** Every string inside a connection's credentials, for redaction. */
+export function secretStrings(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(secretStrings);
+  if (value && typeof value === 'object') return Object.values(value).flatMap(secretStrings);
+  return [];
 }

@@ -25,7 +25,7 @@ import type { WorkerDeps } from '../deps';
 import { RunCancelledReason, StepTimeoutReason } from '../execution/abort-registry';
 import { enqueueProgress } from '../execution/enqueue-progress';
 import { runActionWithTimeout } from '../execution/run-action';
-import { createStepLogger } from '../execution/step-logger';
+import { createStepLogger, secretStrings } from '../execution/step-logger';
 
 /**
  * A step job: QUEUED → RUNNING, resolve the input, run the action under its timeout, then record
@@ -34,6 +34,7 @@ import { createStepLogger } from '../execution/step-logger';
  */
 export async function executeStepProcessor(deps: WorkerDeps, job: Job, token?: string): Promise<void> {
   const data = stepJob.schema.parse(job.data);
+  await deps.logs.waitForCapacity(); // backpressure: no new step while the log buffer is full
   const ref = { tenantId: data.tenantId, runId: data.runId, stepRunId: data.stepRunId };
   const started = await startStepAttempt(deps.prisma, { ...ref, jobId: String(job.id) });
   if (!started) return; // a duplicate or late job: the step is not QUEUED any more
@@ -54,8 +55,8 @@ export async function executeStepProcessor(deps: WorkerDeps, job: Job, token?: s
     );
     return;
   }
-  const stepLog = log.child({ stepKey: step.key, actionType: `${step.action.app}@${step.action.version}/${step.action.key}` });
-  stepLog.info({ attempt: started.attempt }, 'step started');
+  const jobLog = log.child({ stepKey: step.key, actionType: `${step.action.app}@${step.action.version}/${step.action.key}` });
+  jobLog.info({ attempt: started.attempt }, 'step started');
   const outcome = await attempt(deps, {
     job,
     token,
@@ -64,9 +65,8 @@ export async function executeStepProcessor(deps: WorkerDeps, job: Job, token?: s
     definition,
     runInput: run.input,
     attempt: started.attempt,
-    log: stepLog,
+    log: jobLog,
   });
-  if (outcome === 'waiting' || outcome === 'retrying') return;
   await finish(deps, ref, definition, outcome);
   if (outcome.status === 'FAILED') throw new UnrecoverableError(outcome.error.message);
 }
@@ -82,11 +82,15 @@ interface Attempt {
   log: WorkerDeps['log'];
 }
 
-async function attempt(deps: WorkerDeps, a: Attempt): Promise<StepOutcome | 'waiting' | 'retrying'> {
+/** One attempt; a retryable failure with attempts left (and a wait) ends by throwing to BullMQ. */
+async function attempt(deps: WorkerDeps, a: Attempt): Promise<StepOutcome> {
   const ref = { tenantId: a.data.tenantId, stepRunId: a.data.stepRunId };
   const started = deps.now();
   const cancel = new AbortController();
   const unregister = deps.aborts.register(a.data.runId, cancel);
+  // Filled once the connection is opened; the logger reads it on every line.
+  const secretValues: string[] = [];
+  const stepLog = createStepLogger({ writer: deps.logs, ids: logIds(a.data), secretValues, now: deps.now });
   try {
     const context = await templateContext(deps, a);
     if (a.step.if && !(await evaluateCondition(a.step.if, context, undefined, { stepKey: a.step.key }))) {
@@ -95,8 +99,9 @@ async function attempt(deps: WorkerDeps, a: Attempt): Promise<StepOutcome | 'wai
     const action = deps.actions.getOrThrow(a.step.action);
     const input = parseInput(action, await resolveInput(a.step.input, context, undefined, { stepKey: a.step.key }));
     const connection = a.step.connectionId ? await openConnection(deps, a.data.tenantId, a.step.connectionId) : undefined;
+    secretValues.push(...secretStrings(connection));
     const ctx: Omit<ActionContext, 'signal'> = {
-      log: createStepLogger(a.log),
+      log: stepLog,
       idempotencyKey: a.data.stepRunId,
       attempt: a.attempt,
       now: deps.now,
@@ -106,7 +111,9 @@ async function attempt(deps: WorkerDeps, a: Attempt): Promise<StepOutcome | 'wai
     };
     const result = await runActionWithTimeout(action, input, ctx, { timeoutMs: a.step.timeoutMs, cancel: cancel.signal });
     if (result.kind === 'wait') return await wait(deps, a, result.untilEpochMs);
-    a.log.info({ durationMs: deps.now() - started, attempt: a.attempt }, 'step succeeded');
+    const durationMs = deps.now() - started;
+    a.log.info({ durationMs, attempt: a.attempt }, 'step succeeded');
+    stepLog.info(`step succeeded in ${durationMs} ms`, { attempt: a.attempt, durationMs });
     return { status: 'SUCCEEDED', output: result.output };
   } catch (error) {
     if (error instanceof DelayedError) throw error;
@@ -114,6 +121,11 @@ async function attempt(deps: WorkerDeps, a: Attempt): Promise<StepOutcome | 'wai
     const stepError = toStepError(error, a.attempt);
     const attemptsLeft = (a.job.opts.attempts ?? 1) - a.job.attemptsMade - 1;
     a.log.warn({ error, attempt: a.attempt, attemptsLeft, durationMs: deps.now() - started }, 'step attempt failed');
+    stepLog.error(`attempt ${a.attempt} failed: ${stepError.message}`, {
+      code: stepError.code,
+      attempt: a.attempt,
+      retrying: stepError.retryable && attemptsLeft > 0,
+    });
     if (stepError.retryable && attemptsLeft > 0) {
       await recordRetry(deps.prisma, ref, stepError);
       throw error; // BullMQ schedules the next attempt with the step's backoff
@@ -131,6 +143,10 @@ async function wait(deps: WorkerDeps, a: Attempt, untilEpochMs: number): Promise
   await a.job.moveToDelayed(untilEpochMs, a.token);
   a.log.info({ resumeAt: new Date(untilEpochMs).toISOString() }, 'step waiting');
   throw new DelayedError();
+}
+
+function logIds(data: StepJobData) {
+  return { tenantId: data.tenantId, workflowRunId: data.runId, stepRunId: data.stepRunId };
 }
 
 /** The step's connection, decrypted; a connection the tenant does not have fails the step for good. */

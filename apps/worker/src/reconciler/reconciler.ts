@@ -16,6 +16,8 @@ export interface Repairs {
   stepJobsRestored: number;
   /** Job schedulers added, changed or removed to match the SCHEDULE triggers. */
   schedulesSynced: number;
+  /** Execution log lines past retention deleted, where the log store has no TTL index. */
+  logLinesExpired: number;
 }
 
 const BATCH = 500;
@@ -74,6 +76,7 @@ export async function reconcileOnce(deps: WorkerDeps, staleAfterMs: number): Pro
     runJobsRestored: 0,
     stepJobsRestored: 0,
     schedulesSynced: synced.upserted + synced.removed,
+    logLinesExpired: deps.sweepLogs ? await deps.logStore.sweepExpired(new Date(deps.now())) : 0,
   };
   for (const run of await findStaleRuns(deps.prisma, query)) {
     if (run.status === 'PENDING') repairs.dispatched += Number(await redispatch(deps, run));

@@ -3,13 +3,14 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../../types';
 
 /**
- * `/healthz`: the process is alive. `/readyz`: every dependency answers, so a load balancer only
+ * `/healthz`: the process is alive. `/readyz`: PostgreSQL, Redis and the log store answer, so a load balancer only
  * sends traffic to an api that can act on it. `/metrics`: Prometheus text.
  */
-export async function healthModule(app: FastifyInstance, deps: Pick<ApiDeps, 'prisma' | 'redis' | 'metrics'>) {
+export async function healthModule(app: FastifyInstance, deps: Pick<ApiDeps, 'prisma' | 'redis' | 'metrics' | 'logStore'>) {
   const checks: Record<string, HealthCheck> = {
     postgres: () => deps.prisma.$queryRaw`SELECT 1`,
     redis: () => deps.redis.ping(),
+    logStore: () => deps.logStore.ping(),
   };
 
   app.get('/healthz', async () => ({ status: 'ok' }));

@@ -1,0 +1,56 @@
+import type { ConveyorApp } from '../../types';
+import { type authenticate, callerOf } from '../auth/authenticate';
+import { logPageSchema, logsQuerySchema, runParamsSchema, tailQuerySchema } from './logs.schemas';
+import type { LogsService } from './logs.service';
+
+/**
+ * `GET /v1/runs/:runId/logs` (pages, cursor) and `GET /v1/runs/:runId/logs/stream` (a live tail as
+ * Server-Sent Events), for members of the run's tenant.
+ */
+export async function logsModule(
+  app: ConveyorApp,
+  opts: { logs: LogsService; auth: ReturnType<typeof authenticate>; tailPollMs: number },
+) {
+  app.addHook('preHandler', opts.auth);
+
+  app.get(
+    '/v1/runs/:runId/logs',
+    { schema: { params: runParamsSchema, querystring: logsQuerySchema, response: { 200: logPageSchema } } },
+    async (request) => opts.logs.page(callerOf(request).tenantId, request.params.runId, request.query),
+  );
+
+  app.get(
+    '/v1/runs/:runId/logs/stream',
+    { schema: { params: runParamsSchema, querystring: tailQuerySchema } },
+    async (request, reply) => {
+      const { tenantId } = callerOf(request);
+      const lastEventId = request.headers['last-event-id'];
+      const query = { ...request.query, ...(typeof lastEventId === 'string' && lastEventId ? { cursor: lastEventId } : {}) };
+      await opts.logs.runStatus(tenantId, request.params.runId); // 404 before the stream starts
+      const stop = new AbortController();
+      reply.raw.on('close', () => stop.abort());
+      reply.hijack();
+      reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+      reply.raw.write(': tail started\n\n'); // sends the headers now, before the first line exists
+      try {
+        for await (const { line, cursor } of opts.logs.tail(tenantId, request.params.runId, query, {
+          pollMs: opts.tailPollMs,
+          signal: stop.signal,
+        })) {
+          reply.raw.write(`id: ${cursor}\nevent: log\ndata: ${JSON.stringify(line)}\n\n`);
+        }
+        if (!stop.signal.aborted) {
+          const status = await opts.logs.runStatus(tenantId, request.params.runId);
+          reply.raw.write(`event: end\ndata: ${JSON.stringify({ status })}\n\n`);
+        }
+      } catch (error) {
+        request.log.error({ error }, 'log tail failed');
+        reply.raw.write(
+          `event: error\ndata: ${JSON.stringify({ message: 'the log tail stopped; reconnect with Last-Event-ID' })}\n\n`,
+        );
+      } finally {
+        reply.raw.end();
+      }
+    },
+  );
+}
