@@ -34,3 +34,14 @@ export async function upsertBuiltinApp(prisma: PrismaClient, app: BuiltinApp): P
     }
   });
 }
+
+/** `app@version/key` of every action a tenant's steps may call: the built-ins and the tenant's own apps. */
+export async function listActionRefs(prisma: PrismaClient, tenantId: string): Promise<Set<string>> {
+  const rows = await prisma.$queryRaw<{ ref: string }[]>`
+    SELECT a."key" || '@' || v."version" || '/' || x."key" AS "ref"
+      FROM "Action" AS x
+      JOIN "AppVersion" AS v ON v."id" = x."appVersionId"
+      JOIN "App" AS a ON a."id" = v."appId"
+     WHERE a."tenantId" IS NULL OR a."tenantId" = ${tenantId}::uuid`;
+  return new Set(rows.map((row) => row.ref));
+}

@@ -1,4 +1,4 @@
-export { type BuiltinApp, upsertBuiltinApp } from './catalogue.repo';
+export { type BuiltinApp, listActionRefs, upsertBuiltinApp } from './catalogue.repo';
 export { createPrismaClient, type DbOptions, type PrismaClient } from './client';
 export { databaseNameOf, dropDatabase, ensureDatabase } from './database-admin';
 export { Prisma } from './generated/prisma/client';
@@ -28,3 +28,4 @@ export {
   type ScheduleTrigger,
   type TriggerForRun,
 } from './triggers.repo';
+export { publishVersion } from './workflows.repo';

@@ -1,1 +1,2 @@
+export { sha256Hex } from './digest';
 export { createKeyring, type Keyring, parseKeys, type SealedSecret } from './keyring';

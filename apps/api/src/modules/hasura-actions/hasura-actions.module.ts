@@ -1,64 +1,120 @@
+import type { PrismaClient } from '@conveyor/db';
 import { isConveyorError } from '@conveyor/errors';
+import type { Keyring } from '@conveyor/secrets';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
 import { requireHookSecret } from '../../plugins/shared-secret';
 import type { ConveyorApp } from '../../types';
+import { createConnectionsService } from '../connections/connections.service';
+import { createMembersService } from '../members/members.service';
 import type { RunsService } from '../runs/runs.service';
+import { createWorkflowsService } from '../workflows/workflows.service';
 import {
+  acceptInvitationInputSchema,
+  acceptInvitationOutputSchema,
   actionBodySchema,
   actionErrorSchema,
   cancelRunInputSchema,
+  createConnectionInputSchema,
+  createConnectionOutputSchema,
+  inviteMemberInputSchema,
+  inviteMemberOutputSchema,
+  publishVersionInputSchema,
+  publishVersionOutputSchema,
   retryRunInputSchema,
   runActionOutputSchema,
 } from './hasura-actions.schemas';
-import { sessionFrom } from './session';
+import { type ActionSession, requireTenantCaller, requireUser, sessionFrom } from './session';
+
+export interface HasuraActionsOptions {
+  hookSecret: string;
+  prisma: PrismaClient;
+  keyring: Keyring;
+  runs: RunsService;
+}
 
 /**
- * `POST /hooks/hasura/actions/<action>`: Hasura action handlers. Errors use Hasura's action error
- * shape, and a client's mistake is always a 4xx: Hasura turns a 5xx into an opaque "internal error".
+ * `POST /hooks/hasura/actions/<action>`: Hasura action handlers. Each checks the caller's role in
+ * the tenant itself. Errors use Hasura's action error shape, and a client's mistake is always a
+ * 4xx: Hasura turns a 5xx into an opaque "internal error".
  */
-export async function hasuraActionsModule(app: ConveyorApp, opts: { hookSecret: string; runs: RunsService }) {
+export async function hasuraActionsModule(app: ConveyorApp, opts: HasuraActionsOptions) {
+  const { prisma, runs } = opts;
+  const workflows = createWorkflowsService({ prisma });
+  const connections = createConnectionsService({ prisma, keyring: opts.keyring });
+  const members = createMembersService({ prisma });
   app.addHook('onRequest', requireHookSecret(opts.hookSecret));
-  app.setErrorHandler((error, request, reply) => {
-    if (hasZodFastifySchemaValidationErrors(error)) {
-      const first = error.validation[0];
-      const field = [error.validationContext, ...(first?.instancePath.split('/').filter(Boolean) ?? [])].join('.');
-      return reply.status(400).send({ message: `${field}: ${first?.message}`, extensions: { code: 'VALIDATION_FAILED', field } });
-    }
-    if (isConveyorError(error) && error.httpStatus < 500) {
-      return reply.status(error.httpStatus).send({ message: error.message, extensions: { code: error.code, ...error.details } });
-    }
-    request.log.error({ error }, 'action handler failed');
-    const unavailable = isConveyorError(error) && error.code === 'DEPENDENCY_UNAVAILABLE';
-    return reply
-      .status(unavailable ? 503 : 500)
-      .send({ message: unavailable ? error.message : 'internal error', extensions: { code: 'INTERNAL' } });
-  });
+  app.setErrorHandler(actionErrorHandler);
 
-  app.post(
-    '/hooks/hasura/actions/cancel-workflow-run',
-    {
-      schema: {
-        body: actionBodySchema(cancelRunInputSchema),
-        response: { 200: runActionOutputSchema, '4xx': actionErrorSchema },
+  // One shape for every action route; the generic body is typed by `input` below, so the route
+  // is declared on the untyped instance (the zod compilers still validate and serialize it).
+  const plain = app as unknown as FastifyInstance;
+  const action = <I extends z.ZodType, O extends z.ZodType>(
+    path: string,
+    input: I,
+    output: O,
+    handle: (input: z.infer<I>, session: ActionSession) => Promise<z.infer<O>>,
+  ) =>
+    plain.post(
+      `/hooks/hasura/actions/${path}`,
+      { schema: { body: actionBodySchema(input), response: { 200: output, '4xx': actionErrorSchema } } },
+      async (request) => {
+        const body = request.body as { input: z.infer<I>; session_variables: Record<string, string> };
+        return handle(body.input, sessionFrom(body.session_variables));
       },
-    },
-    async (request) => {
-      const { tenantId } = sessionFrom(request.body.session_variables);
-      const { runId, reason } = request.body.input;
-      const result = await opts.runs.cancel({ tenantId, runId }, reason ?? 'cancelled by user');
-      return { ok: true, status: result.status };
-    },
-  );
+    );
 
-  app.post(
-    '/hooks/hasura/actions/retry-workflow-run',
-    {
-      schema: { body: actionBodySchema(retryRunInputSchema), response: { 200: runActionOutputSchema, '4xx': actionErrorSchema } },
-    },
-    async (request) => {
-      const { tenantId } = sessionFrom(request.body.session_variables);
-      const result = await opts.runs.retry({ tenantId, runId: request.body.input.runId });
-      return { ok: true, status: result.status };
+  action('cancel-workflow-run', cancelRunInputSchema, runActionOutputSchema, async ({ runId, reason }, session) => {
+    const { tenantId } = await requireTenantCaller(prisma, session);
+    return { ok: true, ...(await runs.cancel({ tenantId, runId }, reason ?? 'cancelled by user')) };
+  });
+  action('retry-workflow-run', retryRunInputSchema, runActionOutputSchema, async ({ runId }, session) => {
+    const { tenantId } = await requireTenantCaller(prisma, session);
+    return { ok: true, ...(await runs.retry({ tenantId, runId })) };
+  });
+  action(
+    'publish-workflow-version',
+    publishVersionInputSchema,
+    publishVersionOutputSchema,
+    async ({ workflowId, definition }, session) => {
+      const caller = await requireTenantCaller(prisma, session, { admin: true });
+      return { ok: true, ...(await workflows.publish(caller, workflowId, definition)) };
     },
   );
+  action('create-connection', createConnectionInputSchema, createConnectionOutputSchema, async (input, session) => {
+    const caller = await requireTenantCaller(prisma, session, { admin: true });
+    return {
+      ok: true,
+      ...(await connections.create(caller, {
+        name: input.name,
+        appKey: input.appKey ?? undefined,
+        credentials: input.credentials,
+      })),
+    };
+  });
+  action('invite-member', inviteMemberInputSchema, inviteMemberOutputSchema, async (input, session) => {
+    const caller = await requireTenantCaller(prisma, session, { admin: true });
+    return { ok: true, ...(await members.invite(caller, input)) };
+  });
+  action('accept-invitation', acceptInvitationInputSchema, acceptInvitationOutputSchema, async ({ token }, session) => ({
+    ok: true,
+    ...(await members.accept(requireUser(session), token)),
+  }));
+}
+
+function actionErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const first = error.validation[0];
+    const field = [error.validationContext, ...(first?.instancePath.split('/').filter(Boolean) ?? [])].join('.');
+    return reply.status(400).send({ message: `${field}: ${first?.message}`, extensions: { code: 'VALIDATION_FAILED', field } });
+  }
+  if (isConveyorError(error) && error.httpStatus < 500) {
+    return reply.status(error.httpStatus).send({ message: error.message, extensions: { code: error.code, ...error.details } });
+  }
+  request.log.error({ error }, 'action handler failed');
+  const unavailable = isConveyorError(error) && error.code === 'DEPENDENCY_UNAVAILABLE';
+  return reply
+    .status(unavailable ? 503 : 500)
+    .send({ message: unavailable ? error.message : 'internal error', extensions: { code: 'INTERNAL' } });
 }

@@ -9,10 +9,24 @@ export const actionBodySchema = <I extends z.ZodType>(input: I) =>
     request_query: z.string().optional(),
   });
 
-export const cancelRunInputSchema = z.object({ runId: z.string().uuid(), reason: z.string().max(500).optional() });
-export const retryRunInputSchema = z.object({ runId: z.string().uuid() });
+const uuid = z.string().uuid();
+
+export const cancelRunInputSchema = z.object({ runId: uuid, reason: z.string().max(500).nullish() });
+export const retryRunInputSchema = z.object({ runId: uuid });
+export const publishVersionInputSchema = z.object({ workflowId: uuid, definition: z.unknown() });
+export const createConnectionInputSchema = z.object({
+  name: z.string().min(1).max(200),
+  appKey: z.string().min(1).nullish(),
+  credentials: z.record(z.string(), z.unknown()),
+});
+export const inviteMemberInputSchema = z.object({ email: z.string().email(), role: z.enum(['ADMIN', 'MEMBER']) });
+export const acceptInvitationInputSchema = z.object({ token: z.string().min(16).max(200) });
 
 export const runActionOutputSchema = z.object({ ok: z.boolean(), status: z.string() });
+export const publishVersionOutputSchema = z.object({ ok: z.boolean(), workflowVersionId: z.string(), version: z.number().int() });
+export const createConnectionOutputSchema = z.object({ ok: z.boolean(), connectionId: z.string() });
+export const inviteMemberOutputSchema = z.object({ ok: z.boolean(), invitationId: z.string(), token: z.string() });
+export const acceptInvitationOutputSchema = z.object({ ok: z.boolean(), tenantId: z.string() });
 
 /** An action error as Hasura expects it (contract §2.3): 4xx with `message` and `extensions.code`. */
 export const actionErrorSchema = z.object({

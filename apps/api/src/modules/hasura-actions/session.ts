@@ -1,11 +1,19 @@
+import type { PrismaClient } from '@conveyor/db';
 import { ConveyorError } from '@conveyor/errors';
 import { z } from 'zod';
 
 /** The caller as Hasura resolved it. The tenant is trusted only from here, never from `input`. */
 export interface ActionSession {
   role: string;
+  tenantId: string | undefined;
+  userId: string | undefined;
+}
+
+export interface TenantCaller {
   tenantId: string;
   userId: string | undefined;
+  /** The caller's membership role; Hasura's `admin` (admin secret) counts as ADMIN. */
+  memberRole: 'ADMIN' | 'MEMBER';
 }
 
 const uuid = z.string().uuid();
@@ -13,12 +21,48 @@ const uuid = z.string().uuid();
 export function sessionFrom(variables: Record<string, string>): ActionSession {
   const session = Object.fromEntries(Object.entries(variables).map(([key, value]) => [key.toLowerCase(), value]));
   const tenantId = uuid.safeParse(session['x-hasura-tenant-id']);
-  if (!tenantId.success) {
+  const userId = uuid.safeParse(session['x-hasura-user-id']);
+  return {
+    role: session['x-hasura-role'] ?? 'anonymous',
+    tenantId: tenantId.success ? tenantId.data : undefined,
+    userId: userId.success ? userId.data : undefined,
+  };
+}
+
+/**
+ * The caller's tenant and role in it, checked against the database (defence in depth: Hasura's
+ * permissions checked it too). `admin: true` demands an ADMIN membership.
+ */
+export async function requireTenantCaller(
+  prisma: PrismaClient,
+  session: ActionSession,
+  { admin = false }: { admin?: boolean } = {},
+): Promise<TenantCaller> {
+  if (!session.tenantId) {
     throw new ConveyorError({
       code: 'FORBIDDEN',
       message: 'session_variables.x-hasura-tenant-id: the caller has no tenant',
       details: { field: 'session_variables.x-hasura-tenant-id' },
     });
   }
-  return { role: session['x-hasura-role'] ?? 'anonymous', tenantId: tenantId.data, userId: session['x-hasura-user-id'] };
+  if (session.role === 'admin') return { tenantId: session.tenantId, userId: session.userId, memberRole: 'ADMIN' };
+  const membership = session.userId
+    ? await prisma.membership.findFirst({ where: { tenantId: session.tenantId, userId: session.userId }, select: { role: true } })
+    : null;
+  if (!membership) throw new ConveyorError({ code: 'FORBIDDEN', message: 'the caller is not a member of this tenant' });
+  if (admin && membership.role !== 'ADMIN') {
+    throw new ConveyorError({ code: 'FORBIDDEN', message: 'this action needs the tenant_admin role (an ADMIN membership)' });
+  }
+  return { tenantId: session.tenantId, userId: session.userId, memberRole: membership.role };
+}
+
+export function requireUser(session: ActionSession): string {
+  if (!session.userId) {
+    throw new ConveyorError({
+      code: 'FORBIDDEN',
+      message: 'session_variables.x-hasura-user-id: the caller is not a user',
+      details: { field: 'session_variables.x-hasura-user-id' },
+    });
+  }
+  return session.userId;
 }

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { createRun, findTrigger, type PrismaClient } from '@conveyor/db';
 import { ConveyorError } from '@conveyor/errors';
+import { sha256Hex } from '@conveyor/secrets';
 import { secretsMatch } from '../../plugins/shared-secret';
 import type { RunsService } from '../runs/runs.service';
 
@@ -21,7 +21,7 @@ export function createTriggersService({ prisma, runs }: { prisma: PrismaClient; 
         trigger?.type === 'WEBHOOK' &&
         trigger.isActive &&
         trigger.secretHash !== null &&
-        secretsMatch(secret === undefined ? undefined : sha256(secret), trigger.secretHash);
+        secretsMatch(secret === undefined ? undefined : sha256Hex(secret), trigger.secretHash);
       if (!trigger || !valid) {
         throw new ConveyorError({ code: 'NOT_FOUND', message: `no active webhook trigger ${triggerId} for this secret` });
       }
@@ -37,9 +37,4 @@ export function createTriggersService({ prisma, runs }: { prisma: PrismaClient; 
       return { runId, status, created };
     },
   };
-}
-
-/** Webhook trigger secrets are stored as their SHA-256 hex digest. */
-export function sha256(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
 }

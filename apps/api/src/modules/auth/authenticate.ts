@@ -1,0 +1,39 @@
+import { type Caller, type JwtSettings, verifyToken } from '@conveyor/auth';
+import type { PrismaClient } from '@conveyor/db';
+import { ConveyorError } from '@conveyor/errors';
+import type { FastifyRequest } from 'fastify';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller: Caller | null;
+  }
+}
+
+/**
+ * A preHandler for app-facing routes: a valid Hasura-style JWT of a member of the token's tenant.
+ * The tenant comes from the verified token only, never from the request.
+ */
+export function authenticate({ prisma, jwt }: { prisma: PrismaClient; jwt: JwtSettings }) {
+  return async (request: FastifyRequest) => {
+    const header = request.headers.authorization;
+    const token = header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : undefined;
+    const caller = token ? await verifyToken(token, jwt) : null;
+    if (!caller)
+      throw new ConveyorError({
+        code: 'UNAUTHORIZED',
+        message: 'a valid bearer token is required (Authorization: Bearer <jwt>)',
+      });
+    const member = await prisma.membership.findFirst({
+      where: { tenantId: caller.tenantId, userId: caller.userId },
+      select: { id: true },
+    });
+    if (!member) throw new ConveyorError({ code: 'FORBIDDEN', message: 'the caller is not a member of the token’s tenant' });
+    request.caller = caller;
+  };
+}
+
+/** The caller authenticate() verified; a route that forgot the preHandler fails closed. */
+export function callerOf(request: FastifyRequest): Caller {
+  if (!request.caller) throw new ConveyorError({ code: 'UNAUTHORIZED', message: 'a valid bearer token is required' });
+  return request.caller;
+}

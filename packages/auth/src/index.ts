@@ -1,0 +1,1 @@
+export { type Caller, HASURA_CLAIMS, type JwtSettings, mintToken, verifyToken } from './tokens';
