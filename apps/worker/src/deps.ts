@@ -2,7 +2,7 @@ import type { ActionRegistry } from '@conveyor/actions';
 import type { WorkerConfig } from '@conveyor/config';
 import type { PrismaClient } from '@conveyor/db';
 import type { BatchingWriter, LogStore } from '@conveyor/logs';
-import type { Logger } from '@conveyor/observability';
+import type { Logger, PipelineMetrics } from '@conveyor/observability';
 import type { Producers } from '@conveyor/queue';
 import type { Keyring } from '@conveyor/secrets';
 import type { AbortRegistry } from './execution/abort-registry';
@@ -24,5 +24,6 @@ export interface WorkerDeps {
   logStore: LogStore;
   /** The log store has no TTL index: the reconciler leader sweeps expired lines. */
   sweepLogs: boolean;
+  metrics: PipelineMetrics;
   now: () => number;
 }

@@ -2,8 +2,8 @@ import { coreActions, createActionRegistry } from '@conveyor/actions';
 import { loadWorkerConfig } from '@conveyor/config';
 import { createPrismaClient } from '@conveyor/db';
 import { createBatchingWriter, createMongoLogStore } from '@conveyor/logs';
-import { createLogger, createMetricsRegistry } from '@conveyor/observability';
-import { createProducers, createRedisConnection, subscribeCancellations } from '@conveyor/queue';
+import { createLogger, createMetricsRegistry, createPipelineMetrics, registerQueueGauges } from '@conveyor/observability';
+import { createProducers, createRedisConnection, snapshotQueue, subscribeCancellations } from '@conveyor/queue';
 import { createKeyring, parseKeys } from '@conveyor/secrets';
 import type { WorkerDeps } from './deps';
 import { createAbortRegistry } from './execution/abort-registry';
@@ -38,8 +38,10 @@ async function main(): Promise<void> {
     logs: createBatchingWriter({ store: logStore, log, metrics }),
     logStore,
     sweepLogs: retention === 'sweep',
+    metrics: createPipelineMetrics(metrics),
     now: Date.now,
   };
+  registerQueueGauges(metrics, () => Promise.all([snapshotQueue(deps.producers.runs), snapshotQueue(deps.producers.steps)]));
   await subscribeCancellations(subscriber, config.redis.queuePrefix, (runId) => {
     const aborted = deps.aborts.abortRun(runId, 'run was cancelled');
     if (aborted > 0) log.info({ workflowRunId: runId, aborted }, 'aborted running steps of a cancelled run');

@@ -1,7 +1,7 @@
 import { type Action, coreActions, createActionRegistry } from '@conveyor/actions';
 import { loadWorkerConfig } from '@conveyor/config';
 import { createBatchingWriter, createMongoLogStore } from '@conveyor/logs';
-import { createLogger } from '@conveyor/observability';
+import { createLogger, createMetricsRegistry, createPipelineMetrics, type Registry } from '@conveyor/observability';
 import { createProducers, createRedisConnection, type Redis } from '@conveyor/queue';
 import { createKeyring, parseKeys } from '@conveyor/secrets';
 import {
@@ -20,6 +20,8 @@ export interface TestWorkerDeps {
   deps: WorkerDeps;
   db: TestDatabase;
   mongo: TestMongo;
+  /** The Prometheus registry the pipeline metrics are in. */
+  registry: Registry;
   /** A connection for BullMQ Workers (blocking commands). */
   blocking: Redis;
   close(): Promise<void>;
@@ -47,6 +49,7 @@ export async function createTestWorkerDeps(
   const producer = createRedisConnection(config.redis.url, 'producer');
   const blocking = createRedisConnection(config.redis.url, 'worker');
   await Promise.all([producer.connect(), blocking.connect()]);
+  const registry = createMetricsRegistry('worker');
   const deps: WorkerDeps = {
     config,
     log,
@@ -59,12 +62,14 @@ export async function createTestWorkerDeps(
     logs: createBatchingWriter({ store: logStore, log, flushIntervalMs: 50 }),
     logStore,
     sweepLogs: retention === 'sweep',
+    metrics: createPipelineMetrics(registry),
     now: Date.now,
   };
   return {
     deps,
     db,
     mongo,
+    registry,
     blocking,
     async close() {
       await deps.logs.close();

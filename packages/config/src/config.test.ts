@@ -41,11 +41,13 @@ describe('config', () => {
     const message = invalidConfigMessage(() => loadApiConfig({ NODE_ENV: 'production' }));
     expect(message).toContain('CONVEYOR_HOOK_SECRET');
     expect(message).toContain('CONNECTION_KEYS');
+    expect(message).toContain('AUTH_JWT_SECRET');
     const key = Buffer.alloc(32, 7).toString('base64');
     const config = loadApiConfig({
       NODE_ENV: 'production',
       CONVEYOR_HOOK_SECRET: 'a-real-secret-of-length',
       CONNECTION_KEYS: `k1:${key},k0:${key}`,
+      AUTH_JWT_SECRET: 'a-production-jwt-secret-of-32-chars!',
     });
     expect(config.hasura.hookSecret).toBe('a-real-secret-of-length');
     expect(config.connections.activeKeyId).toBe('k1');

@@ -13,3 +13,4 @@ export {
 } from './jobs';
 export { allQueueNames, type QueueName, queueNames } from './names';
 export { createProducers, type Producers, type StepToEnqueue } from './producers';
+export { snapshotQueue } from './queue-snapshot';

@@ -9,7 +9,7 @@ import type { WorkerDeps } from '../deps';
  * jobs, which the reconciler re-adds.
  */
 export async function enqueueProgress(
-  deps: Pick<WorkerDeps, 'producers' | 'log'>,
+  deps: Pick<WorkerDeps, 'producers' | 'log' | 'metrics'>,
   ref: { tenantId: string; runId: string },
   definition: WorkflowDefinition,
   progress: Progress,
@@ -26,6 +26,7 @@ export async function enqueueProgress(
   }
   if (progress.finished) {
     deps.log.info({ tenantId: ref.tenantId, workflowRunId: ref.runId, status: progress.finished }, 'run finished');
+    deps.metrics.runsFinished.inc({ status: progress.finished });
     await deps.producers.runs.remove(runTimeoutJob.id(ref.runId)).catch(() => undefined);
   }
 }

@@ -118,4 +118,21 @@ describe('executing a step', () => {
     expect(status).toEqual({ bad: 'FAILED', after: 'SUCCEEDED' });
     expect(run.status).toBe('SUCCEEDED');
   });
+
+  it('counts step durations by action and outcome, and runs by final status, with bounded labels', async () => {
+    await runToEnd({ steps: [{ key: 'one', action: { app: 'core', version: '1', key: 'transform' }, input: { value: 1 } }] });
+    await runToEnd({
+      steps: [{ key: 'bad', action: { app: 'core', version: '1', key: 'http.request' }, input: { url: 'nope' } }],
+    });
+    const runs = (await t.deps.metrics.runsFinished.get()).values;
+    expect(runs.find((v) => v.labels.status === 'SUCCEEDED')?.value).toBeGreaterThan(0);
+    expect(runs.find((v) => v.labels.status === 'FAILED')?.value).toBeGreaterThan(0);
+    const durations = (await t.deps.metrics.stepDuration.get()).values.filter(
+      (v) => v.metricName === 'conveyor_step_duration_seconds_count',
+    );
+    expect(durations.map((v) => `${v.labels.action}:${v.labels.outcome}`)).toEqual(
+      expect.arrayContaining(['core@1/transform:succeeded', 'core@1/http.request:failed']),
+    );
+    expect(await t.registry.metrics()).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-/);
+  });
 });

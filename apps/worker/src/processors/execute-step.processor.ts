@@ -11,6 +11,7 @@ import {
   startStepAttempt,
 } from '@conveyor/db';
 import {
+  actionRefKey,
   evaluateCondition,
   resolveInput,
   type StepDefinition,
@@ -55,7 +56,7 @@ export async function executeStepProcessor(deps: WorkerDeps, job: Job, token?: s
     );
     return;
   }
-  const jobLog = log.child({ stepKey: step.key, actionType: `${step.action.app}@${step.action.version}/${step.action.key}` });
+  const jobLog = log.child({ stepKey: step.key, actionType: actionType(step) });
   jobLog.info({ attempt: started.attempt }, 'step started');
   const outcome = await attempt(deps, {
     job,
@@ -112,6 +113,7 @@ async function attempt(deps: WorkerDeps, a: Attempt): Promise<StepOutcome> {
     const result = await runActionWithTimeout(action, input, ctx, { timeoutMs: a.step.timeoutMs, cancel: cancel.signal });
     if (result.kind === 'wait') return await wait(deps, a, result.untilEpochMs);
     const durationMs = deps.now() - started;
+    deps.metrics.stepDuration.observe({ action: actionType(a.step), outcome: 'succeeded' }, durationMs / 1_000);
     a.log.info({ durationMs, attempt: a.attempt }, 'step succeeded');
     stepLog.info(`step succeeded in ${durationMs} ms`, { attempt: a.attempt, durationMs });
     return { status: 'SUCCEEDED', output: result.output };
@@ -120,6 +122,7 @@ async function attempt(deps: WorkerDeps, a: Attempt): Promise<StepOutcome> {
     if (cancel.signal.reason instanceof RunCancelledReason) return { status: 'CANCELLED', reason: cancel.signal.reason.message };
     const stepError = toStepError(error, a.attempt);
     const attemptsLeft = (a.job.opts.attempts ?? 1) - a.job.attemptsMade - 1;
+    deps.metrics.stepDuration.observe({ action: actionType(a.step), outcome: 'failed' }, (deps.now() - started) / 1_000);
     a.log.warn({ error, attempt: a.attempt, attemptsLeft, durationMs: deps.now() - started }, 'step attempt failed');
     stepLog.error(`attempt ${a.attempt} failed: ${stepError.message}`, {
       code: stepError.code,
@@ -127,6 +130,7 @@ async function attempt(deps: WorkerDeps, a: Attempt): Promise<StepOutcome> {
       retrying: stepError.retryable && attemptsLeft > 0,
     });
     if (stepError.retryable && attemptsLeft > 0) {
+      deps.metrics.stepRetries.inc({ action: actionType(a.step) });
       await recordRetry(deps.prisma, ref, stepError);
       throw error; // BullMQ schedules the next attempt with the step's backoff
     }
@@ -143,6 +147,10 @@ async function wait(deps: WorkerDeps, a: Attempt, untilEpochMs: number): Promise
   await a.job.moveToDelayed(untilEpochMs, a.token);
   a.log.info({ resumeAt: new Date(untilEpochMs).toISOString() }, 'step waiting');
   throw new DelayedError();
+}
+
+function actionType(step: StepDefinition): string {
+  return actionRefKey(step.action);
 }
 
 function logIds(data: StepJobData) {
