@@ -7,7 +7,14 @@ export { applyMigrations, type MigrateOptions, type MigrateResult } from './migr
 export { rerunRun, type StopResult, stopRun } from './run-control';
 export { finishStep, type Progress, type QueuedStep, type StepOutcome, startRun } from './run-progress';
 export { type DispatchOutcome, dispatchRun, getRunForExecution, type RunForExecution, type RunRef } from './runs.repo';
-export { findStaleQueuedSteps, findStaleRuns, type StaleRun, type StaleStep } from './stale.repo';
+export {
+  countQueuedRunsByTenant,
+  findActiveRunIds,
+  findStaleQueuedSteps,
+  findStaleRuns,
+  type StaleRun,
+  type StaleStep,
+} from './stale.repo';
 export {
   getSealedConnection,
   getStepOutputs,

@@ -53,13 +53,20 @@ export interface RunForExecution {
   input: unknown;
   workflowVersionId: string;
   definition: unknown;
+  workflowName: string;
+  /** The tenant's cap on runs executing at once. */
+  maxConcurrentRuns: number;
 }
 
 /** The run with its pinned definition (raw JSON: the caller parses it with the engine's schema). */
 export async function getRunForExecution(prisma: PrismaClient, { tenantId, runId }: RunRef): Promise<RunForExecution | null> {
   const [row] = await prisma.$queryRaw<RunForExecution[]>`
-    SELECT r."status", r."input", r."workflowVersionId"::text AS "workflowVersionId", v."definition"
-      FROM "WorkflowRun" AS r JOIN "WorkflowVersion" AS v ON v."id" = r."workflowVersionId" AND v."tenantId" = r."tenantId"
+    SELECT r."status", r."input", r."workflowVersionId"::text AS "workflowVersionId", v."definition",
+           w."name" AS "workflowName", t."maxConcurrentRuns"
+      FROM "WorkflowRun" AS r
+      JOIN "WorkflowVersion" AS v ON v."id" = r."workflowVersionId" AND v."tenantId" = r."tenantId"
+      JOIN "Workflow" AS w ON w."id" = r."workflowId" AND w."tenantId" = r."tenantId"
+      JOIN "Tenant" AS t ON t."id" = r."tenantId"
      WHERE r."id" = ${runId}::uuid AND r."tenantId" = ${tenantId}::uuid`;
   return row ?? null;
 }

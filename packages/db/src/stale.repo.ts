@@ -37,3 +37,18 @@ export async function findStaleQueuedSteps(prisma: PrismaClient, { olderThanMs, 
      WHERE "status" = 'QUEUED' AND "jobId" IS NOT NULL AND "updatedAt" < now() - make_interval(secs => ${olderThanMs / 1000})
      ORDER BY "updatedAt" LIMIT ${limit}`;
 }
+
+/** Which of these runs are still QUEUED or RUNNING (the others no longer need a tenant slot). */
+export async function findActiveRunIds(prisma: PrismaClient, tenantId: string, runIds: string[]): Promise<Set<string>> {
+  if (runIds.length === 0) return new Set();
+  const rows = await prisma.$queryRaw<{ id: string }[]>`
+    SELECT "id"::text AS "id" FROM "WorkflowRun"
+     WHERE "tenantId" = ${tenantId}::uuid AND "id" = ANY(${runIds}::uuid[]) AND "status" IN ('QUEUED', 'RUNNING')`;
+  return new Set(rows.map((row) => row.id));
+}
+
+/** QUEUED runs per tenant: the true length of each tenant's backlog. */
+export async function countQueuedRunsByTenant(prisma: PrismaClient): Promise<{ tenantId: string; queued: number }[]> {
+  return prisma.$queryRaw<{ tenantId: string; queued: number }[]>`
+    SELECT "tenantId"::text AS "tenantId", count(*)::int AS "queued" FROM "WorkflowRun" WHERE "status" = 'QUEUED' GROUP BY "tenantId"`;
+}

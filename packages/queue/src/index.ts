@@ -3,6 +3,7 @@ export { createRedisConnection, type Redis } from './connection';
 export {
   type RetryPolicy,
   type RunJobData,
+  reconcileJob,
   retryPolicySchema,
   runJob,
   runTimeoutJob,
@@ -14,3 +15,4 @@ export {
 export { allQueueNames, type QueueName, queueNames } from './names';
 export { createProducers, type Producers, type StepToEnqueue } from './producers';
 export { snapshotQueue } from './queue-snapshot';
+export { type Admission, createTenantAdmission, type TenantAdmission } from './tenant-admission';

@@ -33,6 +33,12 @@ export const scheduledRunJob = {
   schedulerId: (triggerId: string) => `trigger-${triggerId}`,
 } as const;
 
+/** On demand (the `conveyor reconcile` command): one reconciler pass, its repairs as the job's result. */
+export const reconcileJob = {
+  name: 'reconcile',
+  opts: { removeOnComplete: { age: 3600 }, removeOnFail: { age: 3600 } },
+} as const;
+
 export const retryPolicySchema = z.object({
   backoff: z.enum(['fixed', 'exponential']),
   delayMs: z.number().int().min(0),

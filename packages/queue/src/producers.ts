@@ -4,12 +4,15 @@ import { publishCancellation } from './cancellation';
 import type { Redis } from './connection';
 import { type RetryPolicy, runJob, runTimeoutJob, stepJob } from './jobs';
 import { queueNames } from './names';
+import { createTenantAdmission } from './tenant-admission';
 
 export interface StepToEnqueue {
   tenantId: string;
   runId: string;
   stepRunId: string;
   stepKey: string;
+  /** What Bull Board shows: the workflow and the step key. */
+  jobName: string;
   jobId: string;
   attempts: number;
   retry: RetryPolicy;
@@ -24,13 +27,20 @@ export type Producers = ReturnType<typeof createProducers>;
 export function createProducers({ connection, prefix }: { connection: Redis; prefix: string }) {
   const runs = new Queue(queueNames.runs, { connection, prefix });
   const steps = new Queue(queueNames.steps, { connection, prefix });
+  const admission = createTenantAdmission(connection, prefix);
 
   return {
     runs,
     steps,
+    admission,
+    /** Adds the run job, prioritised by its place in its tenant's backlog (fair share between tenants). */
     enqueueRun: (ref: { tenantId: string; runId: string }) =>
-      unavailableOnError('enqueue run', () =>
-        runs.add(runJob.name, runJob.schema.parse(ref), { ...runJob.opts, jobId: runJob.id(ref.runId) }),
+      unavailableOnError('enqueue run', async () =>
+        runs.add(runJob.name, runJob.schema.parse(ref), {
+          ...runJob.opts,
+          jobId: runJob.id(ref.runId),
+          priority: await admission.priorityForNewRun(ref.tenantId),
+        }),
       ),
     scheduleRunTimeout: (ref: { tenantId: string; runId: string }, delayMs: number) =>
       unavailableOnError('schedule run timeout', () =>
@@ -44,7 +54,7 @@ export function createProducers({ connection, prefix }: { connection: Redis; pre
       unavailableOnError('enqueue steps', () =>
         steps.addBulk(
           toEnqueue.map((step) => ({
-            name: step.stepKey,
+            name: step.jobName,
             data: stepJob.schema.parse({
               tenantId: step.tenantId,
               runId: step.runId,
@@ -56,12 +66,13 @@ export function createProducers({ connection, prefix }: { connection: Redis; pre
         ),
       ),
     /**
-     * After a run was stopped in the database: removes its waiting or delayed step jobs and tells
-     * every worker to abort the steps of it that are running.
+     * After a run was stopped in the database: removes its waiting or delayed step jobs, frees its
+     * tenant slot and tells every worker to abort the steps of it that are running.
      */
-    withdrawRun: async (runId: string, stepJobIds: string[]) => {
+    withdrawRun: async (ref: { tenantId: string; runId: string }, stepJobIds: string[]) => {
       await Promise.allSettled(stepJobIds.map((id) => steps.remove(id)));
-      await unavailableOnError('announce the cancellation', () => publishCancellation(connection, prefix, runId));
+      await admission.release(ref.tenantId, ref.runId).catch(() => undefined);
+      await unavailableOnError('announce the cancellation', () => publishCancellation(connection, prefix, ref.runId));
     },
     close: () => Promise.all([runs.close(), steps.close()]),
   };

@@ -4,6 +4,7 @@ import {
   getRunForExecution,
   getSealedConnection,
   getStepOutputs,
+  type RunForExecution,
   recordRetry,
   recordWait,
   type StepError,
@@ -42,18 +43,13 @@ export async function executeStepProcessor(deps: WorkerDeps, job: Job, token?: s
   const log = deps.log.child({ tenantId: ref.tenantId, workflowRunId: ref.runId, stepRunId: ref.stepRunId, jobId: job.id });
   const run = await getRunForExecution(deps.prisma, ref);
   if (run?.status !== 'RUNNING') {
-    await finish(deps, ref, null, { status: 'CANCELLED', reason: `run is ${run?.status ?? 'gone'}` });
+    await finish(deps, ref, run, { status: 'CANCELLED', reason: `run is ${run?.status ?? 'gone'}` });
     return;
   }
   const definition = deps.definitions.get(run.workflowVersionId, run.definition);
   const step = definition.steps.find((candidate) => candidate.key === started.stepKey);
   if (!step) {
-    await finish(
-      deps,
-      ref,
-      definition,
-      failure('UNKNOWN_STEP', `step ${started.stepKey} is not in the definition`, started.attempt),
-    );
+    await finish(deps, ref, run, failure('UNKNOWN_STEP', `step ${started.stepKey} is not in the definition`, started.attempt));
     return;
   }
   const jobLog = log.child({ stepKey: step.key, actionType: actionType(step) });
@@ -68,7 +64,7 @@ export async function executeStepProcessor(deps: WorkerDeps, job: Job, token?: s
     attempt: started.attempt,
     log: jobLog,
   });
-  await finish(deps, ref, definition, outcome);
+  await finish(deps, ref, run, outcome);
   if (outcome.status === 'FAILED') throw new UnrecoverableError(outcome.error.message);
 }
 
@@ -191,14 +187,11 @@ function failure(code: string, message: string, attempt: number): StepOutcome {
 async function finish(
   deps: WorkerDeps,
   ref: { tenantId: string; runId: string; stepRunId: string },
-  definition: WorkflowDefinition | null,
+  run: RunForExecution | null,
   outcome: StepOutcome,
 ): Promise<void> {
-  if (!definition) {
-    const run = await getRunForExecution(deps.prisma, ref);
-    if (!run) return;
-    definition = deps.definitions.get(run.workflowVersionId, run.definition);
-  }
+  if (!run) return;
+  const definition = deps.definitions.get(run.workflowVersionId, run.definition);
   const progress = await finishStep(deps.prisma, ref, definition, outcome);
-  await enqueueProgress(deps, ref, definition, progress);
+  await enqueueProgress(deps, { tenantId: ref.tenantId, runId: ref.runId, workflowName: run.workflowName, definition }, progress);
 }

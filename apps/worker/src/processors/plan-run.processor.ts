@@ -1,15 +1,19 @@
 import { getRunForExecution, startRun, stopRun } from '@conveyor/db';
 import { isConveyorError } from '@conveyor/errors';
 import { runJob } from '@conveyor/queue';
-import type { Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import type { WorkerDeps } from '../deps';
 import { enqueueProgress } from '../execution/enqueue-progress';
 
+/** How long a run whose tenant is at its concurrency cap waits before it asks again. */
+const ADMISSION_RETRY_MS = 500;
+
 /**
- * A run job: QUEUED → RUNNING, queue the steps without dependencies, arm the run-level timeout.
- * A duplicate job finds the run already past QUEUED and only re-plans, which queues nothing new.
+ * A run job: take one of the tenant's run slots, QUEUED → RUNNING, queue the steps without
+ * dependencies, arm the run-level timeout. A tenant at its cap parks the job as delayed (the
+ * run stays QUEUED). A duplicate job finds the run already past QUEUED and queues nothing new.
  */
-export async function planRunProcessor(deps: WorkerDeps, job: Job): Promise<void> {
+export async function planRunProcessor(deps: WorkerDeps, job: Job, token?: string): Promise<void> {
   const ref = runJob.schema.parse(job.data);
   const log = deps.log.child({ tenantId: ref.tenantId, workflowRunId: ref.runId, jobId: job.id });
   const run = await getRunForExecution(deps.prisma, ref);
@@ -17,18 +21,23 @@ export async function planRunProcessor(deps: WorkerDeps, job: Job): Promise<void
     log.info({ status: run?.status ?? 'missing' }, 'run job skipped: run is not waiting to start');
     return;
   }
+  if ((await deps.producers.admission.admit(ref.tenantId, ref.runId, run.maxConcurrentRuns)) === 'full') {
+    await job.moveToDelayed(Date.now() + ADMISSION_RETRY_MS + Math.floor(Math.random() * ADMISSION_RETRY_MS), token);
+    throw new DelayedError();
+  }
   let definition: ReturnType<typeof deps.definitions.get>;
   try {
     definition = deps.definitions.get(run.workflowVersionId, run.definition);
   } catch (error) {
     if (!isConveyorError(error)) throw error;
     await stopRun(deps.prisma, ref, { status: 'FAILED', code: 'INVALID_DEFINITION', message: error.message });
+    await deps.producers.admission.release(ref.tenantId, ref.runId);
     log.error({ error }, 'run failed: its pinned definition is invalid');
     return;
   }
   const progress = await startRun(deps.prisma, ref, definition);
   if (!progress.applied) return;
   if (run.status === 'QUEUED' && definition.timeoutMs) await deps.producers.scheduleRunTimeout(ref, definition.timeoutMs);
-  await enqueueProgress(deps, ref, definition, progress);
+  await enqueueProgress(deps, { ...ref, workflowName: run.workflowName, definition }, progress);
   log.info({ queuedSteps: progress.queued.map((step) => step.stepKey) }, 'run started');
 }

@@ -8,6 +8,6 @@ export async function runTimeoutProcessor(deps: WorkerDeps, job: Job): Promise<v
   const ref = runTimeoutJob.schema.parse(job.data);
   const stopped = await stopRun(deps.prisma, ref, { status: 'FAILED', code: 'RUN_TIMEOUT', message: 'run exceeded its timeout' });
   if (!stopped.applied) return;
-  await deps.producers.withdrawRun(ref.runId, stopped.stepJobIds);
+  await deps.producers.withdrawRun(ref, stopped.stepJobIds);
   deps.log.warn({ tenantId: ref.tenantId, workflowRunId: ref.runId }, 'run timed out');
 }

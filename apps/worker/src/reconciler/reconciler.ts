@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { findStaleQueuedSteps, findStaleRuns, getRunForExecution, type StaleRun, type StaleStep } from '@conveyor/db';
+import {
+  countQueuedRunsByTenant,
+  findActiveRunIds,
+  findStaleQueuedSteps,
+  findStaleRuns,
+  getRunForExecution,
+  type StaleRun,
+  type StaleStep,
+} from '@conveyor/db';
 import { type Redis, runJob } from '@conveyor/queue';
 import type { Queue } from 'bullmq';
 import type { WorkerDeps } from '../deps';
@@ -18,6 +26,8 @@ export interface Repairs {
   schedulesSynced: number;
   /** Execution log lines past retention deleted, where the log store has no TTL index. */
   logLinesExpired: number;
+  /** Tenant run slots held by runs that had ended without freeing them (a worker died). */
+  slotsFreed: number;
 }
 
 const BATCH = 500;
@@ -77,6 +87,7 @@ export async function reconcileOnce(deps: WorkerDeps, staleAfterMs: number): Pro
     stepJobsRestored: 0,
     schedulesSynced: synced.upserted + synced.removed,
     logLinesExpired: deps.sweepLogs ? await deps.logStore.sweepExpired(new Date(deps.now())) : 0,
+    slotsFreed: await freeStaleSlots(deps),
   };
   for (const run of await findStaleRuns(deps.prisma, query)) {
     if (run.status === 'PENDING') repairs.dispatched += Number(await redispatch(deps, run));
@@ -86,6 +97,21 @@ export async function reconcileOnce(deps: WorkerDeps, staleAfterMs: number): Pro
     repairs.stepJobsRestored += Number(await restoreStepJob(deps, step));
   }
   return repairs;
+}
+
+/** Frees slots of runs that are no longer active, and resets each tenant's backlog counter to the truth. */
+async function freeStaleSlots(deps: WorkerDeps): Promise<number> {
+  const { admission } = deps.producers;
+  let freed = 0;
+  for (const { tenantId, runIds } of await admission.holders()) {
+    const active = await findActiveRunIds(deps.prisma, tenantId, runIds);
+    for (const runId of runIds.filter((id) => !active.has(id))) {
+      await admission.release(tenantId, runId);
+      freed += 1;
+    }
+  }
+  for (const { tenantId, queued } of await countQueuedRunsByTenant(deps.prisma)) await admission.resetBacklog(tenantId, queued);
+  return freed;
 }
 
 async function redispatch(deps: WorkerDeps, run: StaleRun): Promise<boolean> {
@@ -109,11 +135,15 @@ async function restoreStepJob(deps: WorkerDeps, step: StaleStep): Promise<boolea
     select: { stepKey: true },
   });
   if (!row) return false;
-  await enqueueProgress(deps, step, definition, {
-    applied: true,
-    queued: [{ stepRunId: step.stepRunId, stepKey: row.stepKey, jobId: step.jobId }],
-    finished: null,
-  });
+  await enqueueProgress(
+    deps,
+    { ...step, workflowName: run.workflowName, definition },
+    {
+      applied: true,
+      queued: [{ stepRunId: step.stepRunId, stepKey: row.stepKey, jobId: step.jobId }],
+      finished: null,
+    },
+  );
   return true;
 }
 

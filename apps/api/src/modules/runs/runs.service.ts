@@ -26,7 +26,7 @@ export function createRunsService({ prisma, producers }: RunsServiceDeps) {
     async cancel(ref: { tenantId: string; runId: string }, reason: string) {
       const stopped = await stopRun(prisma, ref, { status: 'CANCELLED', code: 'CANCELLED', message: reason });
       if (!stopped.applied) throw await notChangeable(prisma, ref, 'cancelled');
-      await producers.withdrawRun(ref.runId, stopped.stepJobIds);
+      await producers.withdrawRun(ref, stopped.stepJobIds);
       return { status: 'CANCELLED' as const };
     },
 
