@@ -21,6 +21,17 @@ ensure_services() {
   bash scripts/services/mongo.sh
 }
 
+# The browser tests drive Debian's Chromium (playwright-core downloads no browser of its own).
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ]; then
+    step "chromium is installed"
+    return 0
+  fi
+  step "installing chromium (apt-get)"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+}
+
 generate_prisma_client() {
   step "generating the Prisma client"
   npx prisma generate >/dev/null
