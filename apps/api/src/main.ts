@@ -1,8 +1,8 @@
 import { loadApiConfig } from '@conveyor/config';
 import { createPrismaClient } from '@conveyor/db';
 import { createMongoLogStore } from '@conveyor/logs';
-import { createLogger, createMetricsRegistry } from '@conveyor/observability';
-import { createProducers, createRedisConnection } from '@conveyor/queue';
+import { createLogger, createMetricsRegistry, registerQueueGauges } from '@conveyor/observability';
+import { createProducers, createRedisConnection, snapshotQueue } from '@conveyor/queue';
 import { createKeyring, parseKeys } from '@conveyor/secrets';
 import { buildApp } from './app';
 
@@ -16,6 +16,8 @@ async function main(): Promise<void> {
   const logStore = createMongoLogStore({ url: config.mongo.url, retentionDays: config.logRetentionDays, log });
   await logStore.init();
   const producers = createProducers({ connection: redis, prefix: config.redis.queuePrefix });
+  const metrics = createMetricsRegistry('api');
+  registerQueueGauges(metrics, () => Promise.all([snapshotQueue(producers.runs), snapshotQueue(producers.steps)]));
   const app = await buildApp({
     config,
     log,
@@ -24,7 +26,7 @@ async function main(): Promise<void> {
     producers,
     logStore,
     keyring: createKeyring(parseKeys(config.connections.keys), config.connections.activeKeyId),
-    metrics: createMetricsRegistry('api'),
+    metrics,
   });
 
   const shutdown = async (signal: string) => {
