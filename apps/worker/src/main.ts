@@ -10,6 +10,7 @@ import { createAbortRegistry } from './execution/abort-registry';
 import { createDefinitionCache } from './execution/definition-cache';
 import { createHealthServer } from './health-server';
 import { createReconciler } from './reconciler/reconciler';
+import { createCanary } from './workers/canary';
 import { createRunWorker } from './workers/run.worker';
 import { createStepWorker } from './workers/step.worker';
 
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
 
   const workers = [createRunWorker(deps, blocking), createStepWorker(deps, blocking)];
   for (const worker of workers) worker.on('error', (error) => log.error({ error }, 'worker error'));
+  const canary = createCanary({ connection: blocking, prefix: config.redis.queuePrefix, intervalMs: 5_000 });
   const reconciler = createReconciler(deps, producer);
   reconciler.start();
 
@@ -59,6 +61,7 @@ async function main(): Promise<void> {
       logStore: () => logStore.ping(),
       consuming: async () => {
         if (!workers.every((worker) => worker.isRunning())) throw new Error('a queue worker is not running');
+        await canary.check();
       },
     },
     metrics,
@@ -76,7 +79,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.shutdownGraceMs);
     await reconciler.stop();
-    await Promise.all(workers.map((worker) => worker.close()));
+    await Promise.all([...workers.map((worker) => worker.close()), canary.close()]);
     await deps.logs.close(); // every buffered execution log line reaches the store before exit
     clearTimeout(grace);
     health.close();
