@@ -1,0 +1,89 @@
+import type { CommonConfig } from '@conveyor/config';
+import { createPrismaClient, type PrismaClient } from '@conveyor/db';
+import { ConveyorError } from '@conveyor/errors';
+import { createRedisConnection, type Redis } from '@conveyor/queue';
+
+/** A command holds at most this many PostgreSQL connections, whatever DATABASE_POOL_SIZE says for services. */
+const CLI_POOL_SIZE = 2;
+
+/** Runs `use` with a Prisma client and always disconnects it. */
+export async function withDatabase<T>(config: Pick<CommonConfig, 'database'>, use: (prisma: PrismaClient) => Promise<T>) {
+  const prisma = createPrismaClient({ url: config.database.url, poolSize: Math.min(config.database.poolSize, CLI_POOL_SIZE) });
+  try {
+    return await use(prisma);
+  } finally {
+    await prisma.$disconnect();
+  }
+}
+
+/**
+ * Runs `use` with a connected Redis client and always closes it. `blocking` is for BullMQ's
+ * QueueEvents (commands that wait); the default fails fast, as a producer should.
+ */
+export async function withRedis<T>(
+  config: Pick<CommonConfig, 'redis'>,
+  use: (redis: Redis) => Promise<T>,
+  role: 'producer' | 'worker' = 'producer',
+): Promise<T> {
+  const redis = createRedisConnection(config.redis.url, role);
+  try {
+    await redis.connect();
+  } catch (cause) {
+    redis.disconnect();
+    throw new ConveyorError({
+      code: 'DEPENDENCY_UNAVAILABLE',
+      message: `cannot reach Redis at ${hostOf(config.redis.url)} (REDIS_URL): ${(cause as Error).message}`,
+      cause,
+    });
+  }
+  try {
+    return await use(redis);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export interface TenantRef {
+  id: string;
+  slug: string;
+}
+
+/** The tenant with this slug, or a NOT_FOUND error naming it. */
+export async function findTenant(prisma: PrismaClient, slug: string): Promise<TenantRef> {
+  const tenant = await prisma.tenant.findUnique({ where: { slug }, select: { id: true, slug: true } });
+  if (!tenant)
+    throw new ConveyorError({ code: 'NOT_FOUND', message: `tenant "${slug}" not found (--tenant)`, details: { slug } });
+  return tenant;
+}
+
+/**
+ * A member of the tenant to act as: the user with `email`, or by default the tenant's first
+ * ADMIN member (the oldest membership).
+ */
+export async function findMember(prisma: PrismaClient, tenant: TenantRef, email: string | undefined) {
+  const membership = await prisma.membership.findFirst({
+    where: { tenantId: tenant.id, ...(email === undefined ? { role: 'ADMIN' } : { user: { email } }) },
+    orderBy: { createdAt: 'asc' },
+    select: { tenantId: true, userId: true, role: true, user: { select: { email: true } } },
+  });
+  if (!membership) {
+    const message =
+      email === undefined
+        ? `tenant "${tenant.slug}" has no ADMIN member (name one with --user <email>)`
+        : `${email} is not a member of tenant "${tenant.slug}" (--user)`;
+    throw new ConveyorError({ code: 'NOT_FOUND', message, details: { tenant: tenant.slug, ...(email ? { email } : {}) } });
+  }
+  return { tenantId: membership.tenantId, userId: membership.userId, email: membership.user.email, role: membership.role };
+}
+
+/** `host:port` of a service URL, without credentials, for messages. */
+export function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+/** The tenant commands act in when `--tenant` is not given: the one `npm start` seeds. */
+export const DEFAULT_TENANT = 'demo';
