@@ -45,7 +45,7 @@ describe('POST /hooks/hasura/events', () => {
     ];
     expect(replies.map((reply) => reply.statusCode)).toEqual([200, 200, 200]);
     expect(replies.map((reply) => reply.json().outcome)).toEqual(['queued', 'already-dispatched', 'already-dispatched']);
-    const jobs = await api.producers.runs.getJobs(['waiting', 'delayed', 'active']);
+    const jobs = await api.producers.runs.getJobs(['waiting', 'prioritized', 'delayed', 'active']);
     expect(jobs.filter((job) => job.data.runId === runId)).toHaveLength(1);
   });
 
