@@ -17,7 +17,6 @@ export {
 } from './stale.repo';
 export {
   getSealedConnection,
-  getStepOutputs,
   recordRetry,
   recordWait,
   type StartedStep,

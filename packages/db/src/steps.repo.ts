@@ -1,5 +1,6 @@
 import type { StepStatus } from '@conveyor/engine';
 import type { PrismaClient } from './client';
+import type { RunForExecution } from './runs.repo';
 
 export interface StepRef {
   tenantId: string;
@@ -11,11 +12,16 @@ export interface StartedStep {
   stepKey: string;
   /** 1-based number of this attempt. */
   attempt: number;
+  /** The run the step belongs to, with its pinned definition; null if the run is gone. */
+  run: RunForExecution | null;
+  /** Outputs of the run's succeeded steps, by step key, for resolving this step's input. */
+  outputs: Record<string, unknown>;
 }
 
 /**
- * QUEUED → RUNNING for one attempt, counting it; null when the step is not waiting for this job
- * (a duplicate or late job). A step still RUNNING under the same job id is a stalled job that
+ * QUEUED → RUNNING for one attempt, counting it, and everything the attempt needs (the run, its
+ * definition, earlier outputs) in the same round trip; null when the step is not waiting for this
+ * job (a duplicate or late job). A step still RUNNING under the same job id is a stalled job that
  * BullMQ handed to this worker after its first worker died: the lost attempt is recorded and the
  * step runs again.
  */
@@ -24,16 +30,29 @@ export async function startStepAttempt(
   { tenantId, stepRunId, jobId }: StepRef & { jobId: string },
 ): Promise<StartedStep | null> {
   const lost = JSON.stringify({ code: 'WORKER_LOST', message: 'the worker running this attempt stopped before it finished' });
-  const [row] = await prisma.$queryRaw<StartedStep[]>`
-    UPDATE "StepRun"
-       SET "attemptErrors" = CASE WHEN "status" = 'RUNNING'
-                                  THEN "attemptErrors" || jsonb_build_array(${lost}::jsonb || jsonb_build_object('attempt', "attempt"))
-                                  ELSE "attemptErrors" END,
-           "status" = 'RUNNING', "attempt" = "attempt" + 1, "updatedAt" = now(), "startedAt" = COALESCE("startedAt", now())
-     WHERE "id" = ${stepRunId}::uuid AND "tenantId" = ${tenantId}::uuid
-       AND ("status" = 'QUEUED' OR ("status" = 'RUNNING' AND "jobId" = ${jobId}))
-    RETURNING "workflowRunId"::text AS "workflowRunId", "stepKey", "attempt"`;
-  return row ?? null;
+  const [row] = await prisma.$queryRaw<(Omit<StartedStep, 'run'> & Partial<RunForExecution>)[]>`
+    WITH started AS (
+      UPDATE "StepRun"
+         SET "attemptErrors" = CASE WHEN "status" = 'RUNNING'
+                                    THEN "attemptErrors" || jsonb_build_array(${lost}::jsonb || jsonb_build_object('attempt', "attempt"))
+                                    ELSE "attemptErrors" END,
+             "status" = 'RUNNING', "attempt" = "attempt" + 1, "updatedAt" = now(), "startedAt" = COALESCE("startedAt", now())
+       WHERE "id" = ${stepRunId}::uuid AND "tenantId" = ${tenantId}::uuid
+         AND ("status" = 'QUEUED' OR ("status" = 'RUNNING' AND "jobId" = ${jobId}))
+      RETURNING "workflowRunId", "stepKey", "attempt")
+    SELECT s."workflowRunId"::text AS "workflowRunId", s."stepKey", s."attempt",
+           r."status", r."input", r."workflowVersionId"::text AS "workflowVersionId", v."definition",
+           w."name" AS "workflowName", t."maxConcurrentRuns",
+           (SELECT COALESCE(jsonb_object_agg(o."stepKey", o."output"), '{}'::jsonb) FROM "StepRun" AS o
+             WHERE o."workflowRunId" = s."workflowRunId" AND o."tenantId" = ${tenantId}::uuid AND o."status" = 'SUCCEEDED') AS "outputs"
+      FROM started AS s
+      LEFT JOIN "WorkflowRun" AS r ON r."id" = s."workflowRunId" AND r."tenantId" = ${tenantId}::uuid
+      LEFT JOIN "WorkflowVersion" AS v ON v."id" = r."workflowVersionId"
+      LEFT JOIN "Workflow" AS w ON w."id" = r."workflowId"
+      LEFT JOIN "Tenant" AS t ON t."id" = r."tenantId"`;
+  if (!row) return null;
+  const { workflowRunId, stepKey, attempt, outputs, ...run } = row;
+  return { workflowRunId, stepKey, attempt, outputs, run: run.status ? (run as RunForExecution) : null };
 }
 
 /** RUNNING → QUEUED after a failed attempt that will be retried; the attempt's error is kept. */
@@ -55,18 +74,6 @@ export async function recordWait(prisma: PrismaClient, { tenantId, stepRunId }: 
     UPDATE "StepRun" SET "status" = 'QUEUED', "updatedAt" = now(), "attempt" = GREATEST("attempt" - 1, 0)
      WHERE "id" = ${stepRunId}::uuid AND "tenantId" = ${tenantId}::uuid AND "status" = 'RUNNING'`;
   return count === 1;
-}
-
-/** Outputs of the given steps of a run, for resolving a step's input templates. */
-export async function getStepOutputs(
-  prisma: PrismaClient,
-  { tenantId, runId, stepKeys }: { tenantId: string; runId: string; stepKeys: string[] },
-): Promise<Record<string, unknown>> {
-  if (stepKeys.length === 0) return {};
-  const rows = await prisma.$queryRaw<{ stepKey: string; output: unknown }[]>`
-    SELECT "stepKey", "output" FROM "StepRun"
-     WHERE "workflowRunId" = ${runId}::uuid AND "tenantId" = ${tenantId}::uuid AND "stepKey" = ANY(${stepKeys}::text[])`;
-  return Object.fromEntries(rows.map((row) => [row.stepKey, row.output]));
 }
 
 export interface StepError {

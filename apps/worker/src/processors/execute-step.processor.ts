@@ -1,9 +1,7 @@
 import { type ActionContext, isActionAbortedError, isRetryableActionError, parseInput } from '@conveyor/actions';
 import {
   finishStep,
-  getRunForExecution,
   getSealedConnection,
-  getStepOutputs,
   type RunForExecution,
   recordRetry,
   recordWait,
@@ -41,7 +39,7 @@ export async function executeStepProcessor(deps: WorkerDeps, job: Job, token?: s
   const started = await startStepAttempt(deps.prisma, { ...ref, jobId: String(job.id) });
   if (!started) return; // a duplicate or late job: the step is not QUEUED any more
   const log = deps.log.child({ tenantId: ref.tenantId, workflowRunId: ref.runId, stepRunId: ref.stepRunId, jobId: job.id });
-  const run = await getRunForExecution(deps.prisma, ref);
+  const { run } = started;
   if (run?.status !== 'RUNNING') {
     await finish(deps, ref, run, { status: 'CANCELLED', reason: `run is ${run?.status ?? 'gone'}` });
     return;
@@ -61,6 +59,7 @@ export async function executeStepProcessor(deps: WorkerDeps, job: Job, token?: s
     step,
     definition,
     runInput: run.input,
+    outputs: started.outputs,
     attempt: started.attempt,
     log: jobLog,
   });
@@ -75,6 +74,8 @@ interface Attempt {
   step: StepDefinition;
   definition: WorkflowDefinition;
   runInput: unknown;
+  /** Outputs of the run's succeeded steps, by key. */
+  outputs: Record<string, unknown>;
   attempt: number;
   log: WorkerDeps['log'];
 }
@@ -89,7 +90,7 @@ async function attempt(deps: WorkerDeps, a: Attempt): Promise<StepOutcome> {
   const secretValues: string[] = [];
   const stepLog = createStepLogger({ writer: deps.logs, ids: logIds(a.data), secretValues, now: deps.now });
   try {
-    const context = await templateContext(deps, a);
+    const context = templateContext(a);
     if (a.step.if && !(await evaluateCondition(a.step.if, context, undefined, { stepKey: a.step.key }))) {
       return { status: 'SKIPPED', reason: 'condition is false' };
     }
@@ -162,11 +163,12 @@ async function openConnection(deps: WorkerDeps, tenantId: string, connectionId: 
   return deps.keyring.open(sealed) as Record<string, unknown>;
 }
 
-async function templateContext(deps: WorkerDeps, a: Attempt): Promise<TemplateContext> {
+/** The run input and the outputs of the step's (transitive) dependencies: what its templates may read. */
+function templateContext(a: Attempt): TemplateContext {
   const dependencies = new Map(a.definition.steps.map((step) => [step.key, step.dependsOn]));
-  const stepKeys = [...transitiveDependencies(a.step.key, dependencies)];
-  const outputs = await getStepOutputs(deps.prisma, { tenantId: a.data.tenantId, runId: a.data.runId, stepKeys });
-  return { input: a.runInput, steps: Object.fromEntries(Object.entries(outputs).map(([key, output]) => [key, { output }])) };
+  const visible = transitiveDependencies(a.step.key, dependencies);
+  const steps = Object.entries(a.outputs).filter(([key]) => visible.has(key));
+  return { input: a.runInput, steps: Object.fromEntries(steps.map(([key, output]) => [key, { output }])) };
 }
 
 /** What an attempt's failure is recorded as; template and input errors are never retried. */

@@ -6,7 +6,7 @@ import type { WorkerDeps } from '../deps';
 import { enqueueProgress } from '../execution/enqueue-progress';
 
 /** How long a run whose tenant is at its concurrency cap waits before it asks again. */
-const ADMISSION_RETRY_MS = 500;
+const ADMISSION_RETRY_MS = 100;
 
 /**
  * A run job: take one of the tenant's run slots, QUEUED → RUNNING, queue the steps without
