@@ -34,7 +34,9 @@ export async function startRun(prisma: PrismaClient, ref: RunRef, definition: Wo
        WHERE "id" = ${ref.runId}::uuid AND "tenantId" = ${ref.tenantId}::uuid AND "status" IN ('QUEUED', 'RUNNING')
       RETURNING "status"`;
     if (!run) return { applied: false, queued: [], finished: null };
-    return advance(tx, ref, definition);
+    const rows = await tx.$queryRaw<{ stepKey: string; status: StepStatus }[]>`
+      SELECT "stepKey", "status" FROM "StepRun" WHERE "workflowRunId" = ${ref.runId}::uuid AND "tenantId" = ${ref.tenantId}::uuid`;
+    return advance(tx, ref, definition, Object.fromEntries(rows.map((row) => [row.stepKey, row.status])));
   });
 }
 
@@ -49,17 +51,28 @@ export async function finishStep(
   outcome: StepOutcome,
 ): Promise<Progress> {
   return prisma.$transaction(async (tx) => {
+    // The lock is its own statement: what follows then reads a snapshot taken after it was granted.
     const [run] = await tx.$queryRaw<{ status: RunStatus }[]>`
       SELECT "status" FROM "WorkflowRun" WHERE "id" = ${ref.runId}::uuid AND "tenantId" = ${ref.tenantId}::uuid FOR UPDATE`;
     const from: StepStatus[] =
       outcome.status === 'SKIPPED' || outcome.status === 'CANCELLED' ? ['QUEUED', 'RUNNING'] : ['RUNNING'];
-    const recorded = await recordOutcome(tx, ref, outcome, from);
-    if (!recorded || run?.status !== 'RUNNING') return { applied: recorded, queued: [], finished: null };
-    return advance(tx, ref, definition);
+    const statuses = await recordOutcome(tx, ref, outcome, from);
+    if (!statuses || run?.status !== 'RUNNING') return { applied: statuses !== null, queued: [], finished: null };
+    return advance(tx, ref, definition, statuses);
   });
 }
 
-async function recordOutcome(tx: Tx, ref: RunRef & { stepRunId: string }, outcome: StepOutcome, from: StepStatus[]) {
+/**
+ * Records the outcome and reads every step's status in one statement; null when the step was not
+ * in a `from` state (a duplicate or late report). The statement's snapshot predates its own
+ * update, so the recorded step's new status is filled in here.
+ */
+async function recordOutcome(
+  tx: Tx,
+  ref: RunRef & { stepRunId: string },
+  outcome: StepOutcome,
+  from: StepStatus[],
+): Promise<Record<string, StepStatus> | null> {
   const output = outcome.status === 'SUCCEEDED' ? JSON.stringify(outcome.output ?? null) : null;
   const error =
     outcome.status === 'FAILED'
@@ -67,20 +80,29 @@ async function recordOutcome(tx: Tx, ref: RunRef & { stepRunId: string }, outcom
       : outcome.status === 'SUCCEEDED'
         ? null
         : JSON.stringify({ code: outcome.status, message: outcome.reason });
-  const count = await tx.$executeRaw`
-    UPDATE "StepRun"
-       SET "status" = ${outcome.status}::step_status, "updatedAt" = now(), "finishedAt" = now(),
-           "output" = ${output}::jsonb, "error" = ${error}::jsonb
-     WHERE "id" = ${ref.stepRunId}::uuid AND "tenantId" = ${ref.tenantId}::uuid AND "status"::text = ANY(${from}::text[])`;
-  return count === 1;
+  const [row] = await tx.$queryRaw<{ stepKey: string | null; statuses: Record<string, StepStatus> }[]>`
+    WITH recorded AS (
+      UPDATE "StepRun"
+         SET "status" = ${outcome.status}::step_status, "updatedAt" = now(), "finishedAt" = now(),
+             "output" = ${output}::jsonb, "error" = ${error}::jsonb
+       WHERE "id" = ${ref.stepRunId}::uuid AND "tenantId" = ${ref.tenantId}::uuid AND "status"::text = ANY(${from}::text[])
+      RETURNING "stepKey")
+    SELECT (SELECT "stepKey" FROM recorded) AS "stepKey",
+           COALESCE((SELECT jsonb_object_agg("stepKey", "status") FROM "StepRun"
+                      WHERE "workflowRunId" = ${ref.runId}::uuid AND "tenantId" = ${ref.tenantId}::uuid), '{}'::jsonb) AS "statuses"`;
+  if (!row?.stepKey) return null;
+  return { ...row.statuses, [row.stepKey]: outcome.status };
 }
 
-async function advance(tx: Tx, ref: RunRef, definition: WorkflowDefinition): Promise<Progress> {
-  const rows = await tx.$queryRaw<{ stepKey: string; status: StepStatus }[]>`
-    SELECT "stepKey", "status" FROM "StepRun" WHERE "workflowRunId" = ${ref.runId}::uuid AND "tenantId" = ${ref.tenantId}::uuid`;
-  const plan = planRun(definition, Object.fromEntries(rows.map((row) => [row.stepKey, { status: row.status }])));
+async function advance(
+  tx: Tx,
+  ref: RunRef,
+  definition: WorkflowDefinition,
+  statuses: Record<string, StepStatus>,
+): Promise<Progress> {
+  const plan = planRun(definition, Object.fromEntries(Object.entries(statuses).map(([key, status]) => [key, { status }])));
   const queued = await queueSteps(tx, ref, plan.ready);
-  for (const skip of plan.skip) await skipStep(tx, ref, skip.key, skip.reason);
+  await skipSteps(tx, ref, plan.skip);
   const finished = plan.done && plan.outcome ? await finishRun(tx, ref, definition, plan.outcome) : null;
   return { applied: true, queued, finished };
 }
@@ -100,11 +122,13 @@ async function queueSteps(tx: Tx, ref: RunRef, stepKeys: string[]): Promise<Queu
     RETURNING "id"::text AS "stepRunId", "stepKey", "jobId"`;
 }
 
-async function skipStep(tx: Tx, ref: RunRef, stepKey: string, reason: string): Promise<void> {
-  const error = JSON.stringify({ code: 'SKIPPED', message: reason });
+async function skipSteps(tx: Tx, ref: RunRef, skips: { key: string; reason: string }[]): Promise<void> {
+  if (skips.length === 0) return;
+  const errors = skips.map((skip) => JSON.stringify({ code: 'SKIPPED', message: skip.reason }));
   await tx.$executeRaw`
     INSERT INTO "StepRun" ("tenantId", "workflowRunId", "stepKey", "status", "error", "finishedAt")
-    VALUES (${ref.tenantId}::uuid, ${ref.runId}::uuid, ${stepKey}, 'SKIPPED', ${error}::jsonb, now())
+    SELECT ${ref.tenantId}::uuid, ${ref.runId}::uuid, s.key, 'SKIPPED', s.error::jsonb, now()
+      FROM unnest(${skips.map((skip) => skip.key)}::text[], ${errors}::text[]) AS s(key, error)
     ON CONFLICT ("workflowRunId", "stepKey") DO UPDATE
        SET "status" = 'SKIPPED', "error" = EXCLUDED."error", "finishedAt" = now(), "updatedAt" = now()
      WHERE "StepRun"."status" = 'PENDING'`;
