@@ -1,0 +1,199 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { freePort, type ServiceProcess, startService } from '@conveyor/testing';
+import type { BenchEnvironment } from './environment';
+import { POOL_SIZE } from './environment';
+
+/** Jobs one worker process runs at once, per queue (WORKER_CONCURRENCY), and the raw baselines' default. */
+export const WORKER_CONCURRENCY = 20;
+
+export interface WorkerProcess {
+  name: string;
+  pid: number;
+  service: ServiceProcess;
+  /** V8 heap in use, MiB, from the worker's own /metrics (nodejs_heap_size_used_bytes). */
+  heapUsedMiB(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export interface WorkerOptions {
+  /** LOG_LEVEL of the worker; `warn` by default, so pino's per-job info lines do not weigh on the figures. */
+  logLevel?: string;
+  /** NODE_OPTIONS of the worker, e.g. `--require ./bench/tools/cpu-profile.cjs` to profile it. */
+  nodeOptions?: string;
+}
+
+/** A real Conveyor worker (`apps/worker/src/main.ts`) on the benchmark's database, prefix and log store. */
+export async function startConveyorWorker(
+  env: BenchEnvironment,
+  name: string,
+  options: WorkerOptions = {},
+): Promise<WorkerProcess> {
+  const port = await freePort();
+  const service = await startService(
+    'worker',
+    {
+      DATABASE_URL: env.databaseUrl,
+      DATABASE_POOL_SIZE: String(POOL_SIZE),
+      REDIS_URL: env.redisUrl,
+      QUEUE_PREFIX: env.queuePrefix,
+      // A log database per worker: FerretDB 1.24 drops the connection when a second process runs the
+      // log store's init() (createIndexes of indexes that all exist), so workers cannot share one here.
+      MONGO_URL: env.mongoDb(`logs_${name.replace(/\W/g, '_')}`).url,
+      WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
+      WORKER_HEALTH_PORT: String(port),
+      WORKER_SHUTDOWN_GRACE_MS: '10000',
+      LOG_LEVEL: options.logLevel ?? 'warn',
+      ...(options.nodeOptions ? { NODE_OPTIONS: options.nodeOptions } : {}),
+    },
+    { readyUrl: `http://127.0.0.1:${port}/readyz`, name, timeoutMs: 60_000 },
+  );
+  const pid = service.child.pid;
+  if (pid === undefined) throw new Error(`${name} has no pid`);
+  return {
+    name,
+    pid,
+    service,
+    async heapUsedMiB() {
+      try {
+        const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+        const match = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? (\d+(?:\.\d+)?)/m.exec(metrics);
+        return match ? Number(match[1]) / 1024 / 1024 : Number.NaN;
+      } catch {
+        return Number.NaN;
+      }
+    },
+    async stop() {
+      const code = await service.stop('SIGTERM', 15_000);
+      if (code !== 0) console.error(`${name} exited with ${code}:\n${service.output().slice(-4000)}`);
+    },
+  };
+}
+
+/** Resident set size of a process in MiB (VmRSS), or NaN when it is gone. */
+export function rssMiB(pid: number): number {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU time (user + system) a process has used so far, in ms, or NaN when it is gone. */
+export function cpuMs(pid: number): number {
+  try {
+    // Fields after the command name (which may contain spaces): state is [0], utime [11], stime [12].
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SEC;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** USER_HZ: 100 on every Linux this runs on. */
+const CLOCK_TICKS_PER_SEC = 100;
+
+/** Samples the RSS of some processes every `everyMs` and keeps each one's peak. */
+export function sampleRss(pids: number[], everyMs = 100) {
+  const peaks = new Map<number, number>(pids.map((pid) => [pid, 0]));
+  const sample = () => {
+    for (const pid of pids) peaks.set(pid, Math.max(peaks.get(pid) ?? 0, rssMiB(pid) || 0));
+  };
+  sample();
+  const timer = setInterval(sample, everyMs);
+  return {
+    stop(): Map<number, number> {
+      clearInterval(timer);
+      sample();
+      return peaks;
+    },
+  };
+}
+
+/** Messages between the benchmark and a raw baseline worker (bench/children/raw-worker.ts). */
+export type ChildMessage =
+  | { type: 'ready' }
+  | { type: 'done'; processed: number; elapsedMs: number }
+  | { type: 'report'; firstStartMs: number[]; handoffMs: number[] };
+
+export interface RawWorkerOptions {
+  mode: 'core-loop' | 'noop' | 'chain';
+  queue: string;
+  concurrency: number;
+}
+
+/** What the raw worker process is given as argv[2]. */
+export interface RawWorkerArgs extends RawWorkerOptions {
+  databaseUrl: string;
+  poolSize: number;
+  redisUrl: string;
+  prefix: string;
+}
+
+export interface RawWorker {
+  pid: number;
+  send(message: object): void;
+  next<T extends ChildMessage['type']>(type: T, timeoutMs: number): Promise<Extract<ChildMessage, { type: T }>>;
+  stop(): Promise<void>;
+}
+
+/** A raw BullMQ worker in its own process, like a Conveyor worker, so the comparison is fair. */
+export async function startRawWorker(env: BenchEnvironment, options: RawWorkerOptions): Promise<RawWorker> {
+  const args: RawWorkerArgs = {
+    ...options,
+    databaseUrl: env.databaseUrl,
+    poolSize: POOL_SIZE,
+    redisUrl: env.redisUrl,
+    prefix: env.queuePrefix,
+  };
+  const child: ChildProcess = fork(path.join(import.meta.dirname, '..', 'children', 'raw-worker.ts'), [JSON.stringify(args)], {
+    execArgv: ['--import', 'tsx'],
+    env: { PATH: process.env.PATH ?? '' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const inbox: ChildMessage[] = [];
+  const waiters: (() => void)[] = [];
+  child.on('message', (message) => {
+    inbox.push(message as ChildMessage);
+    for (const wake of waiters.splice(0)) wake();
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const next = async <T extends ChildMessage['type']>(type: T, timeoutMs: number) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const index = inbox.findIndex((message) => message.type === type);
+      if (index >= 0) return inbox.splice(index, 1)[0] as Extract<ChildMessage, { type: T }>;
+      if (child.exitCode !== null) throw new Error(`raw worker (${options.mode}) exited with ${child.exitCode}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`raw worker (${options.mode}): no '${type}' within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, 1_000));
+        waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  };
+  const worker: RawWorker = {
+    pid: child.pid ?? -1,
+    send: (message) => child.send(message),
+    next,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  try {
+    await next('ready', 30_000);
+  } catch (error) {
+    await worker.stop();
+    throw error;
+  }
+  return worker;
+}

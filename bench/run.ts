@@ -1,0 +1,150 @@
+// `npm run bench [-- --quick]`: Conveyor's end-to-end benchmark against raw baselines, in one run,
+// on the real PostgreSQL, Redis and MongoDB wire server. See BENCHMARKS.md.
+//   --quick                      the short plan (under two minutes)
+//   --worker-log-level=<level>   LOG_LEVEL of the Conveyor workers (default warn)
+//   --worker-node-options=<...>  NODE_OPTIONS of the Conveyor workers, e.g. "--require ./bench/tools/cpu-profile.cjs"
+//                                (a CPU profile per worker; --cpu-prof itself is not allowed in NODE_OPTIONS)
+import { LOG_COLLECTION } from '@conveyor/logs';
+import { conveyorDriver, coreLoopDriver, type Driver } from './lib/drivers';
+import { type BenchEnvironment, createBenchEnvironment, type Versions } from './lib/environment';
+import { type Contenders, warmUp } from './lib/measure';
+import { plans } from './lib/plan';
+import { type RawWorker, rssMiB, startConveyorWorker, startRawWorker, type WorkerProcess } from './lib/processes';
+import { createReport } from './lib/report';
+import { CORE_LOOP_QUEUE, measureBaselines } from './scenarios/baselines';
+import { measureFanOut } from './scenarios/fan-out';
+import { measureGrowth } from './scenarios/growth';
+import { measureLatency } from './scenarios/latency';
+import { measureLogIngestion } from './scenarios/log-ingestion';
+import { measureLogQuery } from './scenarios/log-query';
+import { measureDefaultTenantCap, measureThroughput, reportRssGrowth } from './scenarios/throughput';
+
+const flag = (name: string) => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+const plan = plans[process.argv.includes('--quick') ? 'quick' : 'full'];
+const workerOptions = { logLevel: flag('worker-log-level') ?? 'warn', nodeOptions: flag('worker-node-options') ?? '' };
+const report = createReport(plan);
+// A hang guard far above the expected duration; every wait inside has its own timeout too.
+const DEADLINE_MS = plan.mode === 'quick' ? 5 * 60_000 : 90 * 60_000;
+
+const cleanups: (() => Promise<unknown>)[] = [];
+let cleaning: Promise<void> | undefined;
+const cleanup = () => {
+  cleaning ??= (async () => {
+    for (const step of cleanups.reverse()) await step().catch((error: unknown) => console.error('cleanup failed:', error));
+  })();
+  return cleaning;
+};
+let versions: Versions | undefined;
+const started = performance.now();
+const phase = (title: string) => console.log(`\n[${((performance.now() - started) / 1000).toFixed(1)} s] ${title}`);
+
+async function main(): Promise<void> {
+  console.log(`Conveyor benchmark (${plan.mode})`);
+  const env = await createBenchEnvironment();
+  cleanups.push(() => env.cleanup());
+  versions = await env.versions();
+  report.detail('workerOptions', workerOptions);
+  console.log(`  database ${new URL(env.databaseUrl).pathname.slice(1)}, queue prefix ${env.queuePrefix}`);
+
+  const conveyor = await conveyorDriver(env);
+  const raw = coreLoopDriver(env, CORE_LOOP_QUEUE);
+  cleanups.push(() => Promise.all([conveyor.close(), raw.close()]));
+  const workers: WorkerProcess[] = [];
+  const rawWorkers: RawWorker[] = [];
+  cleanups.push(() => Promise.all([...workers, ...rawWorkers].map((worker) => worker.stop())));
+
+  phase('[6] baselines without Conveyor: raw core loop concurrency, raw BullMQ no-op, raw queue hop');
+  const baselines = await measureBaselines(env, plan, report, raw);
+
+  /** One more Conveyor worker and one more raw core loop process, both warmed up. */
+  const addProcessPair = async (): Promise<Contenders> => {
+    const name = `worker-${workers.length + 1}`;
+    workers.push(await startConveyorWorker(env, name, workerOptions));
+    const rawWorker = await startRawWorker(env, {
+      mode: 'core-loop',
+      queue: CORE_LOOP_QUEUE,
+      concurrency: baselines.coreLoopConcurrency,
+    });
+    rawWorkers.push(rawWorker);
+    rawWorker.send({ type: 'start' });
+    await warmUp(env, raw, plan.warmupRuns);
+    await warmUp(env, conveyor, plan.warmupRuns);
+    return {
+      processes: workers.length,
+      conveyor,
+      workers: [...workers],
+      raw,
+      rawPids: rawWorkers.map((worker) => worker.pid),
+    };
+  };
+
+  phase('[1, 2, 5, 4] one Conveyor worker, next to one raw core loop process');
+  const single = await addProcessPair();
+  const one = await measureThroughput(env, plan, report, single);
+  await measureDefaultTenantCap(env, plan, report, single, one);
+  await measureLatency(env, plan, report, { contenders: single, throughput: one, baselines });
+  await measureGrowth(env, plan, report, single);
+  await measureFanOut(env, plan, report, { driver: conveyor, workers: 1, throughput: one });
+
+  phase('[1, 4] two Conveyor workers, next to two raw core loop processes');
+  const pair = await addProcessPair();
+  const two = await measureThroughput(env, plan, report, pair);
+  await measureFanOut(env, plan, report, { driver: conveyor, workers: 2, throughput: two });
+  reportRssGrowth(report, one, two);
+  report.detail('memory.worker1FinalRssMiB', rssMiB(workers[0]?.pid ?? -1));
+
+  await Promise.all([...workers.splice(0), ...rawWorkers.splice(0)].map((worker) => worker.stop())); // drains the log writers
+  await reportLogLinesPerStep(env, conveyor);
+
+  phase('[3, 5] execution logs: batching writer vs raw insertMany; queries by store size');
+  await measureLogIngestion(env, plan, report);
+  await measureLogQuery(env, plan, report);
+}
+
+/** How many execution log lines the workers wrote per step (the issue's reference workflow wants two). */
+async function reportLogLinesPerStep(env: BenchEnvironment, driver: Driver): Promise<void> {
+  const { rows } = await env.pool.query<{ steps: string }>(
+    `SELECT count(*) AS steps FROM "StepRun" WHERE "tenantId" = ANY($1::uuid[])`,
+    [driver.tenantIds],
+  );
+  let lines = 0;
+  for (const label of env.mongoLabels().filter((name) => name.startsWith('logs_'))) {
+    lines += await env.mongoDb(label).db.collection(LOG_COLLECTION).countDocuments({});
+  }
+  const steps = Number(rows[0]?.steps ?? 0);
+  report.detail('executionLogs', { lines, steps });
+  report.add({
+    scenario: '1 logs',
+    metric: 'execution log lines written per step',
+    unit: 'lines',
+    value: lines / steps,
+    better: 'higher',
+  });
+}
+
+const watchdog = setTimeout(() => {
+  console.error(`benchmark still running after ${DEADLINE_MS / 60_000} minutes: giving up`);
+  void cleanup().finally(() => process.exit(1));
+}, DEADLINE_MS);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`${signal}: cleaning up`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+let failure: unknown;
+try {
+  await main();
+} catch (error) {
+  failure = error;
+  console.error('\nbenchmark failed:', error);
+} finally {
+  await cleanup();
+  clearTimeout(watchdog);
+}
+console.log(`\n${report.table()}\n`);
+const file = await report.write(versions, failure);
+console.log(`results: ${file}`);
+if (!failure && versions && plan.mode === 'full') await report.updateMarkdown(versions, file);
+process.exit(failure ? 1 : 0);

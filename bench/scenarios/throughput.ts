@@ -1,0 +1,165 @@
+// Scenario 1 — runs per second of the reference workflow (three sequential transforms), Conveyor's
+// workers against the raw core loop with as many processes, in alternating rounds; the RSS of
+// every process is sampled throughout.
+import type { BenchEnvironment } from '../lib/environment';
+import { type Batch, type Contenders, runBatch, settle } from '../lib/measure';
+import type { Plan } from '../lib/plan';
+import { cpuMs, rssMiB, sampleRss } from '../lib/processes';
+import type { Report } from '../lib/report';
+import { sequentialWorkflow } from '../lib/workflows';
+
+export interface Side {
+  batches: Batch[];
+  /** All runs over the sum of the rounds' wall times. */
+  runsPerSec: number;
+  /** CPU time (user + system) the side's worker processes used per run, ms: robust to load from elsewhere. */
+  cpuMsPerRun: number;
+  /** Peak RSS of each process during the rounds, MiB. */
+  peakRssMiB: number[];
+  /** RSS of each process after each of its rounds, MiB (index: round). */
+  rssAfterRoundMiB: number[][];
+  /** Conveyor only: each worker's V8 heap in use after each round, MiB (index: round). */
+  heapAfterRoundMiB: number[][];
+}
+
+export interface Throughput {
+  processes: number;
+  conveyor: Side;
+  raw: Side;
+}
+
+export async function measureThroughput(env: BenchEnvironment, plan: Plan, report: Report, c: Contenders): Promise<Throughput> {
+  const conveyorPids = c.workers.map((worker) => worker.pid);
+  const sampler = sampleRss([...conveyorPids, ...c.rawPids]);
+  const sides = { conveyor: emptySide(), raw: emptySide() };
+  const cpu: Record<'conveyor' | 'raw', number> = { conveyor: 0, raw: 0 };
+  const round = async (name: 'conveyor' | 'raw', driver: Contenders['conveyor'], pids: number[]) => {
+    const side = sides[name];
+    const before = sum(pids.map(cpuMs));
+    side.batches.push(await runBatch(env, driver, sequentialWorkflow(3), plan.runsPerRound, { timeoutMs: 300_000 }));
+    await settle();
+    cpu[name] += sum(pids.map(cpuMs)) - before;
+    side.rssAfterRoundMiB.push(pids.map(rssMiB));
+    if (name === 'conveyor') side.heapAfterRoundMiB.push(await Promise.all(c.workers.map((worker) => worker.heapUsedMiB())));
+  };
+  for (let i = 0; i < plan.rounds; i++) {
+    await round('raw', c.raw, c.rawPids);
+    await round('conveyor', c.conveyor, conveyorPids);
+  }
+  const peaks = sampler.stop();
+  for (const [name, pids] of [
+    ['conveyor', conveyorPids],
+    ['raw', c.rawPids],
+  ] as const) {
+    const side = sides[name];
+    const runs = sum(side.batches.map((batch) => batch.runs));
+    side.runsPerSec = (runs * 1000) / sum(side.batches.map((batch) => batch.ms));
+    side.cpuMsPerRun = cpu[name] / runs;
+    side.peakRssMiB = pids.map((pid) => peaks.get(pid) ?? Number.NaN);
+  }
+  const result: Throughput = { processes: c.processes, ...sides };
+  report.detail(`throughput.${c.processes}process`, result);
+
+  const one = c.processes === 1;
+  const label = one ? '1 worker' : `${c.processes} workers`;
+  const row = report.add({
+    scenario: '1 throughput',
+    metric: `reference workflow, ${label} (${plan.rounds}×${plan.runsPerRound} runs)`,
+    unit: 'runs/s',
+    value: result.conveyor.runsPerSec,
+    baseline: { name: `raw core loop, ${c.processes} process${one ? '' : 'es'}`, value: result.raw.runsPerSec },
+    better: 'higher',
+  });
+  if (one) row.target = { text: '≥ 0.5 × raw core loop', met: (row.ratio ?? 0) >= 0.5 };
+  report.add({
+    scenario: '1 throughput',
+    metric: `worker process CPU per run, ${label}`,
+    unit: 'ms',
+    value: result.conveyor.cpuMsPerRun,
+    baseline: { name: `raw core loop process${one ? '' : 'es'}`, value: result.raw.cpuMsPerRun },
+    better: 'lower',
+  });
+  report.add({
+    scenario: '1 memory',
+    metric: `peak worker RSS, ${label}`,
+    unit: 'MiB',
+    value: Math.max(...result.conveyor.peakRssMiB),
+    baseline: { name: 'raw core loop process', value: Math.max(...result.raw.peakRssMiB) },
+    better: 'lower',
+  });
+  return result;
+}
+
+/**
+ * One tenant left at the default `Tenant.maxConcurrentRuns` (the per-tenant fairness cap): its
+ * runs/s with one worker, against the raw core loop's from the rounds just measured.
+ */
+export async function measureDefaultTenantCap(
+  env: BenchEnvironment,
+  plan: Plan,
+  report: Report,
+  c: Contenders,
+  throughput: Throughput,
+): Promise<Batch> {
+  const definition = sequentialWorkflow(3);
+  const { rows } = await env.pool.query<{ cap: number }>(
+    `SELECT (column_default)::int AS cap FROM information_schema.columns WHERE table_name = 'Tenant' AND column_name = 'maxConcurrentRuns'`,
+  );
+  const cap = rows[0]?.cap ?? Number.NaN;
+  const fixture = await c.conveyor.seed(definition, { maxConcurrentRuns: cap });
+  const batch = await runBatch(env, c.conveyor, definition, plan.cappedRuns, { timeoutMs: 300_000, fixture });
+  await settle();
+  report.detail('throughput.defaultTenantCap', { cap, batch });
+  report.add({
+    scenario: '1 throughput',
+    metric: `one tenant at the default cap of ${cap} running runs, 1 worker (${plan.cappedRuns} runs)`,
+    unit: 'runs/s',
+    value: batch.runsPerSec,
+    baseline: { name: 'raw core loop, 1 process', value: throughput.raw.runsPerSec },
+    better: 'higher',
+  });
+  return batch;
+}
+
+function emptySide(): Side {
+  return {
+    batches: [],
+    runsPerSec: Number.NaN,
+    cpuMsPerRun: Number.NaN,
+    peakRssMiB: [],
+    rssAfterRoundMiB: [],
+    heapAfterRoundMiB: [],
+  };
+}
+
+const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+
+/**
+ * "No growth": the first worker's RSS (and V8 heap in use) after its last round of scenario 1
+ * against after its first, across both phases (one worker, then two) and the scenarios run in
+ * between; the first raw core loop process over the same rounds for comparison.
+ */
+export function reportRssGrowth(report: Report, one: Throughput, two: Throughput): void {
+  const first = (rounds: number[][]) => rounds.map((values) => values[0] ?? Number.NaN);
+  const rss = first([...one.conveyor.rssAfterRoundMiB, ...two.conveyor.rssAfterRoundMiB]);
+  const heap = first([...one.conveyor.heapAfterRoundMiB, ...two.conveyor.heapAfterRoundMiB]);
+  const raw = first([...one.raw.rssAfterRoundMiB, ...two.raw.rssAfterRoundMiB]);
+  report.detail('memory.afterRounds', { worker1RssMiB: rss, worker1HeapUsedMiB: heap, rawProcess1RssMiB: raw });
+  const growth = (values: number[]) => ((values.at(-1) ?? Number.NaN) - (values[0] ?? Number.NaN)) / (values[0] ?? Number.NaN);
+  const span = (values: number[]) => `${Math.round(values[0] ?? Number.NaN)} → ${Math.round(values.at(-1) ?? Number.NaN)} MiB`;
+  report.add({
+    scenario: '1 memory',
+    metric: `worker-1 RSS growth over its ${rss.length} rounds (${span(rss)}; raw process ${Math.round(growth(raw) * 100)}%)`,
+    unit: '%',
+    value: growth(rss) * 100,
+    better: 'lower',
+    target: { text: 'bounded: ≤ 10% growth across rounds', met: growth(rss) <= 0.1 },
+  });
+  report.add({
+    scenario: '1 memory',
+    metric: `worker-1 V8 heap in use growth, same rounds (${span(heap)})`,
+    unit: '%',
+    value: growth(heap) * 100,
+    better: 'lower',
+  });
+}
