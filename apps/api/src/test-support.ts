@@ -71,6 +71,9 @@ export async function createTestApi(
     async close() {
       await app.close();
       await producers.close().catch(() => undefined);
+      // Closing a queue writes its meta key: the prefix is cleared after it (when Redis is reachable).
+      const keys = await redis.keys(`${queuePrefix}*`).catch(() => []);
+      if (keys.length > 0) await redis.del(...keys);
       redis.disconnect();
       await logStore.close();
       await mongo.drop();

@@ -75,9 +75,9 @@ export async function createTestWorkerDeps(
       await deps.logs.close();
       await logStore.close();
       await mongo.drop();
+      await deps.producers.close(); // closing a queue writes its meta key: delete after it
       const keys = await producer.keys(`${queuePrefix}*`);
       if (keys.length > 0) await producer.del(...keys);
-      await deps.producers.close();
       producer.disconnect();
       blocking.disconnect();
       await db.drop();
