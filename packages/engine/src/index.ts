@@ -32,9 +32,11 @@ export {
   terminalStepStatuses,
 } from './step-state';
 export {
+  type CompiledInput,
   type CompiledTemplate,
   type CompileOptions,
   compileCondition,
+  compileInput,
   compileTemplate,
   evaluateCondition,
   resolveInput,

@@ -2,6 +2,7 @@ import { ConveyorError } from '@conveyor/errors';
 import { describe, expect, it } from 'vitest';
 import {
   compileCondition,
+  compileInput,
   compileTemplate,
   defaultTemplateLimits,
   evaluateCondition,
@@ -182,6 +183,29 @@ describe('compileTemplate', () => {
     const compiled = compileTemplate('{{ input.n * 2 }}');
     expect(await compiled.evaluate({ input: { n: 2 }, steps: {} })).toBe(4);
     expect(await compiled.evaluate({ input: { n: 5 }, steps: {} })).toBe(10);
+  });
+});
+
+describe('compileInput', () => {
+  it('evaluates one compiled input against each attempt’s own context', async () => {
+    const input = compileInput({ total: '{{ input.amount * 2 }}', who: 'to {{ input.name }}', items: ['{{ input.n }}', 3] });
+    expect(await input.evaluate({ input: { amount: 1, name: 'a', n: true }, steps: {} })).toEqual({
+      total: 2,
+      who: 'to a',
+      items: [true, 3],
+    });
+    expect(await input.evaluate({ input: { amount: 21, name: 'b', n: null }, steps: {} })).toEqual({
+      total: 42,
+      who: 'to b',
+      items: [null, 3],
+    });
+  });
+
+  it('reports a bad template when it is evaluated, every time, naming the field', async () => {
+    const input = compileInput({ ok: '{{ 1 }}', bad: '{{ ( }}' }, undefined, { stepKey: 's' });
+    for (let i = 0; i < 2; i++) {
+      await expect(input.evaluate(context)).rejects.toThrow('step "s" input.bad: syntax error');
+    }
   });
 });
 

@@ -22,10 +22,23 @@ export async function resolveInput(
   limits?: Partial<TemplateLimits>,
   location: Partial<ExpressionLocation> = {},
 ): Promise<unknown> {
-  return resolveValue(template, context, withDefaultLimits(limits), {
+  return compileInput(template, limits, location).evaluate(context);
+}
+
+/**
+ * A step's input template, walked once; evaluate it for every attempt. Each string compiles on
+ * its first evaluation and is kept, so problems surface in document order, as with resolveInput.
+ */
+export function compileInput(
+  template: unknown,
+  limits?: Partial<TemplateLimits>,
+  location: Partial<ExpressionLocation> = {},
+): CompiledInput {
+  const evaluate = compileNode(template, withDefaultLimits(limits), {
     stepKey: location.stepKey,
     path: location.path ?? 'input',
   });
+  return { evaluate };
 }
 
 /**
@@ -129,24 +142,36 @@ function stringify(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+type EvaluateNode = (context: TemplateContext) => Promise<unknown>;
+
 // Sequential on purpose: evaluation is CPU-bound, and the first failing field in document order
 // is the one reported.
-async function resolveValue(value: unknown, context: TemplateContext, limits: TemplateLimits, location: ExpressionLocation) {
-  if (typeof value === 'string') return compileTemplate(value, { ...location, limits }).evaluate(context);
+function compileNode(value: unknown, limits: TemplateLimits, location: ExpressionLocation): EvaluateNode {
+  if (typeof value === 'string') {
+    let compiled: CompiledTemplate | undefined;
+    return (context) => {
+      compiled ??= compileTemplate(value, { ...location, limits });
+      return compiled.evaluate(context);
+    };
+  }
   if (Array.isArray(value)) {
-    const items: unknown[] = [];
-    for (const [index, item] of value.entries()) {
-      items.push(await resolveValue(item, context, limits, { ...location, path: joinPath(location.path, index) }));
-    }
-    return items;
+    const items = value.map((item, index) => compileNode(item, limits, { ...location, path: joinPath(location.path, index) }));
+    return async (context) => {
+      const resolved: unknown[] = [];
+      for (const item of items) resolved.push(await item(context));
+      return resolved;
+    };
   }
-  if (!isPlainObject(value)) return value;
-  const entries: [string, unknown][] = [];
-  for (const [key, item] of Object.entries(value)) {
-    entries.push([key, await resolveValue(item, context, limits, { ...location, path: joinPath(location.path, key) })]);
-  }
-  // fromEntries defines own properties, so a key named "__proto__" stays data, not a prototype.
-  return Object.fromEntries(entries);
+  if (!isPlainObject(value)) return async () => value;
+  const fields = Object.entries(value).map(
+    ([key, item]) => [key, compileNode(item, limits, { ...location, path: joinPath(location.path, key) })] as const,
+  );
+  return async (context) => {
+    const entries: [string, unknown][] = [];
+    for (const [key, field] of fields) entries.push([key, await field(context)]);
+    // fromEntries defines own properties, so a key named "__proto__" stays data, not a prototype.
+    return Object.fromEntries(entries);
+  };
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -168,6 +193,10 @@ export interface CompileOptions {
   stepKey?: string | undefined;
   /** Field path used in error messages; defaults to `input` (templates) or `if` (conditions). */
   path?: string | undefined;
+}
+
+export interface CompiledInput {
+  evaluate(context: TemplateContext): Promise<unknown>;
 }
 
 export interface CompiledTemplate {
