@@ -3,11 +3,12 @@
  * deliver the event trigger's POST to the api — and prints its steps when it is done.
  */
 import { loadApiConfig } from '@conveyor/config';
-import { createPrismaClient } from '@conveyor/db';
+import { createDatabase } from '@conveyor/db';
 import { DEMO } from './demo';
 
 const config = loadApiConfig();
-const prisma = createPrismaClient({ url: config.database.url, poolSize: 2 });
+const database = createDatabase({ url: config.database.url, poolSize: 2 });
+const { prisma } = database;
 const apiUrl = `http://127.0.0.1:${config.http.port}`;
 
 const workflow = await prisma.workflow.findFirstOrThrow({
@@ -56,5 +57,5 @@ for (const step of finished.stepRuns) {
     `[demo]   ${step.stepKey.padEnd(8)} ${step.status.padEnd(10)} ${ms.padStart(7)}  output: ${JSON.stringify(step.output)}`,
   );
 }
-await prisma.$disconnect();
+await database.close();
 process.exit(finished.status === 'SUCCEEDED' ? 0 : 1);

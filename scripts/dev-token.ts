@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { mintToken } from '@conveyor/auth';
 import { loadApiConfig } from '@conveyor/config';
-import { createPrismaClient } from '@conveyor/db';
+import { createDatabase } from '@conveyor/db';
 import { DEMO } from './demo';
 
 const { values } = parseArgs({
@@ -23,12 +23,13 @@ if (!Number.isFinite(hours) || hours <= 0) {
 }
 
 const config = loadApiConfig();
-const prisma = createPrismaClient({ url: config.database.url, poolSize: 1 });
+const database = createDatabase({ url: config.database.url, poolSize: 1 });
+const { prisma } = database;
 const membership = await prisma.membership.findFirst({
   where: { tenant: { slug: values.tenant }, user: { email: values.user } },
   select: { tenantId: true, userId: true },
 });
-await prisma.$disconnect();
+await database.close();
 if (!membership) {
   console.error(`no membership of ${values.user} in tenant "${values.tenant}" (run npm start or npm run db:seed for the demo)`);
   process.exit(1);

@@ -4,7 +4,7 @@
  */
 import { actionCatalogue, coreActions, coreApp, createActionRegistry } from '@conveyor/actions';
 import { loadCommonConfig } from '@conveyor/config';
-import { createPrismaClient, upsertBuiltinApp } from '@conveyor/db';
+import { createDatabase, upsertBuiltinApp } from '@conveyor/db';
 import { validateDefinition } from '@conveyor/engine';
 import { DEMO } from './demo';
 
@@ -28,7 +28,8 @@ const demoDefinition = {
 };
 
 const config = loadCommonConfig();
-const prisma = createPrismaClient({ url: config.database.url, poolSize: 2 });
+const database = createDatabase({ url: config.database.url, poolSize: 2 });
+const { prisma } = database;
 const registry = createActionRegistry(coreActions);
 
 await upsertBuiltinApp(prisma, {
@@ -70,7 +71,7 @@ const version = await prisma.workflowVersion.upsert({
   update: {},
 });
 await prisma.workflow.update({ where: { id: workflow.id }, data: { currentVersionId: version.id } });
-await prisma.$disconnect();
+await database.close();
 console.log(
   `[seed] core app with ${coreActions.length} actions; tenant "${DEMO.tenantSlug}" (${tenant.id}), workflow "${DEMO.workflowName}" (${workflow.id})`,
 );

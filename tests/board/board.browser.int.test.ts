@@ -139,7 +139,7 @@ afterAll(async () => {
 async function dispatch(fixture: TenantFixture, input: object): Promise<string> {
   const runId = await insertRun(db.prisma, fixture, input);
   const ref = { tenantId: fixture.tenantId, runId };
-  expect((await dispatchRun(db.prisma, ref)).kind).toBe('queued');
+  expect((await dispatchRun(db.pool, ref)).kind).toBe('queued');
   await producers.enqueueRun(ref);
   return runId;
 }

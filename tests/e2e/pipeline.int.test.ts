@@ -166,6 +166,7 @@ describe('the run pipeline, end to end', () => {
     expect(lines.find((line) => line.message === 'hello logs')).toMatchObject({ level: 'WARN' });
     expect(lines.some((line) => line.message.includes('/echo'))).toBe(true);
     expect(lines.filter((line) => line.message.startsWith('step succeeded'))).toHaveLength(2);
+    expect(lines.filter((line) => line.message === 'step started (attempt 1)')).toHaveLength(2);
   });
 
   it('retries a step against a flaky server and succeeds on its third attempt', async () => {

@@ -131,7 +131,7 @@ describe('three worker processes on one queue', () => {
       await Promise.all(
         runIds.slice(offset, offset + 20).map(async (runId) => {
           const ref = { tenantId: fixture.tenantId, runId };
-          expect((await dispatchRun(db.prisma, ref)).kind).toBe('queued');
+          expect((await dispatchRun(db.pool, ref)).kind).toBe('queued');
           await producers.enqueueRun(ref);
         }),
       );

@@ -1,5 +1,5 @@
 import { loadApiConfig } from '@conveyor/config';
-import { createPrismaClient } from '@conveyor/db';
+import { createDatabase } from '@conveyor/db';
 import { createMongoLogStore } from '@conveyor/logs';
 import { createLogger, createMetricsRegistry, registerQueueGauges } from '@conveyor/observability';
 import { createProducers, createRedisConnection, snapshotQueue } from '@conveyor/queue';
@@ -10,7 +10,7 @@ import { buildApp } from './app';
 async function main(): Promise<void> {
   const config = loadApiConfig();
   const log = createLogger({ service: 'api', level: config.logLevel, pretty: config.nodeEnv === 'development' });
-  const prisma = createPrismaClient(config.database);
+  const database = createDatabase(config.database);
   const redis = createRedisConnection(config.redis.url, 'producer', log);
   await redis.connect();
   const logStore = createMongoLogStore({ url: config.mongo.url, retentionDays: config.logRetentionDays, log });
@@ -21,7 +21,8 @@ async function main(): Promise<void> {
   const app = await buildApp({
     config,
     log,
-    prisma,
+    prisma: database.prisma,
+    pool: database.pool,
     redis,
     producers,
     logStore,
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down');
     await app.close();
-    await Promise.allSettled([producers.close(), prisma.$disconnect(), logStore.close()]);
+    await Promise.allSettled([producers.close(), database.close(), logStore.close()]);
     redis.disconnect();
     process.exit(0);
   };

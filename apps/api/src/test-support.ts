@@ -54,6 +54,7 @@ export async function createTestApi(
     config,
     log,
     prisma: db.prisma,
+    pool: db.pool,
     redis,
     producers,
     logStore,

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiConfig } from '@conveyor/config';
-import type { PrismaClient } from '@conveyor/db';
+import type { PrismaClient, SqlPool } from '@conveyor/db';
 import type { LogStore } from '@conveyor/logs';
 import type { Logger, Registry } from '@conveyor/observability';
 import type { Producers, Redis } from '@conveyor/queue';
@@ -12,6 +12,8 @@ export interface ApiDeps {
   config: Readonly<ApiConfig>;
   log: Logger;
   prisma: PrismaClient;
+  /** The pool Prisma runs on: run state transitions use it directly. */
+  pool: SqlPool;
   redis: Redis;
   producers: Producers;
   logStore: LogStore;

@@ -43,7 +43,7 @@ describe('conveyor reconcile', () => {
     const fixture = await seedWorkflow(cli.db.prisma, definition);
     const neverDispatched = await insertRun(cli.db.prisma, fixture);
     const jobLost = await insertRun(cli.db.prisma, fixture);
-    expect((await dispatchRun(cli.db.prisma, { tenantId: fixture.tenantId, runId: jobLost })).kind).toBe('queued');
+    expect((await dispatchRun(cli.db.pool, { tenantId: fixture.tenantId, runId: jobLost })).kind).toBe('queued');
     const port = await freePort();
     worker = await startService(
       'worker',

@@ -1,18 +1,18 @@
 import type { CommonConfig } from '@conveyor/config';
-import { createPrismaClient, type PrismaClient } from '@conveyor/db';
+import { createDatabase, type Database, type PrismaClient } from '@conveyor/db';
 import { ConveyorError } from '@conveyor/errors';
 import { createRedisConnection, type Redis } from '@conveyor/queue';
 
 /** A command holds at most this many PostgreSQL connections, whatever DATABASE_POOL_SIZE says for services. */
 const CLI_POOL_SIZE = 2;
 
-/** Runs `use` with a Prisma client and always disconnects it. */
-export async function withDatabase<T>(config: Pick<CommonConfig, 'database'>, use: (prisma: PrismaClient) => Promise<T>) {
-  const prisma = createPrismaClient({ url: config.database.url, poolSize: Math.min(config.database.poolSize, CLI_POOL_SIZE) });
+/** Runs `use` with a database connection pool and always closes it. */
+export async function withDatabase<T>(config: Pick<CommonConfig, 'database'>, use: (db: Database) => Promise<T>) {
+  const db = createDatabase({ url: config.database.url, poolSize: Math.min(config.database.poolSize, CLI_POOL_SIZE) });
   try {
-    return await use(prisma);
+    return await use(db);
   } finally {
-    await prisma.$disconnect();
+    await db.close();
   }
 }
 

@@ -37,7 +37,7 @@ afterAll(async () => {
 
 async function queuedRun(): Promise<string> {
   const runId = await insertRun(cli.db.prisma, tenant, { n: 1 });
-  expect((await dispatchRun(cli.db.prisma, { tenantId: tenant.tenantId, runId })).kind).toBe('queued');
+  expect((await dispatchRun(cli.db.pool, { tenantId: tenant.tenantId, runId })).kind).toBe('queued');
   return runId;
 }
 

@@ -1,6 +1,6 @@
 import type { ActionRegistry } from '@conveyor/actions';
 import type { WorkerConfig } from '@conveyor/config';
-import type { PrismaClient } from '@conveyor/db';
+import type { PrismaClient, SqlPool } from '@conveyor/db';
 import type { BatchingWriter, LogStore } from '@conveyor/logs';
 import type { Logger, PipelineMetrics } from '@conveyor/observability';
 import type { Producers } from '@conveyor/queue';
@@ -13,6 +13,8 @@ export interface WorkerDeps {
   config: Readonly<WorkerConfig>;
   log: Logger;
   prisma: PrismaClient;
+  /** The pool Prisma runs on: the run and step state transitions use it directly. */
+  pool: SqlPool;
   producers: Producers;
   actions: ActionRegistry;
   definitions: DefinitionCache;

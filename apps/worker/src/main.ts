@@ -1,6 +1,6 @@
 import { coreActions, createActionRegistry } from '@conveyor/actions';
 import { loadWorkerConfig } from '@conveyor/config';
-import { createPrismaClient } from '@conveyor/db';
+import { createDatabase } from '@conveyor/db';
 import { createBatchingWriter, createMongoLogStore } from '@conveyor/logs';
 import { createLogger, createMetricsRegistry, createPipelineMetrics, registerQueueGauges } from '@conveyor/observability';
 import { createProducers, createRedisConnection, snapshotQueue, subscribeCancellations } from '@conveyor/queue';
@@ -18,7 +18,7 @@ import { createStepWorker } from './workers/step.worker';
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
   const log = createLogger({ service: 'worker', level: config.logLevel, pretty: config.nodeEnv === 'development' });
-  const prisma = createPrismaClient(config.database);
+  const database = createDatabase(config.database);
   const blocking = createRedisConnection(config.redis.url, 'worker', log);
   const producer = createRedisConnection(config.redis.url, 'producer', log);
   const subscriber = createRedisConnection(config.redis.url, 'worker', log);
@@ -30,7 +30,8 @@ async function main(): Promise<void> {
   const deps: WorkerDeps = {
     config,
     log,
-    prisma,
+    prisma: database.prisma,
+    pool: database.pool,
     producers: createProducers({ connection: producer, prefix: config.redis.queuePrefix }),
     actions: createActionRegistry(coreActions),
     definitions: createDefinitionCache(),
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
 
   const health = createHealthServer(
     {
-      postgres: () => prisma.$queryRaw`SELECT 1`,
+      postgres: () => database.pool.query('SELECT 1'),
       redis: () => producer.ping(),
       logStore: () => logStore.ping(),
       consuming: async () => {
@@ -83,7 +84,7 @@ async function main(): Promise<void> {
     await deps.logs.close(); // every buffered execution log line reaches the store before exit
     clearTimeout(grace);
     health.close();
-    await Promise.allSettled([deps.producers.close(), prisma.$disconnect(), logStore.close()]);
+    await Promise.allSettled([deps.producers.close(), database.close(), logStore.close()]);
     for (const connection of [blocking, producer, subscriber]) connection.disconnect();
     log.info('worker stopped');
     process.exit(0);

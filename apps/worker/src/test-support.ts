@@ -54,6 +54,7 @@ export async function createTestWorkerDeps(
     config,
     log,
     prisma: db.prisma,
+    pool: db.pool,
     producers: createProducers({ connection: producer, prefix: queuePrefix }),
     actions: createActionRegistry([...coreActions, ...extraActions]),
     definitions: createDefinitionCache(),

@@ -1,5 +1,6 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from './generated/prisma/client';
+import { createSqlPool, type SqlPool } from './sql';
 
 export type { PrismaClient };
 
@@ -9,8 +10,25 @@ export interface DbOptions {
   poolSize: number;
 }
 
-/** Prisma's Rust-free client over node-postgres: no engine binary to download or ship. */
-export function createPrismaClient({ url, poolSize }: DbOptions): PrismaClient {
-  const adapter = new PrismaPg({ connectionString: url, max: poolSize });
-  return new PrismaClient({ adapter });
+/**
+ * One connection pool and two ways to use it: Prisma's Rust-free client (over node-postgres, no
+ * engine binary) for CRUD, and the bare pool for the run and step state transitions.
+ */
+export interface Database {
+  prisma: PrismaClient;
+  pool: SqlPool;
+  close(): Promise<void>;
+}
+
+export function createDatabase(options: DbOptions): Database {
+  const pool = createSqlPool(options);
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    prisma,
+    pool,
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
 }

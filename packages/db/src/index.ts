@@ -1,12 +1,13 @@
 export { type BuiltinApp, listActionRefs, upsertBuiltinApp } from './catalogue.repo';
-export { createPrismaClient, type DbOptions, type PrismaClient } from './client';
+export { createDatabase, type Database, type DbOptions, type PrismaClient } from './client';
 export { databaseNameOf, dropDatabase, ensureDatabase } from './database-admin';
 export { Prisma } from './generated/prisma/client';
 export type * from './generated/prisma/models';
 export { applyMigrations, type MigrateOptions, type MigrateResult } from './migrate';
 export { rerunRun, type StopResult, stopRun } from './run-control';
-export { finishStep, type Progress, type QueuedStep, type StepOutcome, startRun } from './run-progress';
+export { finishStep, type Progress, type QueuedStep, resumeRun, type StepOutcome, startRun } from './run-progress';
 export { type DispatchOutcome, dispatchRun, getRunForExecution, type RunForExecution, type RunRef } from './runs.repo';
+export type { SqlExecutor, SqlPool } from './sql';
 export {
   countQueuedRunsByTenant,
   findActiveRunIds,
@@ -16,6 +17,7 @@ export {
   type StaleStep,
 } from './stale.repo';
 export {
+  type AttemptReads,
   getSealedConnection,
   recordRetry,
   recordWait,

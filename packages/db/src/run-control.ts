@@ -1,5 +1,5 @@
-import type { PrismaClient } from './client';
 import type { RunRef } from './runs.repo';
+import { execute, queryRows, type SqlPool, sql, transaction } from './sql';
 
 export interface StopResult {
   applied: boolean;
@@ -13,23 +13,29 @@ export interface StopResult {
  * still executes one finds its later report refused; the caller also aborts it.
  */
 export async function stopRun(
-  prisma: PrismaClient,
+  pool: SqlPool,
   ref: RunRef,
   stop: { status: 'CANCELLED' | 'FAILED'; code: string; message: string },
 ): Promise<StopResult> {
   const error = JSON.stringify({ code: stop.code, message: stop.message });
-  return prisma.$transaction(async (tx) => {
-    const stopped = await tx.$executeRaw`
+  return transaction(pool, async (tx) => {
+    const stopped = await execute(
+      tx,
+      sql`
       UPDATE "WorkflowRun"
          SET "status" = ${stop.status}::run_status, "updatedAt" = now(), "finishedAt" = now(), "error" = ${error}::jsonb
-       WHERE "id" = ${ref.runId}::uuid AND "tenantId" = ${ref.tenantId}::uuid AND "status" IN ('PENDING', 'QUEUED', 'RUNNING')`;
+       WHERE "id" = ${ref.runId}::uuid AND "tenantId" = ${ref.tenantId}::uuid AND "status" IN ('PENDING', 'QUEUED', 'RUNNING')`,
+    );
     if (stopped !== 1) return { applied: false, stepJobIds: [] };
-    const steps = await tx.$queryRaw<{ jobId: string | null }[]>`
+    const steps = await queryRows<{ jobId: string | null }>(
+      tx,
+      sql`
       UPDATE "StepRun"
          SET "status" = 'CANCELLED', "updatedAt" = now(), "finishedAt" = now(), "error" = ${error}::jsonb
        WHERE "workflowRunId" = ${ref.runId}::uuid AND "tenantId" = ${ref.tenantId}::uuid
          AND "status" IN ('PENDING', 'QUEUED', 'RUNNING')
-      RETURNING "jobId"`;
+      RETURNING "jobId"`,
+    );
     return { applied: true, stepJobIds: steps.flatMap((step) => (step.jobId ? [step.jobId] : [])) };
   });
 }
@@ -38,16 +44,22 @@ export async function stopRun(
  * FAILED → QUEUED for a rerun from the failure: steps that succeeded keep their outputs, every
  * other step goes back to PENDING and runs again when the run job plans it.
  */
-export async function rerunRun(prisma: PrismaClient, ref: RunRef): Promise<{ applied: boolean }> {
-  return prisma.$transaction(async (tx) => {
-    const requeued = await tx.$executeRaw`
+export async function rerunRun(pool: SqlPool, ref: RunRef): Promise<{ applied: boolean }> {
+  return transaction(pool, async (tx) => {
+    const requeued = await execute(
+      tx,
+      sql`
       UPDATE "WorkflowRun" SET "status" = 'QUEUED', "updatedAt" = now(), "finishedAt" = NULL, "error" = NULL, "output" = NULL
-       WHERE "id" = ${ref.runId}::uuid AND "tenantId" = ${ref.tenantId}::uuid AND "status" = 'FAILED'`;
+       WHERE "id" = ${ref.runId}::uuid AND "tenantId" = ${ref.tenantId}::uuid AND "status" = 'FAILED'`,
+    );
     if (requeued !== 1) return { applied: false };
-    await tx.$executeRaw`
+    await execute(
+      tx,
+      sql`
       UPDATE "StepRun" SET "status" = 'PENDING', "updatedAt" = now(), "finishedAt" = NULL, "error" = NULL, "output" = NULL
        WHERE "workflowRunId" = ${ref.runId}::uuid AND "tenantId" = ${ref.tenantId}::uuid
-         AND "status" IN ('FAILED', 'SKIPPED', 'CANCELLED')`;
+         AND "status" IN ('FAILED', 'SKIPPED', 'CANCELLED')`,
+    );
     return { applied: true };
   });
 }

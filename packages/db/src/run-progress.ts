@@ -1,9 +1,7 @@
 import { planRun, type RunStatus, type StepStatus, type WorkflowDefinition } from '@conveyor/engine';
-import type { PrismaClient } from './client';
 import type { RunRef } from './runs.repo';
+import { execute, prepared, queryRows, type SqlExecutor, type SqlPool, sql } from './sql';
 import type { StepError } from './steps.repo';
-
-type Tx = Pick<PrismaClient, '$queryRaw' | '$executeRaw'>;
 
 export interface QueuedStep {
   stepRunId: string;
@@ -14,7 +12,7 @@ export interface QueuedStep {
 export interface Progress {
   /** False when the message was a duplicate or late: nothing changed. */
   applied: boolean;
-  /** Steps made QUEUED in this transaction: enqueue their jobs after commit. */
+  /** Steps this call made QUEUED: the caller adds their jobs. */
   queued: QueuedStep[];
   /** The run's final status when this change finished it. */
   finished: RunStatus | null;
@@ -26,53 +24,85 @@ export type StepOutcome =
   | { status: 'SKIPPED'; reason: string }
   | { status: 'CANCELLED'; reason: string };
 
-/** QUEUED → RUNNING, then queue the steps that have no dependencies, in one transaction. */
-export async function startRun(prisma: PrismaClient, ref: RunRef, definition: WorkflowDefinition): Promise<Progress> {
-  return prisma.$transaction(async (tx) => {
-    const [run] = await tx.$queryRaw<{ status: RunStatus }[]>`
+/**
+ * QUEUED → RUNNING and the first steps queued. A fresh run (no step rows yet) takes one
+ * statement; a rerun or a repeated run job plans from the steps' statuses. No transaction: if the
+ * worker dies in between, BullMQ hands the unfinished run job out again, and planning again is
+ * idempotent.
+ */
+export async function startRun(pool: SqlPool, ref: RunRef, definition: WorkflowDefinition): Promise<Progress> {
+  const { ready } = planRun(definition, {});
+  const ids = ready.map(() => crypto.randomUUID());
+  const [row] = await queryRows<{ applied: boolean; statuses: Record<string, StepStatus>; queued: QueuedStep[] }>(
+    pool,
+    prepared(
+      'start-run',
+      sql`
+    WITH run AS (
       UPDATE "WorkflowRun" SET "status" = 'RUNNING', "updatedAt" = now(), "startedAt" = COALESCE("startedAt", now())
        WHERE "id" = ${ref.runId}::uuid AND "tenantId" = ${ref.tenantId}::uuid AND "status" IN ('QUEUED', 'RUNNING')
-      RETURNING "status"`;
-    if (!run) return { applied: false, queued: [], finished: null };
-    const rows = await tx.$queryRaw<{ stepKey: string; status: StepStatus }[]>`
-      SELECT "stepKey", "status" FROM "StepRun" WHERE "workflowRunId" = ${ref.runId}::uuid AND "tenantId" = ${ref.tenantId}::uuid`;
-    return advance(tx, ref, definition, Object.fromEntries(rows.map((row) => [row.stepKey, row.status])));
-  });
+      RETURNING "id", "tenantId"),
+    existing AS (
+      SELECT COALESCE(jsonb_object_agg("stepKey", "status"), '{}'::jsonb) AS "statuses" FROM "StepRun"
+       WHERE "workflowRunId" = ${ref.runId}::uuid AND "tenantId" = ${ref.tenantId}::uuid),
+    queued AS (
+      INSERT INTO "StepRun" ("id", "tenantId", "workflowRunId", "stepKey", "status", "jobId")
+      SELECT s.id, run."tenantId", run."id", s.key, 'QUEUED', 'step-' || s.id::text || '-0'
+        FROM run, unnest(${ids}::uuid[], ${ready}::text[]) AS s(id, key)
+       WHERE (SELECT "statuses" FROM existing) = '{}'::jsonb
+      ON CONFLICT ("workflowRunId", "stepKey") DO NOTHING
+      RETURNING "id"::text AS "stepRunId", "stepKey", "jobId")
+    SELECT EXISTS (SELECT 1 FROM run) AS "applied", (SELECT "statuses" FROM existing) AS "statuses",
+           COALESCE((SELECT jsonb_agg(queued) FROM queued), '[]'::jsonb) AS "queued"`,
+    ),
+  );
+  if (!row?.applied) return { applied: false, queued: [], finished: null };
+  if (Object.keys(row.statuses).length === 0) return { applied: true, queued: row.queued, finished: null };
+  return advance(pool, ref, definition, row.statuses);
 }
 
 /**
- * Records a step's outcome, plans the steps it unblocks and finishes the run when every step is
- * terminal — one transaction with the run row locked, so two steps finishing at once plan in turn.
+ * Records a step's outcome, then plans the run from every step's status: the steps it unblocks
+ * are queued and a run whose steps are all done is finished. There is no transaction and no
+ * lock: the outcome commits first and the statuses are read by a later statement, so of two
+ * steps finishing at once at least the later one sees both; and applying a plan twice changes
+ * nothing (a step is queued once, a run finished once). A worker that dies between the two
+ * leaves its job unfinished: BullMQ hands it out again and {@link resumeRun} plans.
  */
 export async function finishStep(
-  prisma: PrismaClient,
+  pool: SqlPool,
   ref: RunRef & { stepRunId: string },
   definition: WorkflowDefinition,
   outcome: StepOutcome,
 ): Promise<Progress> {
-  return prisma.$transaction(async (tx) => {
-    // The lock is its own statement: what follows then reads a snapshot taken after it was granted.
-    const [run] = await tx.$queryRaw<{ status: RunStatus }[]>`
-      SELECT "status" FROM "WorkflowRun" WHERE "id" = ${ref.runId}::uuid AND "tenantId" = ${ref.tenantId}::uuid FOR UPDATE`;
-    const from: StepStatus[] =
-      outcome.status === 'SKIPPED' || outcome.status === 'CANCELLED' ? ['QUEUED', 'RUNNING'] : ['RUNNING'];
-    const statuses = await recordOutcome(tx, ref, outcome, from);
-    if (!statuses || run?.status !== 'RUNNING') return { applied: statuses !== null, queued: [], finished: null };
-    return advance(tx, ref, definition, statuses);
-  });
+  const from: StepStatus[] = outcome.status === 'SKIPPED' || outcome.status === 'CANCELLED' ? ['QUEUED', 'RUNNING'] : ['RUNNING'];
+  if (!(await recordOutcome(pool, ref, outcome, from))) return { applied: false, queued: [], finished: null };
+  return { ...(await resumeRun(pool, ref, definition)), applied: true };
 }
 
-/**
- * Records the outcome and reads every step's status in one statement; null when the step was not
- * in a `from` state (a duplicate or late report). The statement's snapshot predates its own
- * update, so the recorded step's new status is filled in here.
- */
+/** Plans a RUNNING run from its steps' statuses and applies the plan; a run in any other status is left alone. */
+export async function resumeRun(pool: SqlPool, ref: RunRef, definition: WorkflowDefinition): Promise<Progress> {
+  const [run] = await queryRows<{ status: RunStatus; statuses: Record<string, StepStatus> }>(
+    pool,
+    prepared(
+      'run-statuses',
+      sql`
+    SELECT r."status", COALESCE((SELECT jsonb_object_agg(s."stepKey", s."status") FROM "StepRun" AS s
+                                  WHERE s."workflowRunId" = r."id" AND s."tenantId" = r."tenantId"), '{}'::jsonb) AS "statuses"
+      FROM "WorkflowRun" AS r WHERE r."id" = ${ref.runId}::uuid AND r."tenantId" = ${ref.tenantId}::uuid`,
+    ),
+  );
+  if (run?.status !== 'RUNNING') return { applied: false, queued: [], finished: null };
+  return advance(pool, ref, definition, run.statuses);
+}
+
+/** Records the outcome if the step is in a `from` state; false for a duplicate or late report. */
 async function recordOutcome(
-  tx: Tx,
+  db: SqlExecutor,
   ref: RunRef & { stepRunId: string },
   outcome: StepOutcome,
   from: StepStatus[],
-): Promise<Record<string, StepStatus> | null> {
+): Promise<boolean> {
   const output = outcome.status === 'SUCCEEDED' ? JSON.stringify(outcome.output ?? null) : null;
   const error =
     outcome.status === 'FAILED'
@@ -80,38 +110,42 @@ async function recordOutcome(
       : outcome.status === 'SUCCEEDED'
         ? null
         : JSON.stringify({ code: outcome.status, message: outcome.reason });
-  const [row] = await tx.$queryRaw<{ stepKey: string | null; statuses: Record<string, StepStatus> }[]>`
-    WITH recorded AS (
-      UPDATE "StepRun"
-         SET "status" = ${outcome.status}::step_status, "updatedAt" = now(), "finishedAt" = now(),
-             "output" = ${output}::jsonb, "error" = ${error}::jsonb
-       WHERE "id" = ${ref.stepRunId}::uuid AND "tenantId" = ${ref.tenantId}::uuid AND "status"::text = ANY(${from}::text[])
-      RETURNING "stepKey")
-    SELECT (SELECT "stepKey" FROM recorded) AS "stepKey",
-           COALESCE((SELECT jsonb_object_agg("stepKey", "status") FROM "StepRun"
-                      WHERE "workflowRunId" = ${ref.runId}::uuid AND "tenantId" = ${ref.tenantId}::uuid), '{}'::jsonb) AS "statuses"`;
-  if (!row?.stepKey) return null;
-  return { ...row.statuses, [row.stepKey]: outcome.status };
+  const count = await execute(
+    db,
+    prepared(
+      'record-outcome',
+      sql`
+    UPDATE "StepRun"
+       SET "status" = ${outcome.status}::step_status, "updatedAt" = now(), "finishedAt" = now(),
+           "output" = ${output}::jsonb, "error" = ${error}::jsonb
+     WHERE "id" = ${ref.stepRunId}::uuid AND "tenantId" = ${ref.tenantId}::uuid AND "status"::text = ANY(${from}::text[])`,
+    ),
+  );
+  return count === 1;
 }
 
 async function advance(
-  tx: Tx,
+  db: SqlExecutor,
   ref: RunRef,
   definition: WorkflowDefinition,
   statuses: Record<string, StepStatus>,
 ): Promise<Progress> {
   const plan = planRun(definition, Object.fromEntries(Object.entries(statuses).map(([key, status]) => [key, { status }])));
-  const queued = await queueSteps(tx, ref, plan.ready);
-  await skipSteps(tx, ref, plan.skip);
-  const finished = plan.done && plan.outcome ? await finishRun(tx, ref, definition, plan.outcome) : null;
+  const queued = await queueSteps(db, ref, plan.ready);
+  await skipSteps(db, ref, plan.skip);
+  const finished = plan.done && plan.outcome ? await finishRun(db, ref, definition, plan.outcome) : null;
   return { applied: true, queued, finished };
 }
 
-async function queueSteps(tx: Tx, ref: RunRef, stepKeys: string[]): Promise<QueuedStep[]> {
+async function queueSteps(db: SqlExecutor, ref: RunRef, stepKeys: string[]): Promise<QueuedStep[]> {
   if (stepKeys.length === 0) return [];
   const ids = stepKeys.map(() => crypto.randomUUID());
   // A rerun resets finished steps to PENDING; they are re-queued with a job id of a new generation.
-  return tx.$queryRaw<QueuedStep[]>`
+  return queryRows<QueuedStep>(
+    db,
+    prepared(
+      'queue-steps',
+      sql`
     INSERT INTO "StepRun" ("id", "tenantId", "workflowRunId", "stepKey", "status", "jobId")
     SELECT s.id, ${ref.tenantId}::uuid, ${ref.runId}::uuid, s.key, 'QUEUED', 'step-' || s.id::text || '-0'
       FROM unnest(${ids}::uuid[], ${stepKeys}::text[]) AS s(id, key)
@@ -119,37 +153,51 @@ async function queueSteps(tx: Tx, ref: RunRef, stepKeys: string[]): Promise<Queu
        SET "status" = 'QUEUED', "updatedAt" = now(), "finishedAt" = NULL, "error" = NULL,
            "jobId" = 'step-' || "StepRun"."id"::text || '-' || "StepRun"."attempt"::text
      WHERE "StepRun"."status" = 'PENDING'
-    RETURNING "id"::text AS "stepRunId", "stepKey", "jobId"`;
+    RETURNING "id"::text AS "stepRunId", "stepKey", "jobId"`,
+    ),
+  );
 }
 
-async function skipSteps(tx: Tx, ref: RunRef, skips: { key: string; reason: string }[]): Promise<void> {
+async function skipSteps(db: SqlExecutor, ref: RunRef, skips: { key: string; reason: string }[]): Promise<void> {
   if (skips.length === 0) return;
   const errors = skips.map((skip) => JSON.stringify({ code: 'SKIPPED', message: skip.reason }));
-  await tx.$executeRaw`
+  await execute(
+    db,
+    sql`
     INSERT INTO "StepRun" ("tenantId", "workflowRunId", "stepKey", "status", "error", "finishedAt")
     SELECT ${ref.tenantId}::uuid, ${ref.runId}::uuid, s.key, 'SKIPPED', s.error::jsonb, now()
       FROM unnest(${skips.map((skip) => skip.key)}::text[], ${errors}::text[]) AS s(key, error)
     ON CONFLICT ("workflowRunId", "stepKey") DO UPDATE
        SET "status" = 'SKIPPED', "error" = EXCLUDED."error", "finishedAt" = now(), "updatedAt" = now()
-     WHERE "StepRun"."status" = 'PENDING'`;
+     WHERE "StepRun"."status" = 'PENDING'`,
+  );
 }
 
-async function finishRun(tx: Tx, ref: RunRef, definition: WorkflowDefinition, outcome: RunStatus): Promise<RunStatus | null> {
-  const leaves = leafStepKeys(definition);
-  const rows = await tx.$queryRaw<{ stepKey: string; status: StepStatus; output: unknown }[]>`
-    SELECT "stepKey", "status", "output" FROM "StepRun"
-     WHERE "workflowRunId" = ${ref.runId}::uuid AND "tenantId" = ${ref.tenantId}::uuid`;
-  const output = Object.fromEntries(rows.filter((row) => leaves.has(row.stepKey)).map((row) => [row.stepKey, row.output]));
-  const failedSteps = rows.filter((row) => row.status === 'FAILED').map((row) => row.stepKey);
-  const error =
-    outcome === 'FAILED'
-      ? JSON.stringify({ code: 'STEP_FAILED', message: `failed steps: ${failedSteps.join(', ')}`, failedSteps })
-      : null;
-  const count = await tx.$executeRaw`
-    UPDATE "WorkflowRun"
+/** The run's final status, output (its leaf steps' outputs) and error, in one guarded UPDATE. */
+async function finishRun(
+  db: SqlExecutor,
+  ref: RunRef,
+  definition: WorkflowDefinition,
+  outcome: RunStatus,
+): Promise<RunStatus | null> {
+  const count = await execute(
+    db,
+    prepared(
+      'finish-run',
+      sql`
+    UPDATE "WorkflowRun" AS r
        SET "status" = ${outcome}::run_status, "updatedAt" = now(), "finishedAt" = now(),
-           "output" = ${JSON.stringify(output)}::jsonb, "error" = ${error}::jsonb
-     WHERE "id" = ${ref.runId}::uuid AND "tenantId" = ${ref.tenantId}::uuid AND "status" = 'RUNNING'`;
+           "output" = (SELECT COALESCE(jsonb_object_agg(s."stepKey", s."output"), '{}'::jsonb) FROM "StepRun" AS s
+                        WHERE s."workflowRunId" = r."id" AND s."tenantId" = r."tenantId" AND s."stepKey" = ANY(${[...leafStepKeys(definition)]}::text[])),
+           "error" = CASE WHEN ${outcome}::text = 'FAILED' THEN
+                       (SELECT jsonb_build_object('code', 'STEP_FAILED',
+                                 'message', 'failed steps: ' || COALESCE(string_agg(f."stepKey", ', ' ORDER BY f."stepKey"), ''),
+                                 'failedSteps', COALESCE(jsonb_agg(f."stepKey" ORDER BY f."stepKey"), '[]'::jsonb))
+                          FROM "StepRun" AS f
+                         WHERE f."workflowRunId" = r."id" AND f."tenantId" = r."tenantId" AND f."status" = 'FAILED') END
+     WHERE r."id" = ${ref.runId}::uuid AND r."tenantId" = ${ref.tenantId}::uuid AND r."status" = 'RUNNING'`,
+    ),
+  );
   return count === 1 ? outcome : null;
 }
 

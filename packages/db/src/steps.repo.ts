@@ -1,6 +1,6 @@
 import type { StepStatus } from '@conveyor/engine';
-import type { PrismaClient } from './client';
 import type { RunForExecution } from './runs.repo';
+import { execute, prepared, queryRows, type SqlExecutor, sql } from './sql';
 
 export interface StepRef {
   tenantId: string;
@@ -18,6 +18,14 @@ export interface StartedStep {
   outputs: Record<string, unknown>;
 }
 
+/** What an attempt reads besides its step row; by default the definition and every succeeded output. */
+export interface AttemptReads {
+  /** Only these steps' outputs (the step's dependencies); null for all succeeded steps. */
+  outputsOf: string[] | null;
+  /** False when the caller already holds the pinned definition (`run.definition` is then null). */
+  definition: boolean;
+}
+
 /**
  * QUEUED → RUNNING for one attempt, counting it, and everything the attempt needs (the run, its
  * definition, earlier outputs) in the same round trip; null when the step is not waiting for this
@@ -26,11 +34,16 @@ export interface StartedStep {
  * step runs again.
  */
 export async function startStepAttempt(
-  prisma: PrismaClient,
+  db: SqlExecutor,
   { tenantId, stepRunId, jobId }: StepRef & { jobId: string },
+  reads: AttemptReads = { outputsOf: null, definition: true },
 ): Promise<StartedStep | null> {
   const lost = JSON.stringify({ code: 'WORKER_LOST', message: 'the worker running this attempt stopped before it finished' });
-  const [row] = await prisma.$queryRaw<(Omit<StartedStep, 'run'> & Partial<RunForExecution>)[]>`
+  const [row] = await queryRows<Omit<StartedStep, 'run'> & Partial<RunForExecution>>(
+    db,
+    prepared(
+      'start-step-attempt',
+      sql`
     WITH started AS (
       UPDATE "StepRun"
          SET "attemptErrors" = CASE WHEN "status" = 'RUNNING'
@@ -38,30 +51,37 @@ export async function startStepAttempt(
                                     ELSE "attemptErrors" END,
              "status" = 'RUNNING', "attempt" = "attempt" + 1, "updatedAt" = now(), "startedAt" = COALESCE("startedAt", now())
        WHERE "id" = ${stepRunId}::uuid AND "tenantId" = ${tenantId}::uuid
-         AND ("status" = 'QUEUED' OR ("status" = 'RUNNING' AND "jobId" = ${jobId}))
+         AND ("status" = 'QUEUED' OR ("status" = 'RUNNING' AND "jobId" = ${jobId}::text))
       RETURNING "workflowRunId", "stepKey", "attempt")
     SELECT s."workflowRunId"::text AS "workflowRunId", s."stepKey", s."attempt",
-           r."status", r."input", r."workflowVersionId"::text AS "workflowVersionId", v."definition",
+           r."status", r."input", r."workflowVersionId"::text AS "workflowVersionId",
+           CASE WHEN ${reads.definition}::boolean THEN v."definition" END AS "definition",
            w."name" AS "workflowName", t."maxConcurrentRuns",
            (SELECT COALESCE(jsonb_object_agg(o."stepKey", o."output"), '{}'::jsonb) FROM "StepRun" AS o
-             WHERE o."workflowRunId" = s."workflowRunId" AND o."tenantId" = ${tenantId}::uuid AND o."status" = 'SUCCEEDED') AS "outputs"
+             WHERE o."workflowRunId" = s."workflowRunId" AND o."tenantId" = ${tenantId}::uuid AND o."status" = 'SUCCEEDED'
+               AND (${reads.outputsOf}::text[] IS NULL OR o."stepKey" = ANY(${reads.outputsOf}::text[]))) AS "outputs"
       FROM started AS s
       LEFT JOIN "WorkflowRun" AS r ON r."id" = s."workflowRunId" AND r."tenantId" = ${tenantId}::uuid
       LEFT JOIN "WorkflowVersion" AS v ON v."id" = r."workflowVersionId"
       LEFT JOIN "Workflow" AS w ON w."id" = r."workflowId"
-      LEFT JOIN "Tenant" AS t ON t."id" = r."tenantId"`;
+      LEFT JOIN "Tenant" AS t ON t."id" = r."tenantId"`,
+    ),
+  );
   if (!row) return null;
   const { workflowRunId, stepKey, attempt, outputs, ...run } = row;
   return { workflowRunId, stepKey, attempt, outputs, run: run.status ? (run as RunForExecution) : null };
 }
 
 /** RUNNING → QUEUED after a failed attempt that will be retried; the attempt's error is kept. */
-export async function recordRetry(prisma: PrismaClient, { tenantId, stepRunId }: StepRef, error: StepError): Promise<boolean> {
-  const count = await prisma.$executeRaw`
+export async function recordRetry(db: SqlExecutor, { tenantId, stepRunId }: StepRef, error: StepError): Promise<boolean> {
+  const count = await execute(
+    db,
+    sql`
     UPDATE "StepRun"
        SET "status" = 'QUEUED', "updatedAt" = now(),
            "attemptErrors" = "attemptErrors" || jsonb_build_array(${JSON.stringify(error)}::jsonb)
-     WHERE "id" = ${stepRunId}::uuid AND "tenantId" = ${tenantId}::uuid AND "status" = 'RUNNING'`;
+     WHERE "id" = ${stepRunId}::uuid AND "tenantId" = ${tenantId}::uuid AND "status" = 'RUNNING'`,
+  );
   return count === 1;
 }
 
@@ -69,10 +89,13 @@ export async function recordRetry(prisma: PrismaClient, { tenantId, stepRunId }:
  * RUNNING → QUEUED for a step that asked to wait (the delay action): not a failure, so the
  * attempt it used is given back.
  */
-export async function recordWait(prisma: PrismaClient, { tenantId, stepRunId }: StepRef): Promise<boolean> {
-  const count = await prisma.$executeRaw`
+export async function recordWait(db: SqlExecutor, { tenantId, stepRunId }: StepRef): Promise<boolean> {
+  const count = await execute(
+    db,
+    sql`
     UPDATE "StepRun" SET "status" = 'QUEUED', "updatedAt" = now(), "attempt" = GREATEST("attempt" - 1, 0)
-     WHERE "id" = ${stepRunId}::uuid AND "tenantId" = ${tenantId}::uuid AND "status" = 'RUNNING'`;
+     WHERE "id" = ${stepRunId}::uuid AND "tenantId" = ${tenantId}::uuid AND "status" = 'RUNNING'`,
+  );
   return count === 1;
 }
 
@@ -94,11 +117,14 @@ export interface StepRow {
 
 /** A connection's sealed credentials, only within its tenant; null when the tenant has no such connection. */
 export async function getSealedConnection(
-  prisma: PrismaClient,
+  db: SqlExecutor,
   { tenantId, connectionId }: { tenantId: string; connectionId: string },
 ): Promise<{ ciphertext: Uint8Array; keyId: string } | null> {
-  const [row] = await prisma.$queryRaw<{ ciphertext: Uint8Array; keyId: string }[]>`
+  const [row] = await queryRows<{ ciphertext: Uint8Array; keyId: string }>(
+    db,
+    sql`
     SELECT "credentialsCiphertext" AS "ciphertext", "credentialsKeyId" AS "keyId" FROM "Connection"
-     WHERE "id" = ${connectionId}::uuid AND "tenantId" = ${tenantId}::uuid`;
+     WHERE "id" = ${connectionId}::uuid AND "tenantId" = ${tenantId}::uuid`,
+  );
   return row ?? null;
 }

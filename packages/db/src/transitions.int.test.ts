@@ -22,20 +22,20 @@ async function newRun(slug: string) {
 describe('guarded transitions', () => {
   it('applies once, and a repeat of the same transition is a no-op', async () => {
     const { tenantId, runId } = await newRun('once');
-    expect(await transitionRun(db.prisma, { tenantId, runId, from: 'PENDING', to: 'QUEUED' })).toEqual({ applied: true });
-    expect(await transitionRun(db.prisma, { tenantId, runId, from: 'PENDING', to: 'QUEUED' })).toEqual({ applied: false });
+    expect(await transitionRun(db.pool, { tenantId, runId, from: 'PENDING', to: 'QUEUED' })).toEqual({ applied: true });
+    expect(await transitionRun(db.pool, { tenantId, runId, from: 'PENDING', to: 'QUEUED' })).toEqual({ applied: false });
     const run = await db.prisma.workflowRun.findUniqueOrThrow({ where: { id: runId } });
     expect(run.status).toBe('QUEUED');
   });
 
   it('stamps startedAt on RUNNING and finishedAt on a terminal status', async () => {
     const { tenantId, runId } = await newRun('stamps');
-    await transitionRun(db.prisma, { tenantId, runId, from: 'PENDING', to: 'QUEUED' });
-    await transitionRun(db.prisma, { tenantId, runId, from: 'QUEUED', to: 'RUNNING' });
+    await transitionRun(db.pool, { tenantId, runId, from: 'PENDING', to: 'QUEUED' });
+    await transitionRun(db.pool, { tenantId, runId, from: 'QUEUED', to: 'RUNNING' });
     const running = await db.prisma.workflowRun.findUniqueOrThrow({ where: { id: runId } });
     expect(running.startedAt).toBeInstanceOf(Date);
     expect(running.finishedAt).toBeNull();
-    await transitionRun(db.prisma, { tenantId, runId, from: 'RUNNING', to: 'SUCCEEDED' });
+    await transitionRun(db.pool, { tenantId, runId, from: 'RUNNING', to: 'SUCCEEDED' });
     const done = await db.prisma.workflowRun.findUniqueOrThrow({ where: { id: runId } });
     expect(done.finishedAt).toBeInstanceOf(Date);
     expect(done.startedAt).toEqual(running.startedAt);
@@ -44,7 +44,7 @@ describe('guarded transitions', () => {
   it('does not apply to another tenant’s run', async () => {
     const mine = await newRun('mine');
     const theirs = await newRun('theirs');
-    const result = await transitionRun(db.prisma, {
+    const result = await transitionRun(db.pool, {
       tenantId: mine.tenantId,
       runId: theirs.runId,
       from: 'PENDING',
@@ -56,7 +56,7 @@ describe('guarded transitions', () => {
 
   it('refuses a transition the state machine does not allow, before touching the database', async () => {
     const { tenantId, runId } = await newRun('illegal');
-    await expect(transitionRun(db.prisma, { tenantId, runId, from: 'PENDING', to: 'SUCCEEDED' })).rejects.toThrow(
+    await expect(transitionRun(db.pool, { tenantId, runId, from: 'PENDING', to: 'SUCCEEDED' })).rejects.toThrow(
       'illegal run transition PENDING → SUCCEEDED',
     );
     expect((await db.prisma.workflowRun.findUniqueOrThrow({ where: { id: runId } })).status).toBe('PENDING');
@@ -64,9 +64,9 @@ describe('guarded transitions', () => {
 
   it('guards step transitions the same way, concurrently', async () => {
     const { tenantId, stepRunId } = await newRun('steps');
-    await transitionStep(db.prisma, { tenantId, stepRunId, from: 'PENDING', to: 'QUEUED' });
+    await transitionStep(db.pool, { tenantId, stepRunId, from: 'PENDING', to: 'QUEUED' });
     const racers = await Promise.all(
-      Array.from({ length: 5 }, () => transitionStep(db.prisma, { tenantId, stepRunId, from: 'QUEUED', to: 'RUNNING' })),
+      Array.from({ length: 5 }, () => transitionStep(db.pool, { tenantId, stepRunId, from: 'QUEUED', to: 'RUNNING' })),
     );
     expect(racers.filter((r) => r.applied)).toHaveLength(1);
   });

@@ -51,6 +51,13 @@ export const stepJob = {
     tenantId: uuid,
     runId: uuid,
     stepRunId: uuid,
+    /**
+     * The step's key and its run's pinned WorkflowVersion: with them a worker that has the
+     * definition cached reads only what the step's templates may see. Absent on jobs added before
+     * they existed; the worker then reads the whole run.
+     */
+    stepKey: z.string().optional(),
+    workflowVersionId: uuid.optional(),
     retry: retryPolicySchema,
     /** Set by a step that asked to wait (the delay action): when it may resume. */
     resumeAt: z.number().int().optional(),

@@ -11,6 +11,7 @@ export interface StepToEnqueue {
   runId: string;
   stepRunId: string;
   stepKey: string;
+  workflowVersionId: string;
   /** What Bull Board shows: the workflow and the step key. */
   jobName: string;
   jobId: string;
@@ -59,6 +60,8 @@ export function createProducers({ connection, prefix }: { connection: Redis; pre
               tenantId: step.tenantId,
               runId: step.runId,
               stepRunId: step.stepRunId,
+              stepKey: step.stepKey,
+              workflowVersionId: step.workflowVersionId,
               retry: step.retry,
             }),
             opts: { ...stepJob.opts(step.attempts), jobId: step.jobId },

@@ -1,10 +1,12 @@
-import { createPrismaClient, dropDatabase, ensureDatabase, type PrismaClient } from '@conveyor/db';
+import { createDatabase, dropDatabase, ensureDatabase, type PrismaClient, type SqlPool } from '@conveyor/db';
 import { TEMPLATE_DATABASE } from './paths';
 import { testServices, uniqueSuffix, withDatabase } from './services';
 
 export interface TestDatabase {
   url: string;
   prisma: PrismaClient;
+  /** The pool Prisma runs on, for the state transitions. */
+  pool: SqlPool;
   drop(): Promise<void>;
 }
 
@@ -12,12 +14,13 @@ export interface TestDatabase {
 export async function createTestDatabase(label = 'test'): Promise<TestDatabase> {
   const url = withDatabase(testServices().databaseUrl, `conveyor_${label}_${uniqueSuffix()}`);
   await ensureDatabase(url, TEMPLATE_DATABASE);
-  const prisma = createPrismaClient({ url, poolSize: 4 });
+  const database = createDatabase({ url, poolSize: 4 });
   return {
     url,
-    prisma,
+    prisma: database.prisma,
+    pool: database.pool,
     async drop() {
-      await prisma.$disconnect();
+      await database.close();
       await dropDatabase(url);
     },
   };

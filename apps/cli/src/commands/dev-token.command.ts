@@ -39,7 +39,7 @@ Exit codes: 0 ok, 1 no such tenant or member, 2 bad arguments.`,
     const out = createOutput({ json: values.json });
     const config = loadApiConfig();
 
-    const member = await withDatabase(config, async (prisma) =>
+    const member = await withDatabase(config, async ({ prisma }) =>
       findMember(prisma, await findTenant(prisma, values.tenant), values.user),
     );
     const ttlSeconds = Math.max(1, Math.round(hours * 3_600));

@@ -50,7 +50,7 @@ Exit codes: 0 the tail ended with the run, 1 the api refused or could not be rea
     const config = loadApiConfig();
     const apiUrl = apiUrlOption(values['api-url']) ?? `http://127.0.0.1:${config.http.port}`;
 
-    const member = await withDatabase(config, async (prisma) =>
+    const member = await withDatabase(config, async ({ prisma }) =>
       findMember(prisma, await findTenant(prisma, values.tenant), values.user),
     );
     const token = await mintToken(member, config.auth, TOKEN_TTL_SECONDS);

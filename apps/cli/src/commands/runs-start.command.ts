@@ -1,5 +1,5 @@
 import { loadCommonConfig } from '@conveyor/config';
-import { createRun, type DispatchOutcome, dispatchRun, type PrismaClient, scopeToTenant } from '@conveyor/db';
+import { createRun, type DispatchOutcome, dispatchRun, type PrismaClient, type SqlPool, scopeToTenant } from '@conveyor/db';
 import { assertNever, ConveyorError } from '@conveyor/errors';
 import { createProducers } from '@conveyor/queue';
 import { type Command, isUuid, jsonObjectOption, parseCommand } from '../args';
@@ -44,7 +44,7 @@ version, a service down), 2 bad arguments.`,
 
     // Redis is checked first, so that a queue outage fails before anything is written.
     const result = await withRedis(config, (connection) =>
-      withDatabase(config, async (prisma) => {
+      withDatabase(config, async ({ prisma, pool }) => {
         const producers = createProducers({ connection, prefix: config.redis.queuePrefix });
         try {
           const tenant = await findTenant(prisma, values.tenant);
@@ -55,7 +55,7 @@ version, a service down), 2 bad arguments.`,
             input,
             idempotencyKey: values['idempotency-key'],
           });
-          const outcome = await dispatch(prisma, producers, { tenantId: tenant.id, runId });
+          const outcome = await dispatch(pool, producers, { tenantId: tenant.id, runId });
           return { tenant: tenant.slug, workflow, runId, created, outcome };
         } finally {
           await producers.close();
@@ -88,11 +88,11 @@ version, a service down), 2 bad arguments.`,
 
 /** The same outcome handling as the api's runs.service `dispatch`. */
 async function dispatch(
-  prisma: PrismaClient,
+  pool: SqlPool,
   producers: ReturnType<typeof createProducers>,
   ref: { tenantId: string; runId: string },
 ): Promise<DispatchOutcome> {
-  const outcome = await dispatchRun(prisma, ref);
+  const outcome = await dispatchRun(pool, ref);
   const needsJob = outcome.kind === 'queued' || (outcome.kind === 'already-dispatched' && outcome.status === 'QUEUED');
   if (needsJob) {
     try {

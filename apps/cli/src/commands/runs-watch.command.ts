@@ -47,7 +47,7 @@ Exit codes: 0 the run SUCCEEDED, 1 it FAILED or was CANCELLED (or could not be r
     const out = createOutput({ json: values.json });
     const config = loadCommonConfig();
 
-    const final = await withDatabase(config, async (prisma) => {
+    const final = await withDatabase(config, async ({ prisma }) => {
       const tenant = await findTenant(prisma, values.tenant);
       const read = createSnapshotReader(prisma, tenant.id, runId);
       const view = out.json || !out.isTty ? ndjsonView(out) : terminalView(out);

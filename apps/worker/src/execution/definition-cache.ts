@@ -8,6 +8,10 @@ import { ConveyorError } from '@conveyor/errors';
 export function createDefinitionCache(maxEntries = 1_000) {
   const cache = new Map<string, WorkflowDefinition>();
   return {
+    /** The definition if this process has parsed it already. */
+    peek(versionId: string): WorkflowDefinition | undefined {
+      return cache.get(versionId);
+    },
     get(versionId: string, raw: unknown): WorkflowDefinition {
       const cached = cache.get(versionId);
       if (cached) return cached;

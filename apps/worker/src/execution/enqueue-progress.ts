@@ -1,4 +1,4 @@
-import type { Progress } from '@conveyor/db';
+import type { Progress, RunForExecution } from '@conveyor/db';
 import type { WorkflowDefinition } from '@conveyor/engine';
 import { runTimeoutJob } from '@conveyor/queue';
 import type { WorkerDeps } from '../deps';
@@ -6,8 +6,14 @@ import type { WorkerDeps } from '../deps';
 export interface RunContext {
   tenantId: string;
   runId: string;
+  workflowVersionId: string;
   workflowName: string;
   definition: WorkflowDefinition;
+}
+
+/** The parts of a run that its step jobs carry or are named after. */
+export function runContextOf(run: Pick<RunForExecution, 'workflowVersionId' | 'workflowName'>) {
+  return { workflowVersionId: run.workflowVersionId, workflowName: run.workflowName };
 }
 
 /**
@@ -27,7 +33,14 @@ export async function enqueueProgress(
       progress.queued.map((queued) => {
         const step = byKey.get(queued.stepKey);
         const retry = step?.retry ?? { attempts: 1, backoff: 'fixed' as const, delayMs: 0, maxDelayMs: 0, jitter: 0 };
-        return { ...ref, ...queued, jobName: `${run.workflowName} / ${queued.stepKey}`, attempts: retry.attempts, retry };
+        return {
+          ...ref,
+          ...queued,
+          workflowVersionId: run.workflowVersionId,
+          jobName: `${run.workflowName} / ${queued.stepKey}`,
+          attempts: retry.attempts,
+          retry,
+        };
       }),
     );
   }

@@ -1,4 +1,6 @@
 import { type Action, defineAction } from '@conveyor/actions';
+import { dispatchRun, startRun } from '@conveyor/db';
+import { workflowDefinitionSchema } from '@conveyor/engine';
 import { insertRun, seedWorkflow, waitFor } from '@conveyor/testing';
 import type { Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -117,6 +119,41 @@ describe('executing a step', () => {
     const status = Object.fromEntries(run.stepRuns.map((s) => [s.stepKey, s.status]));
     expect(status).toEqual({ bad: 'FAILED', after: 'SUCCEEDED' });
     expect(run.status).toBe('SUCCEEDED');
+  });
+
+  it('plans the next step when a job comes back after its worker died between recording the step and planning', async () => {
+    const definition = workflowDefinitionSchema.parse({
+      steps: [
+        { key: 'first', action: { app: 'core', version: '1', key: 'transform' }, input: { value: 1 } },
+        { key: 'second', action: { app: 'core', version: '1', key: 'transform' }, input: { value: 2 }, dependsOn: ['first'] },
+      ],
+    });
+    const fixture = await seedWorkflow(t.db.prisma, definition);
+    const ref = { tenantId: fixture.tenantId, runId: await insertRun(t.db.prisma, fixture) };
+    await dispatchRun(t.deps.pool, ref);
+    const [first] = (await startRun(t.deps.pool, ref, definition)).queued;
+    if (!first) throw new Error('the first step was not queued');
+    // What the dead worker left behind: the outcome committed, no next step, its job unfinished.
+    await t.db.prisma.stepRun.update({ where: { id: first.stepRunId }, data: { status: 'SUCCEEDED', attempt: 1, output: 1 } });
+    await t.deps.producers.enqueueSteps([
+      {
+        ...ref,
+        ...first,
+        workflowVersionId: fixture.versionId,
+        jobName: 'fixture / first',
+        attempts: 1,
+        retry: { backoff: 'fixed', delayMs: 0, maxDelayMs: 0, jitter: 0 },
+      },
+    ]);
+
+    const run = await waitFor(
+      () => t.db.prisma.workflowRun.findUniqueOrThrow({ where: { id: ref.runId }, include: { stepRuns: true } }),
+      (current) => current.status === 'SUCCEEDED',
+      15_000,
+    );
+    const steps = Object.fromEntries(run.stepRuns.map((step) => [step.stepKey, step]));
+    expect(steps.first).toMatchObject({ status: 'SUCCEEDED', attempt: 1 });
+    expect(steps.second).toMatchObject({ status: 'SUCCEEDED', attempt: 1, output: 2 });
   });
 
   it('counts step durations by action and outcome, and runs by final status, with bounded labels', async () => {

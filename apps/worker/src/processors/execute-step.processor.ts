@@ -1,29 +1,24 @@
 import { type ActionContext, isActionAbortedError, isRetryableActionError, parseInput } from '@conveyor/actions';
 import {
   finishStep,
+  getRunForExecution,
   getSealedConnection,
-  type RunForExecution,
+  type RunRef,
   recordRetry,
   recordWait,
+  resumeRun,
   type StepError,
   type StepOutcome,
   startStepAttempt,
 } from '@conveyor/db';
-import {
-  actionRefKey,
-  evaluateCondition,
-  resolveInput,
-  type StepDefinition,
-  type TemplateContext,
-  transitiveDependencies,
-  type WorkflowDefinition,
-} from '@conveyor/engine';
+import { actionRefKey, type StepDefinition, type TemplateContext, type WorkflowDefinition } from '@conveyor/engine';
 import { ConveyorError, isConveyorError } from '@conveyor/errors';
 import { type StepJobData, stepJob } from '@conveyor/queue';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { WorkerDeps } from '../deps';
 import { RunCancelledReason, StepTimeoutReason } from '../execution/abort-registry';
-import { enqueueProgress } from '../execution/enqueue-progress';
+import { enqueueProgress, type RunContext, runContextOf } from '../execution/enqueue-progress';
+import { type PreparedStep, prepareStep, templateContextOf } from '../execution/prepared-step';
 import { runActionWithTimeout } from '../execution/run-action';
 import { createStepLogger, secretStrings } from '../execution/step-logger';
 
@@ -36,34 +31,43 @@ export async function executeStepProcessor(deps: WorkerDeps, job: Job, token?: s
   const data = stepJob.schema.parse(job.data);
   await deps.logs.waitForCapacity(); // backpressure: no new step while the log buffer is full
   const ref = { tenantId: data.tenantId, runId: data.runId, stepRunId: data.stepRunId };
-  const started = await startStepAttempt(deps.prisma, { ...ref, jobId: String(job.id) });
-  if (!started) return; // a duplicate or late job: the step is not QUEUED any more
-  const log = deps.log.child({ tenantId: ref.tenantId, workflowRunId: ref.runId, stepRunId: ref.stepRunId, jobId: job.id });
+  const cached = data.workflowVersionId ? deps.definitions.peek(data.workflowVersionId) : undefined;
+  const known = cached && data.stepKey ? prepareStep(cached, data.stepKey) : undefined;
+  const started = await startStepAttempt(
+    deps.pool,
+    { ...ref, jobId: String(job.id) },
+    { outputsOf: known ? known.visibleSteps : null, definition: !cached },
+  );
+  if (!started) {
+    await replan(deps, ref, cached);
+    return;
+  }
   const { run } = started;
-  if (run?.status !== 'RUNNING') {
-    await finish(deps, ref, run, { status: 'CANCELLED', reason: `run is ${run?.status ?? 'gone'}` });
+  if (!run) return;
+  const definition = cached ?? deps.definitions.get(run.workflowVersionId, run.definition);
+  const execution: RunExecution = { ...ref, ...runContextOf(run), definition };
+  if (run.status !== 'RUNNING') {
+    await finish(deps, execution, { status: 'CANCELLED', reason: `run is ${run.status}` });
     return;
   }
-  const definition = deps.definitions.get(run.workflowVersionId, run.definition);
-  const step = definition.steps.find((candidate) => candidate.key === started.stepKey);
-  if (!step) {
-    await finish(deps, ref, run, failure('UNKNOWN_STEP', `step ${started.stepKey} is not in the definition`, started.attempt));
+  const prepared = known ?? prepareStep(definition, started.stepKey);
+  if (!prepared) {
+    await finish(deps, execution, failure('UNKNOWN_STEP', `step ${started.stepKey} is not in the definition`, started.attempt));
     return;
   }
-  const jobLog = log.child({ stepKey: step.key, actionType: actionType(step) });
-  jobLog.info({ attempt: started.attempt }, 'step started');
+  const { step } = prepared;
+  const log = deps.log.child({ ...logIds(data), jobId: job.id, stepKey: step.key, actionType: actionType(step) });
+  log.info({ attempt: started.attempt }, 'step started');
   const outcome = await attempt(deps, {
     job,
     token,
     data,
-    step,
-    definition,
-    runInput: run.input,
-    outputs: started.outputs,
+    prepared,
+    context: templateContextOf(prepared, run.input, started.outputs),
     attempt: started.attempt,
-    log: jobLog,
+    log,
   });
-  await finish(deps, ref, run, outcome);
+  await finish(deps, execution, outcome);
   if (outcome.status === 'FAILED') throw new UnrecoverableError(outcome.error.message);
 }
 
@@ -71,11 +75,9 @@ interface Attempt {
   job: Job;
   token: string | undefined;
   data: StepJobData;
-  step: StepDefinition;
-  definition: WorkflowDefinition;
-  runInput: unknown;
-  /** Outputs of the run's succeeded steps, by key. */
-  outputs: Record<string, unknown>;
+  prepared: PreparedStep;
+  /** The run input and the outputs the step may read. */
+  context: TemplateContext;
   attempt: number;
   log: WorkerDeps['log'];
 }
@@ -89,14 +91,14 @@ async function attempt(deps: WorkerDeps, a: Attempt): Promise<StepOutcome> {
   // Filled once the connection is opened; the logger reads it on every line.
   const secretValues: string[] = [];
   const stepLog = createStepLogger({ writer: deps.logs, ids: logIds(a.data), secretValues, now: deps.now });
+  const { step } = a.prepared;
   try {
-    const context = templateContext(a);
-    if (a.step.if && !(await evaluateCondition(a.step.if, context, undefined, { stepKey: a.step.key }))) {
-      return { status: 'SKIPPED', reason: 'condition is false' };
-    }
-    const action = deps.actions.getOrThrow(a.step.action);
-    const input = parseInput(action, await resolveInput(a.step.input, context, undefined, { stepKey: a.step.key }));
-    const connection = a.step.connectionId ? await openConnection(deps, a.data.tenantId, a.step.connectionId) : undefined;
+    const condition = a.prepared.condition();
+    if (condition && !(await condition.evaluate(a.context))) return { status: 'SKIPPED', reason: 'condition is false' };
+    stepLog.info(`step started (attempt ${a.attempt})`, { attempt: a.attempt });
+    const action = deps.actions.getOrThrow(step.action);
+    const input = parseInput(action, await a.prepared.input.evaluate(a.context));
+    const connection = step.connectionId ? await openConnection(deps, a.data.tenantId, step.connectionId) : undefined;
     secretValues.push(...secretStrings(connection));
     const ctx: Omit<ActionContext, 'signal'> = {
       log: stepLog,
@@ -107,10 +109,10 @@ async function attempt(deps: WorkerDeps, a: Attempt): Promise<StepOutcome> {
       ...(a.data.resumeAt ? { resume: { waitedUntil: a.data.resumeAt } } : {}),
       ...(connection ? { connection } : {}),
     };
-    const result = await runActionWithTimeout(action, input, ctx, { timeoutMs: a.step.timeoutMs, cancel: cancel.signal });
+    const result = await runActionWithTimeout(action, input, ctx, { timeoutMs: step.timeoutMs, cancel: cancel.signal });
     if (result.kind === 'wait') return await wait(deps, a, result.untilEpochMs);
     const durationMs = deps.now() - started;
-    deps.metrics.stepDuration.observe({ action: actionType(a.step), outcome: 'succeeded' }, durationMs / 1_000);
+    deps.metrics.stepDuration.observe({ action: actionType(step), outcome: 'succeeded' }, durationMs / 1_000);
     a.log.info({ durationMs, attempt: a.attempt }, 'step succeeded');
     stepLog.info(`step succeeded in ${durationMs} ms`, { attempt: a.attempt, durationMs });
     return { status: 'SUCCEEDED', output: result.output };
@@ -119,7 +121,7 @@ async function attempt(deps: WorkerDeps, a: Attempt): Promise<StepOutcome> {
     if (cancel.signal.reason instanceof RunCancelledReason) return { status: 'CANCELLED', reason: cancel.signal.reason.message };
     const stepError = toStepError(error, a.attempt);
     const attemptsLeft = (a.job.opts.attempts ?? 1) - a.job.attemptsMade - 1;
-    deps.metrics.stepDuration.observe({ action: actionType(a.step), outcome: 'failed' }, (deps.now() - started) / 1_000);
+    deps.metrics.stepDuration.observe({ action: actionType(step), outcome: 'failed' }, (deps.now() - started) / 1_000);
     a.log.warn({ error, attempt: a.attempt, attemptsLeft, durationMs: deps.now() - started }, 'step attempt failed');
     stepLog.error(`attempt ${a.attempt} failed: ${stepError.message}`, {
       code: stepError.code,
@@ -127,8 +129,8 @@ async function attempt(deps: WorkerDeps, a: Attempt): Promise<StepOutcome> {
       retrying: stepError.retryable && attemptsLeft > 0,
     });
     if (stepError.retryable && attemptsLeft > 0) {
-      deps.metrics.stepRetries.inc({ action: actionType(a.step) });
-      await recordRetry(deps.prisma, ref, stepError);
+      deps.metrics.stepRetries.inc({ action: actionType(step) });
+      await recordRetry(deps.pool, ref, stepError);
       throw error; // BullMQ schedules the next attempt with the step's backoff
     }
     return { status: 'FAILED', error: stepError };
@@ -139,7 +141,7 @@ async function attempt(deps: WorkerDeps, a: Attempt): Promise<StepOutcome> {
 
 /** The delay action: park the job as a delayed job (never a sleep) and re-enter it when due. */
 async function wait(deps: WorkerDeps, a: Attempt, untilEpochMs: number): Promise<never> {
-  await recordWait(deps.prisma, { tenantId: a.data.tenantId, stepRunId: a.data.stepRunId });
+  await recordWait(deps.pool, { tenantId: a.data.tenantId, stepRunId: a.data.stepRunId });
   await a.job.updateData({ ...a.data, resumeAt: untilEpochMs });
   await a.job.moveToDelayed(untilEpochMs, a.token);
   a.log.info({ resumeAt: new Date(untilEpochMs).toISOString() }, 'step waiting');
@@ -156,19 +158,11 @@ function logIds(data: StepJobData) {
 
 /** The step's connection, decrypted; a connection the tenant does not have fails the step for good. */
 async function openConnection(deps: WorkerDeps, tenantId: string, connectionId: string): Promise<Record<string, unknown>> {
-  const sealed = await getSealedConnection(deps.prisma, { tenantId, connectionId });
+  const sealed = await getSealedConnection(deps.pool, { tenantId, connectionId });
   if (!sealed) {
     throw new ConveyorError({ code: 'NOT_FOUND', message: `connection ${connectionId} not found`, details: { connectionId } });
   }
   return deps.keyring.open(sealed) as Record<string, unknown>;
-}
-
-/** The run input and the outputs of the step's (transitive) dependencies: what its templates may read. */
-function templateContext(a: Attempt): TemplateContext {
-  const dependencies = new Map(a.definition.steps.map((step) => [step.key, step.dependsOn]));
-  const visible = transitiveDependencies(a.step.key, dependencies);
-  const steps = Object.entries(a.outputs).filter(([key]) => visible.has(key));
-  return { input: a.runInput, steps: Object.fromEntries(steps.map(([key, output]) => [key, { output }])) };
 }
 
 /** What an attempt's failure is recorded as; template and input errors are never retried. */
@@ -186,14 +180,24 @@ function failure(code: string, message: string, attempt: number): StepOutcome {
   return { status: 'FAILED', error: { code, message, attempt, retryable: false } };
 }
 
-async function finish(
-  deps: WorkerDeps,
-  ref: { tenantId: string; runId: string; stepRunId: string },
-  run: RunForExecution | null,
-  outcome: StepOutcome,
-): Promise<void> {
-  if (!run) return;
-  const definition = deps.definitions.get(run.workflowVersionId, run.definition);
-  const progress = await finishStep(deps.prisma, ref, definition, outcome);
-  await enqueueProgress(deps, { tenantId: ref.tenantId, runId: ref.runId, workflowName: run.workflowName, definition }, progress);
+/**
+ * The step is not waiting for this job: a duplicate, a late job, or this job handed out again
+ * after its worker died between recording the outcome and planning the run. Planning again
+ * finishes the last case's work and changes nothing in the others.
+ */
+async function replan(deps: WorkerDeps, ref: RunRef, cached: WorkflowDefinition | undefined): Promise<void> {
+  const run = await getRunForExecution(deps.pool, ref);
+  if (run?.status !== 'RUNNING') return;
+  const definition = cached ?? deps.definitions.get(run.workflowVersionId, run.definition);
+  const progress = await resumeRun(deps.pool, ref, definition);
+  await enqueueProgress(deps, { ...ref, ...runContextOf(run), definition }, progress);
+}
+
+interface RunExecution extends RunContext {
+  stepRunId: string;
+}
+
+async function finish(deps: WorkerDeps, execution: RunExecution, outcome: StepOutcome): Promise<void> {
+  const progress = await finishStep(deps.pool, execution, execution.definition, outcome);
+  await enqueueProgress(deps, execution, progress);
 }

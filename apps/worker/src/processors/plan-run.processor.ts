@@ -3,7 +3,7 @@ import { isConveyorError } from '@conveyor/errors';
 import { runJob } from '@conveyor/queue';
 import { DelayedError, type Job } from 'bullmq';
 import type { WorkerDeps } from '../deps';
-import { enqueueProgress } from '../execution/enqueue-progress';
+import { enqueueProgress, runContextOf } from '../execution/enqueue-progress';
 
 /** How long a run whose tenant is at its concurrency cap waits before it asks again. */
 const ADMISSION_RETRY_MS = 100;
@@ -16,7 +16,7 @@ const ADMISSION_RETRY_MS = 100;
 export async function planRunProcessor(deps: WorkerDeps, job: Job, token?: string): Promise<void> {
   const ref = runJob.schema.parse(job.data);
   const log = deps.log.child({ tenantId: ref.tenantId, workflowRunId: ref.runId, jobId: job.id });
-  const run = await getRunForExecution(deps.prisma, ref);
+  const run = await getRunForExecution(deps.pool, ref);
   if (!run || (run.status !== 'QUEUED' && run.status !== 'RUNNING')) {
     log.info({ status: run?.status ?? 'missing' }, 'run job skipped: run is not waiting to start');
     return;
@@ -30,14 +30,14 @@ export async function planRunProcessor(deps: WorkerDeps, job: Job, token?: strin
     definition = deps.definitions.get(run.workflowVersionId, run.definition);
   } catch (error) {
     if (!isConveyorError(error)) throw error;
-    await stopRun(deps.prisma, ref, { status: 'FAILED', code: 'INVALID_DEFINITION', message: error.message });
+    await stopRun(deps.pool, ref, { status: 'FAILED', code: 'INVALID_DEFINITION', message: error.message });
     await deps.producers.admission.release(ref.tenantId, ref.runId);
     log.error({ error }, 'run failed: its pinned definition is invalid');
     return;
   }
-  const progress = await startRun(deps.prisma, ref, definition);
+  const progress = await startRun(deps.pool, ref, definition);
   if (!progress.applied) return;
   if (run.status === 'QUEUED' && definition.timeoutMs) await deps.producers.scheduleRunTimeout(ref, definition.timeoutMs);
-  await enqueueProgress(deps, { ...ref, workflowName: run.workflowName, definition }, progress);
+  await enqueueProgress(deps, { ...ref, ...runContextOf(run), definition }, progress);
   log.info({ queuedSteps: progress.queued.map((step) => step.stepKey) }, 'run started');
 }

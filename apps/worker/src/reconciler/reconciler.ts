@@ -12,7 +12,7 @@ import { type Redis, runJob } from '@conveyor/queue';
 import type { Queue } from 'bullmq';
 import type { WorkerDeps } from '../deps';
 import { dispatchAndEnqueue } from '../execution/dispatch';
-import { enqueueProgress } from '../execution/enqueue-progress';
+import { enqueueProgress, runContextOf } from '../execution/enqueue-progress';
 import { syncSchedules } from '../schedules/schedule-sync';
 
 export interface Repairs {
@@ -127,7 +127,7 @@ async function restoreRunJob(deps: WorkerDeps, run: StaleRun): Promise<boolean> 
 
 async function restoreStepJob(deps: WorkerDeps, step: StaleStep): Promise<boolean> {
   if (!(await isLost(deps.producers.steps, step.jobId))) return false;
-  const run = await getRunForExecution(deps.prisma, step);
+  const run = await getRunForExecution(deps.pool, step);
   if (!run) return false;
   const definition = deps.definitions.get(run.workflowVersionId, run.definition);
   const [row] = await deps.prisma.stepRun.findMany({
@@ -137,7 +137,7 @@ async function restoreStepJob(deps: WorkerDeps, step: StaleStep): Promise<boolea
   if (!row) return false;
   await enqueueProgress(
     deps,
-    { ...step, workflowName: run.workflowName, definition },
+    { ...step, ...runContextOf(run), definition },
     {
       applied: true,
       queued: [{ stepRunId: step.stepRunId, stepKey: row.stepKey, jobId: step.jobId }],

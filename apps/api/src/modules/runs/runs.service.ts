@@ -1,37 +1,38 @@
-import { dispatchRun, type PrismaClient, rerunRun, stopRun } from '@conveyor/db';
+import { dispatchRun, type PrismaClient, rerunRun, type SqlPool, stopRun } from '@conveyor/db';
 import { ConveyorError } from '@conveyor/errors';
 import type { Producers } from '@conveyor/queue';
 
 export interface RunsServiceDeps {
   prisma: PrismaClient;
+  pool: SqlPool;
   producers: Producers;
 }
 
 export type RunsService = ReturnType<typeof createRunsService>;
 
 /** Run use cases the api offers: dispatch a new run, cancel one, rerun a failed one from its failure. */
-export function createRunsService({ prisma, producers }: RunsServiceDeps) {
+export function createRunsService({ prisma, pool, producers }: RunsServiceDeps) {
   return {
     /**
      * PENDING → QUEUED and the run job, idempotently: a repeated call finds the run dispatched
      * and only makes sure its job exists (the job id is the run's, so that adds nothing twice).
      */
     async dispatch(ref: { tenantId: string; runId: string }) {
-      const outcome = await dispatchRun(prisma, ref);
+      const outcome = await dispatchRun(pool, ref);
       const needsJob = outcome.kind === 'queued' || (outcome.kind === 'already-dispatched' && outcome.status === 'QUEUED');
       if (needsJob) await producers.enqueueRun(ref);
       return outcome;
     },
 
     async cancel(ref: { tenantId: string; runId: string }, reason: string) {
-      const stopped = await stopRun(prisma, ref, { status: 'CANCELLED', code: 'CANCELLED', message: reason });
+      const stopped = await stopRun(pool, ref, { status: 'CANCELLED', code: 'CANCELLED', message: reason });
       if (!stopped.applied) throw await notChangeable(prisma, ref, 'cancelled');
       await producers.withdrawRun(ref, stopped.stepJobIds);
       return { status: 'CANCELLED' as const };
     },
 
     async retry(ref: { tenantId: string; runId: string }) {
-      const rerun = await rerunRun(prisma, ref);
+      const rerun = await rerunRun(pool, ref);
       if (!rerun.applied) throw await notChangeable(prisma, ref, 'retried (only FAILED runs can be)');
       await producers.enqueueRun(ref);
       return { status: 'QUEUED' as const };

@@ -1,0 +1,158 @@
+import { type WorkflowDefinition, workflowDefinitionSchema } from '@conveyor/engine';
+import { createTestDatabase, insertRun, seedWorkflow, type TestDatabase } from '@conveyor/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dispatchRun, finishStep, resumeRun, startRun } from './index';
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase('run_progress');
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+const transform = (key: string, dependsOn: string[] = []) => ({
+  key,
+  action: { app: 'core', version: '1', key: 'transform' },
+  input: { value: key },
+  dependsOn,
+});
+
+/** `width` parallel steps after `start`, joined by `join`. */
+function fanOut(width: number): WorkflowDefinition {
+  const branches = Array.from({ length: width }, (_, index) => transform(`b${index}`, ['start']));
+  return workflowDefinitionSchema.parse({
+    steps: [
+      transform('start'),
+      ...branches,
+      transform(
+        'join',
+        branches.map((branch) => branch.key),
+      ),
+    ],
+  });
+}
+
+async function startedRun(definition: WorkflowDefinition) {
+  const fixture = await seedWorkflow(db.prisma, definition);
+  const runId = await insertRun(db.prisma, fixture);
+  const ref = { tenantId: fixture.tenantId, runId };
+  expect((await dispatchRun(db.pool, ref)).kind).toBe('queued');
+  const progress = await startRun(db.pool, ref, definition);
+  return { ref, progress };
+}
+
+/** The step's row moved to RUNNING, as startStepAttempt does. */
+async function markRunning(stepRunIds: string[]) {
+  await db.prisma.stepRun.updateMany({ where: { id: { in: stepRunIds } }, data: { status: 'RUNNING', attempt: 1 } });
+}
+
+async function stepIds(runId: string): Promise<Record<string, string>> {
+  const rows = await db.prisma.stepRun.findMany({ where: { workflowRunId: runId }, select: { id: true, stepKey: true } });
+  return Object.fromEntries(rows.map((row) => [row.stepKey, row.id]));
+}
+
+const succeeded = (key: string) => ({ status: 'SUCCEEDED' as const, output: { from: key } });
+
+describe('run progress without a lock', () => {
+  it('starts a fresh run with its root steps queued, once', async () => {
+    const definition = fanOut(2);
+    const { ref, progress } = await startedRun(definition);
+    expect(progress).toMatchObject({ applied: true, finished: null });
+    expect(progress.queued.map((step) => step.stepKey)).toEqual(['start']);
+    expect(progress.queued[0]?.jobId).toBe(`step-${progress.queued[0]?.stepRunId}-0`);
+    // The same run job again (a duplicate, or handed out again after a crash) queues nothing new.
+    expect(await startRun(db.pool, ref, definition)).toEqual({ applied: true, queued: [], finished: null });
+    expect(await db.prisma.stepRun.count({ where: { workflowRunId: ref.runId } })).toBe(1);
+  });
+
+  it('queues the join exactly once when all parallel branches finish at the same moment', async () => {
+    const width = 12;
+    const definition = fanOut(width);
+    for (let round = 0; round < 5; round++) {
+      const { ref, progress } = await startedRun(definition);
+      const start = progress.queued[0]?.stepRunId as string;
+      await markRunning([start]);
+      const afterStart = await finishStep(db.pool, { ...ref, stepRunId: start }, definition, succeeded('start'));
+      expect(afterStart.queued).toHaveLength(width);
+      await markRunning(afterStart.queued.map((step) => step.stepRunId));
+
+      const reports = await Promise.all(
+        afterStart.queued.map((step) =>
+          finishStep(db.pool, { ...ref, stepRunId: step.stepRunId }, definition, succeeded(step.stepKey)),
+        ),
+      );
+      const joins = reports.flatMap((report) => report.queued);
+      expect(joins.map((step) => step.stepKey)).toEqual(['join']);
+      expect(reports.every((report) => report.applied && report.finished === null)).toBe(true);
+      const join = await db.prisma.stepRun.findFirstOrThrow({ where: { workflowRunId: ref.runId, stepKey: 'join' } });
+      expect(join.status).toBe('QUEUED');
+    }
+  });
+
+  it('finishes the run exactly once when its two leaves finish at the same moment, with both outputs', async () => {
+    const definition = workflowDefinitionSchema.parse({ steps: [transform('a'), transform('b')] });
+    const { ref, progress } = await startedRun(definition);
+    await markRunning(progress.queued.map((step) => step.stepRunId));
+    const reports = await Promise.all(
+      progress.queued.map((step) =>
+        finishStep(db.pool, { ...ref, stepRunId: step.stepRunId }, definition, succeeded(step.stepKey)),
+      ),
+    );
+    expect(reports.map((report) => report.finished).filter(Boolean)).toEqual(['SUCCEEDED']);
+    const run = await db.prisma.workflowRun.findUniqueOrThrow({ where: { id: ref.runId } });
+    expect(run).toMatchObject({ status: 'SUCCEEDED', output: { a: { from: 'a' }, b: { from: 'b' } }, error: null });
+  });
+
+  it('names the failed steps in the run’s error', async () => {
+    const definition = workflowDefinitionSchema.parse({ steps: [transform('a'), transform('b', ['a'])] });
+    const { ref, progress } = await startedRun(definition);
+    const a = progress.queued[0]?.stepRunId as string;
+    await markRunning([a]);
+    const error = { code: 'ACTION_FAILED', message: 'boom', attempt: 1, retryable: false };
+    const report = await finishStep(db.pool, { ...ref, stepRunId: a }, definition, { status: 'FAILED', error });
+    expect(report).toMatchObject({ applied: true, queued: [], finished: 'FAILED' });
+    const run = await db.prisma.workflowRun.findUniqueOrThrow({ where: { id: ref.runId } });
+    expect(run.error).toEqual({ code: 'STEP_FAILED', message: 'failed steps: a', failedSteps: ['a'] });
+    const b = await db.prisma.stepRun.findFirstOrThrow({ where: { workflowRunId: ref.runId, stepKey: 'b' } });
+    expect(b.status).toBe('SKIPPED');
+  });
+
+  it('refuses a repeated or late report, and one naming another tenant', async () => {
+    const definition = workflowDefinitionSchema.parse({ steps: [transform('a'), transform('b', ['a'])] });
+    const { ref, progress } = await startedRun(definition);
+    const a = progress.queued[0]?.stepRunId as string;
+    const other = await startedRun(definition);
+
+    // QUEUED, not RUNNING: a success cannot be reported for a step that never started.
+    expect((await finishStep(db.pool, { ...ref, stepRunId: a }, definition, succeeded('a'))).applied).toBe(false);
+    await markRunning([a]);
+    const crossTenant = { tenantId: other.ref.tenantId, runId: ref.runId, stepRunId: a };
+    expect((await finishStep(db.pool, crossTenant, definition, succeeded('a'))).applied).toBe(false);
+    expect((await db.prisma.stepRun.findUniqueOrThrow({ where: { id: a } })).status).toBe('RUNNING');
+
+    expect((await finishStep(db.pool, { ...ref, stepRunId: a }, definition, succeeded('a'))).queued).toHaveLength(1);
+    expect(await finishStep(db.pool, { ...ref, stepRunId: a }, definition, succeeded('a'))).toEqual({
+      applied: false,
+      queued: [],
+      finished: null,
+    });
+    expect(await db.prisma.stepRun.count({ where: { workflowRunId: ref.runId } })).toBe(2);
+  });
+
+  it('resumes a run whose worker died between recording a step and planning the next one', async () => {
+    const definition = workflowDefinitionSchema.parse({ steps: [transform('a'), transform('b', ['a'])] });
+    const { ref, progress } = await startedRun(definition);
+    const a = progress.queued[0]?.stepRunId as string;
+    // The outcome is committed, and nothing else happened: the worker stopped here.
+    await db.prisma.stepRun.update({ where: { id: a }, data: { status: 'SUCCEEDED', output: { from: 'a' } } });
+
+    const resumed = await resumeRun(db.pool, ref, definition);
+    expect(resumed.queued.map((step) => step.stepKey)).toEqual(['b']);
+    expect(await resumeRun(db.pool, ref, definition)).toEqual({ applied: true, queued: [], finished: null });
+    expect((await stepIds(ref.runId)).b).toBe(resumed.queued[0]?.stepRunId);
+    // Another tenant's id resumes nothing.
+    const other = await startedRun(definition);
+    expect((await resumeRun(db.pool, { tenantId: other.ref.tenantId, runId: ref.runId }, definition)).applied).toBe(false);
+  });
+});

@@ -1,0 +1,61 @@
+import pg from 'pg';
+
+/**
+ * The pool the state transitions run on. Prisma's adapter is built over the same pool, so a
+ * process holds one set of connections; the hot path skips Prisma's query compiler, which cost
+ * about as much CPU per statement as the statement's own I/O.
+ */
+export type SqlPool = pg.Pool;
+/** A pool (one autocommitted statement) or a client inside a transaction. */
+export type SqlExecutor = Pick<pg.Pool | pg.PoolClient, 'query'>;
+
+/** A parameterised statement; `name` makes the connection keep it prepared (parsed once per connection). */
+export interface Statement {
+  name?: string;
+  text: string;
+  values: unknown[];
+}
+
+/** `sql\`… ${value} …\`` → a statement with each value bound as $n, never spliced into the text. */
+export function sql(strings: TemplateStringsArray, ...values: unknown[]): Statement {
+  let text = strings[0] ?? '';
+  values.forEach((_, index) => {
+    text += `$${index + 1}${strings[index + 1] ?? ''}`;
+  });
+  return { text, values };
+}
+
+/** The same statement, prepared once per connection under `name`. */
+export function prepared(name: string, statement: Statement): Statement {
+  return { ...statement, name };
+}
+
+export async function queryRows<Row extends object>(db: SqlExecutor, statement: Statement): Promise<Row[]> {
+  const result = await db.query<Row>(statement);
+  return result.rows;
+}
+
+export async function execute(db: SqlExecutor, statement: Statement): Promise<number> {
+  const result = await db.query(statement);
+  return result.rowCount ?? 0;
+}
+
+/** BEGIN … COMMIT on one pooled connection; any error rolls back and is rethrown. */
+export async function transaction<T>(pool: SqlPool, body: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await body(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+export function createSqlPool({ url, poolSize }: { url: string; poolSize: number }): SqlPool {
+  return new pg.Pool({ connectionString: url, max: poolSize });
+}
