@@ -9,7 +9,14 @@ import { conveyorDriver, coreLoopDriver, type Driver } from './lib/drivers';
 import { type BenchEnvironment, createBenchEnvironment, type Versions } from './lib/environment';
 import { type Contenders, warmUp } from './lib/measure';
 import { plans } from './lib/plan';
-import { type RawWorker, rssMiB, startConveyorWorker, startRawWorker, type WorkerProcess } from './lib/processes';
+import {
+  type RawWorker,
+  rssMiB,
+  startConveyorWorker,
+  startRawWorker,
+  WORKER_LOG_DATABASE,
+  type WorkerProcess,
+} from './lib/processes';
 import { createReport } from './lib/report';
 import { CORE_LOOP_QUEUE, measureBaselines } from './scenarios/baselines';
 import { measureFanOut } from './scenarios/fan-out';
@@ -17,7 +24,7 @@ import { measureGrowth } from './scenarios/growth';
 import { measureLatency } from './scenarios/latency';
 import { measureLogIngestion } from './scenarios/log-ingestion';
 import { measureLogQuery } from './scenarios/log-query';
-import { measureDefaultTenantCap, measureThroughput, reportRssGrowth } from './scenarios/throughput';
+import { measureDefaultTenantCap, measureThroughput, reportRssGrowth, reportScaling } from './scenarios/throughput';
 
 const flag = (name: string) => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
 const plan = plans[process.argv.includes('--quick') ? 'quick' : 'full'];
@@ -90,7 +97,11 @@ async function main(): Promise<void> {
   const pair = await addProcessPair();
   const two = await measureThroughput(env, plan, report, pair);
   await measureFanOut(env, plan, report, { driver: conveyor, workers: 2, throughput: two });
-  reportRssGrowth(report, one, two);
+
+  phase('[1] three Conveyor workers, next to three raw core loop processes');
+  const three = await measureThroughput(env, plan, report, await addProcessPair());
+  reportScaling(report, one, three);
+  reportRssGrowth(report, [one, two, three]);
   report.detail('memory.worker1FinalRssMiB', rssMiB(workers[0]?.pid ?? -1));
 
   await Promise.all([...workers.splice(0), ...rawWorkers.splice(0)].map((worker) => worker.stop())); // drains the log writers
@@ -107,10 +118,7 @@ async function reportLogLinesPerStep(env: BenchEnvironment, driver: Driver): Pro
     `SELECT count(*) AS steps FROM "StepRun" WHERE "tenantId" = ANY($1::uuid[])`,
     [driver.tenantIds],
   );
-  let lines = 0;
-  for (const label of env.mongoLabels().filter((name) => name.startsWith('logs_'))) {
-    lines += await env.mongoDb(label).db.collection(LOG_COLLECTION).countDocuments({});
-  }
+  const lines = await env.mongoDb(WORKER_LOG_DATABASE).db.collection(LOG_COLLECTION).countDocuments({});
   const steps = Number(rows[0]?.steps ?? 0);
   report.detail('executionLogs', { lines, steps });
   report.add({

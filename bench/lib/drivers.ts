@@ -55,7 +55,7 @@ export async function conveyorDriver(env: BenchEnvironment): Promise<Driver> {
     },
     async start(fixture, input) {
       const ref = await insertRun(env, fixture, input);
-      const outcome = await dispatchRun(env.prisma, ref);
+      const outcome = await dispatchRun(env.pool, ref);
       if (outcome.kind !== 'queued') throw new Error(`dispatch of run ${ref.runId}: ${outcome.kind}`);
       await producers.enqueueRun(ref);
       return ref;

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { applyMigrations, createPrismaClient, dropDatabase, ensureDatabase, type PrismaClient } from '@conveyor/db';
+import { applyMigrations, createDatabase, dropDatabase, ensureDatabase, type PrismaClient } from '@conveyor/db';
 import { migrationsDir, testServices, uniqueSuffix, withDatabase } from '@conveyor/testing';
 import { Redis } from 'ioredis';
 import { type Db, MongoClient } from 'mongodb';
@@ -62,8 +62,9 @@ export async function createBenchEnvironment(): Promise<BenchEnvironment> {
     cleanups.push(() => dropDatabase(databaseUrl));
     await ensureDatabase(databaseUrl);
     await applyMigrations({ databaseUrl, migrationsDir });
-    const prisma = createPrismaClient({ url: databaseUrl, poolSize: 5 });
-    cleanups.push(() => prisma.$disconnect());
+    const database = createDatabase({ url: databaseUrl, poolSize: 5 });
+    cleanups.push(() => database.close());
+    const { prisma } = database;
     const pool = new pg.Pool({ connectionString: databaseUrl, max: POOL_SIZE });
     cleanups.push(() => pool.end());
 

@@ -7,6 +7,8 @@ import { POOL_SIZE } from './environment';
 
 /** Jobs one worker process runs at once, per queue (WORKER_CONCURRENCY), and the raw baselines' default. */
 export const WORKER_CONCURRENCY = 20;
+/** The Mongo database (a label of the bench environment) every Conveyor worker writes its execution logs to. */
+export const WORKER_LOG_DATABASE = 'logs';
 
 export interface WorkerProcess {
   name: string;
@@ -38,9 +40,8 @@ export async function startConveyorWorker(
       DATABASE_POOL_SIZE: String(POOL_SIZE),
       REDIS_URL: env.redisUrl,
       QUEUE_PREFIX: env.queuePrefix,
-      // A log database per worker: FerretDB 1.24 drops the connection when a second process runs the
-      // log store's init() (createIndexes of indexes that all exist), so workers cannot share one here.
-      MONGO_URL: env.mongoDb(`logs_${name.replace(/\W/g, '_')}`).url,
+      // One log database for every worker, as in a deployment (the store creates only missing indexes).
+      MONGO_URL: env.mongoDb(WORKER_LOG_DATABASE).url,
       WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
       WORKER_HEALTH_PORT: String(port),
       WORKER_SHUTDOWN_GRACE_MS: '10000',

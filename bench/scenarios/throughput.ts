@@ -135,15 +135,31 @@ function emptySide(): Side {
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 
 /**
- * "No growth": the first worker's RSS (and V8 heap in use) after its last round of scenario 1
- * against after its first, across both phases (one worker, then two) and the scenarios run in
- * between; the first raw core loop process over the same rounds for comparison.
+ * Issue 6's scaling check: the reference workflow's runs/s with three worker processes sharing
+ * the queues, against one worker's from the same run.
  */
-export function reportRssGrowth(report: Report, one: Throughput, two: Throughput): void {
+export function reportScaling(report: Report, one: Throughput, many: Throughput): void {
+  report.add({
+    scenario: '1 scaling',
+    metric: `reference workflow, ${many.processes} workers against 1 worker`,
+    unit: 'runs/s',
+    value: many.conveyor.runsPerSec,
+    baseline: { name: 'Conveyor, 1 worker', value: one.conveyor.runsPerSec },
+    better: 'higher',
+    target: { text: 'not lower than with 1 worker', met: many.conveyor.runsPerSec >= one.conveyor.runsPerSec },
+  });
+}
+
+/**
+ * "No growth": the first worker's RSS (and V8 heap in use) after its last round of scenario 1
+ * against after its first, across every phase (one worker, then two, then three) and the
+ * scenarios run in between; the first raw core loop process over the same rounds for comparison.
+ */
+export function reportRssGrowth(report: Report, phases: Throughput[]): void {
   const first = (rounds: number[][]) => rounds.map((values) => values[0] ?? Number.NaN);
-  const rss = first([...one.conveyor.rssAfterRoundMiB, ...two.conveyor.rssAfterRoundMiB]);
-  const heap = first([...one.conveyor.heapAfterRoundMiB, ...two.conveyor.heapAfterRoundMiB]);
-  const raw = first([...one.raw.rssAfterRoundMiB, ...two.raw.rssAfterRoundMiB]);
+  const rss = first(phases.flatMap((phase) => phase.conveyor.rssAfterRoundMiB));
+  const heap = first(phases.flatMap((phase) => phase.conveyor.heapAfterRoundMiB));
+  const raw = first(phases.flatMap((phase) => phase.raw.rssAfterRoundMiB));
   report.detail('memory.afterRounds', { worker1RssMiB: rss, worker1HeapUsedMiB: heap, rawProcess1RssMiB: raw });
   const growth = (values: number[]) => ((values.at(-1) ?? Number.NaN) - (values[0] ?? Number.NaN)) / (values[0] ?? Number.NaN);
   const span = (values: number[]) => `${Math.round(values[0] ?? Number.NaN)} → ${Math.round(values.at(-1) ?? Number.NaN)} MiB`;
