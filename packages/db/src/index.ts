@@ -5,7 +5,15 @@ export { Prisma } from './generated/prisma/client';
 export type * from './generated/prisma/models';
 export { applyMigrations, type MigrateOptions, type MigrateResult } from './migrate';
 export { rerunRun, type StopResult, stopRun } from './run-control';
-export { finishStep, type Progress, type QueuedStep, resumeRun, type StepOutcome, startRun } from './run-progress';
+export {
+  finishStep,
+  type Progress,
+  type QueuedStep,
+  resumeRun,
+  type StepOutcome,
+  type StepRunRef,
+  startRun,
+} from './run-progress';
 export { type DispatchOutcome, dispatchRun, getRunForExecution, type RunForExecution, type RunRef } from './runs.repo';
 export type { SqlExecutor, SqlPool } from './sql';
 export {

@@ -1,7 +1,7 @@
 import { type WorkflowDefinition, workflowDefinitionSchema } from '@conveyor/engine';
 import { createTestDatabase, insertRun, seedWorkflow, type TestDatabase } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispatchRun, finishStep, resumeRun, startRun } from './index';
+import { dispatchRun, finishStep, type QueuedStep, resumeRun, startRun, stopRun } from './index';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -71,16 +71,14 @@ describe('run progress without a lock', () => {
     const definition = fanOut(width);
     for (let round = 0; round < 5; round++) {
       const { ref, progress } = await startedRun(definition);
-      const start = progress.queued[0]?.stepRunId as string;
-      await markRunning([start]);
-      const afterStart = await finishStep(db.pool, { ...ref, stepRunId: start }, definition, succeeded('start'));
+      const start = progress.queued[0] as QueuedStep;
+      await markRunning([start.stepRunId]);
+      const afterStart = await finishStep(db.pool, { ...ref, ...start }, definition, succeeded('start'));
       expect(afterStart.queued).toHaveLength(width);
       await markRunning(afterStart.queued.map((step) => step.stepRunId));
 
       const reports = await Promise.all(
-        afterStart.queued.map((step) =>
-          finishStep(db.pool, { ...ref, stepRunId: step.stepRunId }, definition, succeeded(step.stepKey)),
-        ),
+        afterStart.queued.map((step) => finishStep(db.pool, { ...ref, ...step }, definition, succeeded(step.stepKey))),
       );
       const joins = reports.flatMap((report) => report.queued);
       expect(joins.map((step) => step.stepKey)).toEqual(['join']);
@@ -95,9 +93,7 @@ describe('run progress without a lock', () => {
     const { ref, progress } = await startedRun(definition);
     await markRunning(progress.queued.map((step) => step.stepRunId));
     const reports = await Promise.all(
-      progress.queued.map((step) =>
-        finishStep(db.pool, { ...ref, stepRunId: step.stepRunId }, definition, succeeded(step.stepKey)),
-      ),
+      progress.queued.map((step) => finishStep(db.pool, { ...ref, ...step }, definition, succeeded(step.stepKey))),
     );
     expect(reports.map((report) => report.finished).filter(Boolean)).toEqual(['SUCCEEDED']);
     const run = await db.prisma.workflowRun.findUniqueOrThrow({ where: { id: ref.runId } });
@@ -107,10 +103,10 @@ describe('run progress without a lock', () => {
   it('names the failed steps in the run’s error', async () => {
     const definition = workflowDefinitionSchema.parse({ steps: [transform('a'), transform('b', ['a'])] });
     const { ref, progress } = await startedRun(definition);
-    const a = progress.queued[0]?.stepRunId as string;
-    await markRunning([a]);
+    const a = progress.queued[0] as QueuedStep;
+    await markRunning([a.stepRunId]);
     const error = { code: 'ACTION_FAILED', message: 'boom', attempt: 1, retryable: false };
-    const report = await finishStep(db.pool, { ...ref, stepRunId: a }, definition, { status: 'FAILED', error });
+    const report = await finishStep(db.pool, { ...ref, ...a }, definition, { status: 'FAILED', error });
     expect(report).toMatchObject({ applied: true, queued: [], finished: 'FAILED' });
     const run = await db.prisma.workflowRun.findUniqueOrThrow({ where: { id: ref.runId } });
     expect(run.error).toEqual({ code: 'STEP_FAILED', message: 'failed steps: a', failedSteps: ['a'] });
@@ -121,18 +117,18 @@ describe('run progress without a lock', () => {
   it('refuses a repeated or late report, and one naming another tenant', async () => {
     const definition = workflowDefinitionSchema.parse({ steps: [transform('a'), transform('b', ['a'])] });
     const { ref, progress } = await startedRun(definition);
-    const a = progress.queued[0]?.stepRunId as string;
+    const a = { ...ref, ...(progress.queued[0] as QueuedStep) };
     const other = await startedRun(definition);
 
     // QUEUED, not RUNNING: a success cannot be reported for a step that never started.
-    expect((await finishStep(db.pool, { ...ref, stepRunId: a }, definition, succeeded('a'))).applied).toBe(false);
-    await markRunning([a]);
-    const crossTenant = { tenantId: other.ref.tenantId, runId: ref.runId, stepRunId: a };
+    expect((await finishStep(db.pool, a, definition, succeeded('a'))).applied).toBe(false);
+    await markRunning([a.stepRunId]);
+    const crossTenant = { ...a, tenantId: other.ref.tenantId };
     expect((await finishStep(db.pool, crossTenant, definition, succeeded('a'))).applied).toBe(false);
-    expect((await db.prisma.stepRun.findUniqueOrThrow({ where: { id: a } })).status).toBe('RUNNING');
+    expect((await db.prisma.stepRun.findUniqueOrThrow({ where: { id: a.stepRunId } })).status).toBe('RUNNING');
 
-    expect((await finishStep(db.pool, { ...ref, stepRunId: a }, definition, succeeded('a'))).queued).toHaveLength(1);
-    expect(await finishStep(db.pool, { ...ref, stepRunId: a }, definition, succeeded('a'))).toEqual({
+    expect((await finishStep(db.pool, a, definition, succeeded('a'))).queued).toHaveLength(1);
+    expect(await finishStep(db.pool, a, definition, succeeded('a'))).toEqual({
       applied: false,
       queued: [],
       finished: null,
@@ -154,5 +150,56 @@ describe('run progress without a lock', () => {
     // Another tenant's id resumes nothing.
     const other = await startedRun(definition);
     expect((await resumeRun(db.pool, { tenantId: other.ref.tenantId, runId: ref.runId }, definition)).applied).toBe(false);
+  });
+
+  it('walks a chain with one statement per step: each success queues the next, the last finishes the run', async () => {
+    const definition = workflowDefinitionSchema.parse({ steps: [transform('a'), transform('b', ['a']), transform('c', ['b'])] });
+    const { ref, progress } = await startedRun(definition);
+    let current = progress.queued[0] as QueuedStep;
+    for (const next of ['b', 'c']) {
+      await markRunning([current.stepRunId]);
+      const report = await finishStep(db.pool, { ...ref, ...current }, definition, succeeded(current.stepKey));
+      expect(report).toMatchObject({ applied: true, finished: null, queued: [{ stepKey: next }] });
+      current = report.queued[0] as QueuedStep;
+    }
+    await markRunning([current.stepRunId]);
+    expect(await finishStep(db.pool, { ...ref, ...current }, definition, succeeded('c'))).toEqual({
+      applied: true,
+      queued: [],
+      finished: 'SUCCEEDED',
+    });
+    const run = await db.prisma.workflowRun.findUniqueOrThrow({ where: { id: ref.runId } });
+    expect(run).toMatchObject({ status: 'SUCCEEDED', output: { c: { from: 'c' } } });
+    expect(run.finishedAt).not.toBeNull();
+  });
+
+  it('queues nothing after a step of a cancelled run, and leaves the cancelled run as it is', async () => {
+    const definition = workflowDefinitionSchema.parse({ steps: [transform('a'), transform('b', ['a'])] });
+    const { ref, progress } = await startedRun(definition);
+    const a = { ...ref, ...(progress.queued[0] as QueuedStep) };
+    await markRunning([a.stepRunId]);
+    await db.prisma.workflowRun.update({ where: { id: ref.runId }, data: { status: 'CANCELLED' } });
+    expect(await finishStep(db.pool, a, definition, succeeded('a'))).toEqual({ applied: true, queued: [], finished: null });
+    expect(await db.prisma.stepRun.count({ where: { workflowRunId: ref.runId } })).toBe(1);
+    expect((await db.prisma.workflowRun.findUniqueOrThrow({ where: { id: ref.runId } })).status).toBe('CANCELLED');
+    expect((await stopRun(db.pool, ref, { status: 'CANCELLED', code: 'CANCELLED', message: 'again' })).applied).toBe(false);
+  });
+
+  it('plans in full when a rerun kept the next step’s result, and finishes the run', async () => {
+    const definition = workflowDefinitionSchema.parse({ steps: [transform('a'), transform('b', ['a'])] });
+    const { ref, progress } = await startedRun(definition);
+    const a = { ...ref, ...(progress.queued[0] as QueuedStep) };
+    // b already succeeded in an earlier generation; a runs again (a rerun from a continueOnError failure).
+    await db.prisma.stepRun.create({
+      data: { tenantId: ref.tenantId, workflowRunId: ref.runId, stepKey: 'b', status: 'SUCCEEDED', output: { from: 'b' } },
+    });
+    await markRunning([a.stepRunId]);
+    expect(await finishStep(db.pool, a, definition, succeeded('a'))).toEqual({
+      applied: true,
+      queued: [],
+      finished: 'SUCCEEDED',
+    });
+    const run = await db.prisma.workflowRun.findUniqueOrThrow({ where: { id: ref.runId } });
+    expect(run).toMatchObject({ status: 'SUCCEEDED', output: { b: { from: 'b' } } });
   });
 });

@@ -1,4 +1,4 @@
-import { planRun, type RunStatus, type StepStatus, type WorkflowDefinition } from '@conveyor/engine';
+import { afterSuccess, planRun, type RunStatus, type StepStatus, type WorkflowDefinition } from '@conveyor/engine';
 import type { RunRef } from './runs.repo';
 import { execute, prepared, queryRows, type SqlExecutor, type SqlPool, sql } from './sql';
 import type { StepError } from './steps.repo';
@@ -68,16 +68,95 @@ export async function startRun(pool: SqlPool, ref: RunRef, definition: WorkflowD
  * steps finishing at once at least the later one sees both; and applying a plan twice changes
  * nothing (a step is queued once, a run finished once). A worker that dies between the two
  * leaves its job unfinished: BullMQ hands it out again and {@link resumeRun} plans.
+ *
+ * A success whose consequences need no other step's status (see afterSuccess: the next steps
+ * of a chain, or the end of the run) is recorded and applied in one statement.
  */
 export async function finishStep(
   pool: SqlPool,
-  ref: RunRef & { stepRunId: string },
+  ref: StepRunRef,
   definition: WorkflowDefinition,
   outcome: StepOutcome,
 ): Promise<Progress> {
+  const shortcut = outcome.status === 'SUCCEEDED' ? afterSuccess(definition, ref.stepKey) : null;
+  if (shortcut && outcome.status === 'SUCCEEDED') {
+    const output = JSON.stringify(outcome.output ?? null);
+    const fast =
+      shortcut.kind === 'queue'
+        ? await recordAndQueue(pool, ref, output, shortcut.steps)
+        : await recordAndFinish(pool, ref, output);
+    if (!fast.recorded) return { applied: false, queued: [], finished: null };
+    if (fast.queued.length > 0 || fast.finished) return { applied: true, queued: fast.queued, finished: fast.finished };
+    // Nothing to queue or finish after all (a rerun kept the next steps' results): plan in full.
+    return { ...(await resumeRun(pool, ref, definition)), applied: true };
+  }
   const from: StepStatus[] = outcome.status === 'SKIPPED' || outcome.status === 'CANCELLED' ? ['QUEUED', 'RUNNING'] : ['RUNNING'];
   if (!(await recordOutcome(pool, ref, outcome, from))) return { applied: false, queued: [], finished: null };
   return { ...(await resumeRun(pool, ref, definition)), applied: true };
+}
+
+export interface StepRunRef extends RunRef {
+  stepRunId: string;
+  stepKey: string;
+}
+
+interface FastProgress {
+  recorded: boolean;
+  queued: QueuedStep[];
+  finished: RunStatus | null;
+}
+
+/** RUNNING → SUCCEEDED and, while the run is RUNNING, the steps that waited for this one alone queued. */
+async function recordAndQueue(db: SqlExecutor, ref: StepRunRef, output: string, next: string[]): Promise<FastProgress> {
+  const ids = next.map(() => crypto.randomUUID());
+  const [row] = await queryRows<{ recorded: boolean; queued: QueuedStep[] }>(
+    db,
+    prepared(
+      'record-and-queue',
+      sql`
+    WITH recorded AS (
+      UPDATE "StepRun" SET "status" = 'SUCCEEDED', "updatedAt" = now(), "finishedAt" = now(), "output" = ${output}::jsonb, "error" = NULL
+       WHERE "id" = ${ref.stepRunId}::uuid AND "tenantId" = ${ref.tenantId}::uuid AND "status" = 'RUNNING'
+      RETURNING "id"),
+    queued AS (
+      INSERT INTO "StepRun" ("id", "tenantId", "workflowRunId", "stepKey", "status", "jobId")
+      SELECT s.id, ${ref.tenantId}::uuid, ${ref.runId}::uuid, s.key, 'QUEUED', 'step-' || s.id::text || '-0'
+        FROM unnest(${ids}::uuid[], ${next}::text[]) AS s(id, key)
+       WHERE EXISTS (SELECT 1 FROM recorded)
+         AND EXISTS (SELECT 1 FROM "WorkflowRun" WHERE "id" = ${ref.runId}::uuid AND "tenantId" = ${ref.tenantId}::uuid AND "status" = 'RUNNING')
+      ON CONFLICT ("workflowRunId", "stepKey") DO UPDATE
+         SET "status" = 'QUEUED', "updatedAt" = now(), "finishedAt" = NULL, "error" = NULL,
+             "jobId" = 'step-' || "StepRun"."id"::text || '-' || "StepRun"."attempt"::text
+       WHERE "StepRun"."status" = 'PENDING'
+      RETURNING "id"::text AS "stepRunId", "stepKey", "jobId")
+    SELECT EXISTS (SELECT 1 FROM recorded) AS "recorded", COALESCE((SELECT jsonb_agg(queued) FROM queued), '[]'::jsonb) AS "queued"`,
+    ),
+  );
+  return { recorded: row?.recorded ?? false, queued: row?.queued ?? [], finished: null };
+}
+
+/** RUNNING → SUCCEEDED for the run's only leaf, every other step being done: the run SUCCEEDED, with its output. */
+async function recordAndFinish(db: SqlExecutor, ref: StepRunRef, output: string): Promise<FastProgress> {
+  const [row] = await queryRows<{ recorded: boolean; finished: boolean }>(
+    db,
+    prepared(
+      'record-and-finish',
+      sql`
+    WITH recorded AS (
+      UPDATE "StepRun" SET "status" = 'SUCCEEDED', "updatedAt" = now(), "finishedAt" = now(), "output" = ${output}::jsonb, "error" = NULL
+       WHERE "id" = ${ref.stepRunId}::uuid AND "tenantId" = ${ref.tenantId}::uuid AND "status" = 'RUNNING'
+      RETURNING "stepKey", "output"),
+    finished AS (
+      UPDATE "WorkflowRun"
+         SET "status" = 'SUCCEEDED', "updatedAt" = now(), "finishedAt" = now(), "error" = NULL,
+             "output" = (SELECT jsonb_build_object("stepKey", "output") FROM recorded)
+       WHERE "id" = ${ref.runId}::uuid AND "tenantId" = ${ref.tenantId}::uuid AND "status" = 'RUNNING'
+         AND EXISTS (SELECT 1 FROM recorded)
+      RETURNING "id")
+    SELECT EXISTS (SELECT 1 FROM recorded) AS "recorded", EXISTS (SELECT 1 FROM finished) AS "finished"`,
+    ),
+  );
+  return { recorded: row?.recorded ?? false, queued: [], finished: row?.finished ? 'SUCCEEDED' : null };
 }
 
 /** Plans a RUNNING run from its steps' statuses and applies the plan; a run in any other status is left alone. */
@@ -97,12 +176,7 @@ export async function resumeRun(pool: SqlPool, ref: RunRef, definition: Workflow
 }
 
 /** Records the outcome if the step is in a `from` state; false for a duplicate or late report. */
-async function recordOutcome(
-  db: SqlExecutor,
-  ref: RunRef & { stepRunId: string },
-  outcome: StepOutcome,
-  from: StepStatus[],
-): Promise<boolean> {
+async function recordOutcome(db: SqlExecutor, ref: StepRunRef, outcome: StepOutcome, from: StepStatus[]): Promise<boolean> {
   const output = outcome.status === 'SUCCEEDED' ? JSON.stringify(outcome.output ?? null) : null;
   const error =
     outcome.status === 'FAILED'

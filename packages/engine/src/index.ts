@@ -1,3 +1,4 @@
+export { afterSuccess, type SuccessShortcut } from './after-success';
 export {
   type ActionRef,
   actionRefKey,

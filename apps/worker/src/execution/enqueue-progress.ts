@@ -18,7 +18,7 @@ export function runContextOf(run: Pick<RunForExecution, 'workflowVersionId' | 'w
 
 /**
  * After a commit: adds the jobs of the steps the transaction queued; once the run is finished,
- * frees its tenant slot and clears its timeout job. A crash before this point leaves QUEUED
+ * frees its tenant slot and clears its timeout job (if the workflow has a timeout). A crash before this point leaves QUEUED
  * steps without jobs (the reconciler re-adds them) or a slot held (the reconciler frees it).
  */
 export async function enqueueProgress(
@@ -48,6 +48,6 @@ export async function enqueueProgress(
     deps.log.info({ tenantId: ref.tenantId, workflowRunId: ref.runId, status: progress.finished }, 'run finished');
     deps.metrics.runsFinished.inc({ status: progress.finished });
     await deps.producers.admission.release(ref.tenantId, ref.runId);
-    await deps.producers.runs.remove(runTimeoutJob.id(ref.runId)).catch(() => undefined);
+    if (run.definition.timeoutMs) await deps.producers.runs.remove(runTimeoutJob.id(ref.runId)).catch(() => undefined);
   }
 }

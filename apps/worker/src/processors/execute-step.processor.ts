@@ -45,7 +45,7 @@ export async function executeStepProcessor(deps: WorkerDeps, job: Job, token?: s
   const { run } = started;
   if (!run) return;
   const definition = cached ?? deps.definitions.get(run.workflowVersionId, run.definition);
-  const execution: RunExecution = { ...ref, ...runContextOf(run), definition };
+  const execution: RunExecution = { ...ref, stepKey: started.stepKey, ...runContextOf(run), definition };
   if (run.status !== 'RUNNING') {
     await finish(deps, execution, { status: 'CANCELLED', reason: `run is ${run.status}` });
     return;
@@ -195,6 +195,7 @@ async function replan(deps: WorkerDeps, ref: RunRef, cached: WorkflowDefinition 
 
 interface RunExecution extends RunContext {
   stepRunId: string;
+  stepKey: string;
 }
 
 async function finish(deps: WorkerDeps, execution: RunExecution, outcome: StepOutcome): Promise<void> {
