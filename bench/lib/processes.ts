@@ -1,5 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, type ServiceProcess, startService } from '@conveyor/testing';
 import type { BenchEnvironment } from './environment';
@@ -197,4 +197,29 @@ export async function startRawWorker(env: BenchEnvironment, options: RawWorkerOp
     throw error;
   }
   return worker;
+}
+
+/** The shared services whose CPU a round is charged for, by the command name of their processes. */
+const SERVICES = { postgres: 'postgres', redis: 'redis-server', mongo: 'ferretdb' } as const;
+export type ServiceCpu = Record<keyof typeof SERVICES, number>;
+
+/**
+ * CPU (ms) the service processes alive now have used so far, by service. PostgreSQL's backends
+ * live as long as their pooled connections, so a difference over a round is that round's work.
+ */
+export function serviceCpuMs(): ServiceCpu {
+  const totals: ServiceCpu = { postgres: 0, redis: 0, mongo: 0 };
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const service = (Object.keys(SERVICES) as (keyof ServiceCpu)[]).find((name) => comm.startsWith(SERVICES[name]));
+    if (service) totals[service] += cpuMs(Number(entry)) || 0;
+  }
+  return totals;
 }

@@ -4,7 +4,7 @@
 import type { BenchEnvironment } from '../lib/environment';
 import { type Batch, type Contenders, runBatch, settle } from '../lib/measure';
 import type { Plan } from '../lib/plan';
-import { cpuMs, rssMiB, sampleRss } from '../lib/processes';
+import { cpuMs, rssMiB, type ServiceCpu, sampleRss, serviceCpuMs } from '../lib/processes';
 import type { Report } from '../lib/report';
 import { sequentialWorkflow } from '../lib/workflows';
 
@@ -14,6 +14,8 @@ export interface Side {
   runsPerSec: number;
   /** CPU time (user + system) the side's worker processes used per run, ms: robust to load from elsewhere. */
   cpuMsPerRun: number;
+  /** CPU time the shared services' processes used per run during the side's rounds, ms. */
+  serviceCpuMsPerRun: ServiceCpu;
   /** Peak RSS of each process during the rounds, MiB. */
   peakRssMiB: number[];
   /** RSS of each process after each of its rounds, MiB (index: round). */
@@ -33,12 +35,16 @@ export async function measureThroughput(env: BenchEnvironment, plan: Plan, repor
   const sampler = sampleRss([...conveyorPids, ...c.rawPids]);
   const sides = { conveyor: emptySide(), raw: emptySide() };
   const cpu: Record<'conveyor' | 'raw', number> = { conveyor: 0, raw: 0 };
+  const services: Record<'conveyor' | 'raw', ServiceCpu> = { conveyor: noServiceCpu(), raw: noServiceCpu() };
   const round = async (name: 'conveyor' | 'raw', driver: Contenders['conveyor'], pids: number[]) => {
     const side = sides[name];
     const before = sum(pids.map(cpuMs));
+    const servicesBefore = serviceCpuMs();
     side.batches.push(await runBatch(env, driver, sequentialWorkflow(3), plan.runsPerRound, { timeoutMs: 300_000 }));
     await settle();
     cpu[name] += sum(pids.map(cpuMs)) - before;
+    const servicesAfter = serviceCpuMs();
+    for (const service of serviceNames) services[name][service] += servicesAfter[service] - servicesBefore[service];
     side.rssAfterRoundMiB.push(pids.map(rssMiB));
     if (name === 'conveyor') side.heapAfterRoundMiB.push(await Promise.all(c.workers.map((worker) => worker.heapUsedMiB())));
   };
@@ -55,6 +61,7 @@ export async function measureThroughput(env: BenchEnvironment, plan: Plan, repor
     const runs = sum(side.batches.map((batch) => batch.runs));
     side.runsPerSec = (runs * 1000) / sum(side.batches.map((batch) => batch.ms));
     side.cpuMsPerRun = cpu[name] / runs;
+    side.serviceCpuMsPerRun = mapServices((service) => services[name][service] / runs);
     side.peakRssMiB = pids.map((pid) => peaks.get(pid) ?? Number.NaN);
   }
   const result: Throughput = { processes: c.processes, ...sides };
@@ -77,6 +84,16 @@ export async function measureThroughput(env: BenchEnvironment, plan: Plan, repor
     unit: 'ms',
     value: result.conveyor.cpuMsPerRun,
     baseline: { name: `raw core loop process${one ? '' : 'es'}`, value: result.raw.cpuMsPerRun },
+    better: 'lower',
+  });
+  const servicesPerRun = (s: Side) => sum(serviceNames.map((service) => s.serviceCpuMsPerRun[service]));
+  const split = (s: Side) => serviceNames.map((service) => `${service} ${s.serviceCpuMsPerRun[service].toFixed(1)}`).join(', ');
+  report.add({
+    scenario: '1 throughput',
+    metric: `service CPU per run, ${label} (Conveyor: ${split(result.conveyor)}; raw: ${split(result.raw)} ms)`,
+    unit: 'ms',
+    value: servicesPerRun(result.conveyor),
+    baseline: { name: 'during the raw core loop rounds', value: servicesPerRun(result.raw) },
     better: 'lower',
   });
   report.add({
@@ -121,11 +138,17 @@ export async function measureDefaultTenantCap(
   return batch;
 }
 
+const serviceNames = ['postgres', 'redis', 'mongo'] as const;
+const mapServices = (value: (service: keyof ServiceCpu) => number): ServiceCpu =>
+  Object.fromEntries(serviceNames.map((service) => [service, value(service)])) as ServiceCpu;
+const noServiceCpu = () => mapServices(() => 0);
+
 function emptySide(): Side {
   return {
     batches: [],
     runsPerSec: Number.NaN,
     cpuMsPerRun: Number.NaN,
+    serviceCpuMsPerRun: noServiceCpu(),
     peakRssMiB: [],
     rssAfterRoundMiB: [],
     heapAfterRoundMiB: [],

@@ -57,5 +57,10 @@ export interface Action<I = unknown> {
   description: string;
   /** Parses the step's resolved input; must be representable as JSON Schema (no transforms). */
   inputSchema: z.ZodType<I>;
+  /**
+   * Quick, without I/O, and never asks to wait: a worker may run the step right after the step
+   * before it, in the same job, instead of queueing a job for it.
+   */
+  inline?: boolean;
   execute(input: I, ctx: ActionContext): Promise<ActionResult>;
 }

@@ -14,6 +14,7 @@ export const logAction = defineAction<z.infer<typeof logInputSchema>>({
   name: 'Log',
   description: "Writes one line to the run's execution log at the given level.",
   inputSchema: logInputSchema,
+  inline: true,
   async execute({ level, message, context }, ctx) {
     switch (level) {
       case 'DEBUG':

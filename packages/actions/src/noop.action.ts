@@ -9,6 +9,7 @@ export const noopAction = defineAction<unknown>({
   name: 'No operation',
   description: 'Does nothing and outputs an empty object.',
   inputSchema: noopInputSchema,
+  inline: true,
   async execute() {
     return { kind: 'output', output: {} };
   },

@@ -11,6 +11,7 @@ export const transformAction = defineAction<z.infer<typeof transformInputSchema>
   name: 'Transform',
   description: 'Returns its resolved input value, to reshape data with template expressions.',
   inputSchema: transformInputSchema,
+  inline: true,
   async execute(input) {
     return { kind: 'output', output: input.value === undefined ? null : input.value };
   },

@@ -26,6 +26,7 @@ export {
 } from './stale.repo';
 export {
   type AttemptReads,
+  findStepRunningUnderJob,
   getSealedConnection,
   recordRetry,
   recordWait,

@@ -27,9 +27,9 @@ export interface AttemptReads {
 }
 
 /**
- * QUEUED → RUNNING for one attempt, counting it, and everything the attempt needs (the run, its
- * definition, earlier outputs) in the same round trip; null when the step is not waiting for this
- * job (a duplicate or late job). A step still RUNNING under the same job id is a stalled job that
+ * QUEUED → RUNNING for one attempt under `jobId` (its own job, or a job that carries on with it),
+ * counting it, and everything the attempt needs (the run, its definition, earlier outputs) in the
+ * same round trip; null when the step is not waiting for this job (a duplicate or late job). A step still RUNNING under the same job id is a stalled job that
  * BullMQ handed to this worker after its first worker died: the lost attempt is recorded and the
  * step runs again.
  */
@@ -49,7 +49,8 @@ export async function startStepAttempt(
          SET "attemptErrors" = CASE WHEN "status" = 'RUNNING'
                                     THEN "attemptErrors" || jsonb_build_array(${lost}::jsonb || jsonb_build_object('attempt', "attempt"))
                                     ELSE "attemptErrors" END,
-             "status" = 'RUNNING', "attempt" = "attempt" + 1, "updatedAt" = now(), "startedAt" = COALESCE("startedAt", now())
+             "status" = 'RUNNING', "attempt" = "attempt" + 1, "updatedAt" = now(), "startedAt" = COALESCE("startedAt", now()),
+             "jobId" = ${jobId}::text
        WHERE "id" = ${stepRunId}::uuid AND "tenantId" = ${tenantId}::uuid
          AND ("status" = 'QUEUED' OR ("status" = 'RUNNING' AND "jobId" = ${jobId}::text))
       RETURNING "workflowRunId", "stepKey", "attempt")
@@ -70,6 +71,21 @@ export async function startStepAttempt(
   if (!row) return null;
   const { workflowRunId, stepKey, attempt, outputs, ...run } = row;
   return { workflowRunId, stepKey, attempt, outputs, run: run.status ? (run as RunForExecution) : null };
+}
+
+/** The step of the run that is RUNNING under this job, if the job carried on with one (see startStepAttempt). */
+export async function findStepRunningUnderJob(
+  db: SqlExecutor,
+  { tenantId, runId, jobId }: { tenantId: string; runId: string; jobId: string },
+): Promise<{ stepRunId: string; stepKey: string } | null> {
+  const [row] = await queryRows<{ stepRunId: string; stepKey: string }>(
+    db,
+    sql`
+    SELECT "id"::text AS "stepRunId", "stepKey" FROM "StepRun"
+     WHERE "workflowRunId" = ${runId}::uuid AND "tenantId" = ${tenantId}::uuid AND "jobId" = ${jobId}::text AND "status" = 'RUNNING'
+     LIMIT 1`,
+  );
+  return row ?? null;
 }
 
 /** RUNNING → QUEUED after a failed attempt that will be retried; the attempt's error is kept. */

@@ -156,6 +156,80 @@ describe('executing a step', () => {
     expect(steps.second).toMatchObject({ status: 'SUCCEEDED', attempt: 1, output: 2 });
   });
 
+  it('runs a chain of inline steps in one step job, each step still recorded on its own', async () => {
+    const transform = (key: string, value: string, dependsOn: string[] = []) => ({
+      key,
+      action: { app: 'core', version: '1', key: 'transform' },
+      input: { value },
+      dependsOn,
+    });
+    const run = await runToEnd({
+      steps: [
+        transform('one', '{{ input.who }}'),
+        transform('two', '{{ steps.one.output & "!" }}', ['one']),
+        transform('three', '{{ steps.two.output & "?" }}', ['two']),
+      ],
+    });
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.output).toEqual({ three: 'me!?' });
+    const steps = Object.fromEntries(run.stepRuns.map((step) => [step.stepKey, step]));
+    expect(Object.values(steps).map((step) => [step.status, step.attempt])).toEqual([
+      ['SUCCEEDED', 1],
+      ['SUCCEEDED', 1],
+      ['SUCCEEDED', 1],
+    ]);
+    // The first step's job carried the other two: they ran under its id, and got no job of their own.
+    expect(steps.two?.jobId).toBe(steps.one?.jobId);
+    expect(steps.three?.jobId).toBe(steps.one?.jobId);
+    const jobs = await t.deps.producers.steps.getJobs(['completed', 'waiting', 'active', 'delayed', 'failed']);
+    expect(jobs.filter((job) => job.data.runId === run.id).map((job) => job.id)).toEqual([steps.one?.jobId]);
+  });
+
+  it('carries on again with a carried step when its job comes back after the worker died mid-step', async () => {
+    const definition = workflowDefinitionSchema.parse({
+      steps: [
+        { key: 'first', action: { app: 'core', version: '1', key: 'transform' }, input: { value: 1 } },
+        { key: 'second', action: { app: 'core', version: '1', key: 'transform' }, input: { value: 2 }, dependsOn: ['first'] },
+      ],
+    });
+    const fixture = await seedWorkflow(t.db.prisma, definition);
+    const ref = { tenantId: fixture.tenantId, runId: await insertRun(t.db.prisma, fixture) };
+    await dispatchRun(t.deps.pool, ref);
+    const [first] = (await startRun(t.deps.pool, ref, definition)).queued;
+    if (!first) throw new Error('the first step was not queued');
+    // What the dead worker left behind: the first step done, the second RUNNING under the first's job.
+    await t.db.prisma.stepRun.update({ where: { id: first.stepRunId }, data: { status: 'SUCCEEDED', attempt: 1, output: 1 } });
+    await t.db.prisma.stepRun.create({
+      data: {
+        tenantId: ref.tenantId,
+        workflowRunId: ref.runId,
+        stepKey: 'second',
+        status: 'RUNNING',
+        attempt: 1,
+        jobId: first.jobId,
+      },
+    });
+    await t.deps.producers.enqueueSteps([
+      {
+        ...ref,
+        ...first,
+        workflowVersionId: fixture.versionId,
+        jobName: 'fixture / first',
+        attempts: 1,
+        retry: { backoff: 'fixed', delayMs: 0, maxDelayMs: 0, jitter: 0 },
+      },
+    ]);
+
+    const run = await waitFor(
+      () => t.db.prisma.workflowRun.findUniqueOrThrow({ where: { id: ref.runId }, include: { stepRuns: true } }),
+      (current) => current.status === 'SUCCEEDED',
+      15_000,
+    );
+    const second = run.stepRuns.find((step) => step.stepKey === 'second');
+    expect(second).toMatchObject({ status: 'SUCCEEDED', attempt: 2, output: 2, jobId: first.jobId });
+    expect(second?.attemptErrors).toEqual([expect.objectContaining({ code: 'WORKER_LOST', attempt: 1 })]);
+  });
+
   it('counts step durations by action and outcome, and runs by final status, with bounded labels', async () => {
     await runToEnd({ steps: [{ key: 'one', action: { app: 'core', version: '1', key: 'transform' }, input: { value: 1 } }] });
     await runToEnd({

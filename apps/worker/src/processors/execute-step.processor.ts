@@ -1,5 +1,6 @@
 import { type ActionContext, isActionAbortedError, isRetryableActionError, parseInput } from '@conveyor/actions';
 import {
+  findStepRunningUnderJob,
   finishStep,
   getRunForExecution,
   getSealedConnection,
@@ -17,6 +18,7 @@ import { type StepJobData, stepJob } from '@conveyor/queue';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { WorkerDeps } from '../deps';
 import { RunCancelledReason, StepTimeoutReason } from '../execution/abort-registry';
+import { NO_RETRY, splitContinuation } from '../execution/continuation';
 import { enqueueProgress, type RunContext, runContextOf } from '../execution/enqueue-progress';
 import { type PreparedStep, prepareStep, templateContextOf } from '../execution/prepared-step';
 import { runActionWithTimeout } from '../execution/run-action';
@@ -26,9 +28,31 @@ import { createStepLogger, secretStrings } from '../execution/step-logger';
  * A step job: QUEUED → RUNNING, resolve the input, run the action under its timeout, then record
  * the outcome and queue what it unblocks. A failed attempt that may be retried goes back to
  * QUEUED and BullMQ retries the job with the step's backoff; the last failure fails the step.
+ *
+ * When the step's success queues exactly one next step that is inline (a quick action that never
+ * waits) and has no retries, the job carries on with it instead of queueing a job for it: a chain
+ * of transforms costs one job, not one per step (see continuation.ts).
  */
 export async function executeStepProcessor(deps: WorkerDeps, job: Job, token?: string): Promise<void> {
-  const data = stepJob.schema.parse(job.data);
+  let next: StepJobData | undefined = stepJob.schema.parse(job.data);
+  let carried = false;
+  while (next) {
+    next = await executeStep(deps, { job, token, data: next, carried });
+    carried = true;
+  }
+}
+
+interface StepInJob {
+  job: Job;
+  token: string | undefined;
+  data: StepJobData;
+  /** False for the step the job was added for; true for a step this job carried on with. */
+  carried: boolean;
+}
+
+/** One step in this job; returns the step the job carries on with, if any. */
+async function executeStep(deps: WorkerDeps, s: StepInJob): Promise<StepJobData | undefined> {
+  const { data, job } = s;
   await deps.logs.waitForCapacity(); // backpressure: no new step while the log buffer is full
   const ref = { tenantId: data.tenantId, runId: data.runId, stepRunId: data.stepRunId };
   const cached = data.workflowVersionId ? deps.definitions.peek(data.workflowVersionId) : undefined;
@@ -38,47 +62,43 @@ export async function executeStepProcessor(deps: WorkerDeps, job: Job, token?: s
     { ...ref, jobId: String(job.id) },
     { outputsOf: known ? known.visibleSteps : null, definition: !cached },
   );
-  if (!started) {
-    await replan(deps, ref, cached);
-    return;
-  }
+  if (!started) return s.carried ? undefined : resumeJob(deps, ref, String(job.id), cached);
   const { run } = started;
-  if (!run) return;
+  if (!run) return undefined;
   const definition = cached ?? deps.definitions.get(run.workflowVersionId, run.definition);
   const execution: RunExecution = { ...ref, stepKey: started.stepKey, ...runContextOf(run), definition };
   if (run.status !== 'RUNNING') {
     await finish(deps, execution, { status: 'CANCELLED', reason: `run is ${run.status}` });
-    return;
+    return undefined;
   }
   const prepared = known ?? prepareStep(definition, started.stepKey);
   if (!prepared) {
     await finish(deps, execution, failure('UNKNOWN_STEP', `step ${started.stepKey} is not in the definition`, started.attempt));
-    return;
+    return undefined;
   }
   const { step } = prepared;
   const log = deps.log.child({ ...logIds(data), jobId: job.id, stepKey: step.key, actionType: actionType(step) });
-  log.info({ attempt: started.attempt }, 'step started');
+  log.info({ attempt: started.attempt, carried: s.carried }, 'step started');
   const outcome = await attempt(deps, {
-    job,
-    token,
-    data,
+    ...s,
     prepared,
     context: templateContextOf(prepared, run.input, started.outputs),
     attempt: started.attempt,
+    attemptsLeft: s.carried ? 0 : (job.opts.attempts ?? 1) - job.attemptsMade - 1,
     log,
   });
-  await finish(deps, execution, outcome);
-  if (outcome.status === 'FAILED') throw new UnrecoverableError(outcome.error.message);
+  const next = await finish(deps, execution, outcome);
+  if (outcome.status === 'FAILED' && !s.carried) throw new UnrecoverableError(outcome.error.message);
+  return next;
 }
 
-interface Attempt {
-  job: Job;
-  token: string | undefined;
-  data: StepJobData;
+interface Attempt extends StepInJob {
   prepared: PreparedStep;
   /** The run input and the outputs the step may read. */
   context: TemplateContext;
   attempt: number;
+  /** Attempts after this one: BullMQ's count for the job's own step, none for a carried step. */
+  attemptsLeft: number;
   log: WorkerDeps['log'];
 }
 
@@ -110,7 +130,10 @@ async function attempt(deps: WorkerDeps, a: Attempt): Promise<StepOutcome> {
       ...(connection ? { connection } : {}),
     };
     const result = await runActionWithTimeout(action, input, ctx, { timeoutMs: step.timeoutMs, cancel: cancel.signal });
-    if (result.kind === 'wait') return await wait(deps, a, result.untilEpochMs);
+    if (result.kind === 'wait') {
+      if (a.carried) throw new ConveyorError({ code: 'INTERNAL', message: `inline action ${actionType(step)} asked to wait` });
+      return await wait(deps, a, result.untilEpochMs);
+    }
     const durationMs = deps.now() - started;
     deps.metrics.stepDuration.observe({ action: actionType(step), outcome: 'succeeded' }, durationMs / 1_000);
     a.log.info({ durationMs, attempt: a.attempt }, 'step succeeded');
@@ -120,7 +143,7 @@ async function attempt(deps: WorkerDeps, a: Attempt): Promise<StepOutcome> {
     if (error instanceof DelayedError) throw error;
     if (cancel.signal.reason instanceof RunCancelledReason) return { status: 'CANCELLED', reason: cancel.signal.reason.message };
     const stepError = toStepError(error, a.attempt);
-    const attemptsLeft = (a.job.opts.attempts ?? 1) - a.job.attemptsMade - 1;
+    const { attemptsLeft } = a;
     deps.metrics.stepDuration.observe({ action: actionType(step), outcome: 'failed' }, (deps.now() - started) / 1_000);
     a.log.warn({ error, attempt: a.attempt, attemptsLeft, durationMs: deps.now() - started }, 'step attempt failed');
     stepLog.error(`attempt ${a.attempt} failed: ${stepError.message}`, {
@@ -182,15 +205,25 @@ function failure(code: string, message: string, attempt: number): StepOutcome {
 
 /**
  * The step is not waiting for this job: a duplicate, a late job, or this job handed out again
- * after its worker died between recording the outcome and planning the run. Planning again
- * finishes the last case's work and changes nothing in the others.
+ * after its worker died. If that worker had carried on with a later step, that step is still
+ * RUNNING under this job's id: carry on with it again. Otherwise plan the run again, which
+ * finishes the work of a worker that died between recording a step and planning, and changes
+ * nothing in the other cases.
  */
-async function replan(deps: WorkerDeps, ref: RunRef, cached: WorkflowDefinition | undefined): Promise<void> {
+async function resumeJob(
+  deps: WorkerDeps,
+  ref: RunRef,
+  jobId: string,
+  cached: WorkflowDefinition | undefined,
+): Promise<StepJobData | undefined> {
   const run = await getRunForExecution(deps.pool, ref);
-  if (run?.status !== 'RUNNING') return;
+  if (run?.status !== 'RUNNING') return undefined;
+  const carried = await findStepRunningUnderJob(deps.pool, { ...ref, jobId });
+  if (carried) return { ...ref, ...carried, workflowVersionId: run.workflowVersionId, retry: NO_RETRY };
   const definition = cached ?? deps.definitions.get(run.workflowVersionId, run.definition);
   const progress = await resumeRun(deps.pool, ref, definition);
   await enqueueProgress(deps, { ...ref, ...runContextOf(run), definition }, progress);
+  return undefined;
 }
 
 interface RunExecution extends RunContext {
@@ -198,7 +231,16 @@ interface RunExecution extends RunContext {
   stepKey: string;
 }
 
-async function finish(deps: WorkerDeps, execution: RunExecution, outcome: StepOutcome): Promise<void> {
+/** Records the outcome and queues what it unblocks; returns the step this job carries on with, if any. */
+async function finish(deps: WorkerDeps, execution: RunExecution, outcome: StepOutcome): Promise<StepJobData | undefined> {
   const progress = await finishStep(deps.pool, execution, execution.definition, outcome);
-  await enqueueProgress(deps, execution, progress);
+  // Only after a success: a failed job step ends its job by throwing, which would drop the carried step.
+  const { carryOn, rest } =
+    outcome.status === 'SUCCEEDED'
+      ? splitContinuation(deps.actions, execution.definition, progress)
+      : { carryOn: undefined, rest: progress };
+  await enqueueProgress(deps, execution, rest);
+  if (!carryOn) return undefined;
+  const { tenantId, runId, workflowVersionId } = execution;
+  return { tenantId, runId, workflowVersionId, stepRunId: carryOn.stepRunId, stepKey: carryOn.stepKey, retry: NO_RETRY };
 }
