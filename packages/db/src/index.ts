@@ -6,6 +6,7 @@ export type * from './generated/prisma/models';
 export { applyMigrations, type MigrateOptions, type MigrateResult } from './migrate';
 export { rerunRun, type StopResult, stopRun } from './run-control';
 export {
+  type CarryOn,
   finishStep,
   type Progress,
   type QueuedStep,

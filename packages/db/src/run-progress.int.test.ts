@@ -202,4 +202,16 @@ describe('run progress without a lock', () => {
     const run = await db.prisma.workflowRun.findUniqueOrThrow({ where: { id: ref.runId } });
     expect(run).toMatchObject({ status: 'SUCCEEDED', output: { b: { from: 'b' } } });
   });
+
+  it('starts the next step at once, under the caller’s job, when the caller carries on with it', async () => {
+    const definition = workflowDefinitionSchema.parse({ steps: [transform('a'), transform('b', ['a'])] });
+    const { ref, progress } = await startedRun(definition);
+    const a = { ...ref, ...(progress.queued[0] as QueuedStep) };
+    await markRunning([a.stepRunId]);
+    const report = await finishStep(db.pool, a, definition, succeeded('a'), { stepKey: 'b', jobId: a.jobId });
+    expect(report.queued).toEqual([expect.objectContaining({ stepKey: 'b', jobId: a.jobId, started: true })]);
+    const b = await db.prisma.stepRun.findFirstOrThrow({ where: { workflowRunId: ref.runId, stepKey: 'b' } });
+    expect(b).toMatchObject({ status: 'RUNNING', attempt: 1, jobId: a.jobId });
+    expect(b.startedAt).not.toBeNull();
+  });
 });

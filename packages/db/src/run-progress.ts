@@ -7,6 +7,8 @@ export interface QueuedStep {
   stepRunId: string;
   stepKey: string;
   jobId: string;
+  /** True when it was started at once (RUNNING, attempt 1) for the caller to carry on with. */
+  started?: boolean;
 }
 
 export interface Progress {
@@ -70,20 +72,22 @@ export async function startRun(pool: SqlPool, ref: RunRef, definition: WorkflowD
  * leaves its job unfinished: BullMQ hands it out again and {@link resumeRun} plans.
  *
  * A success whose consequences need no other step's status (see afterSuccess: the next steps
- * of a chain, or the end of the run) is recorded and applied in one statement.
+ * of a chain, or the end of the run) is recorded and applied in one statement, which also starts
+ * the next step `carryOn` names for the caller to run in the same job.
  */
 export async function finishStep(
   pool: SqlPool,
   ref: StepRunRef,
   definition: WorkflowDefinition,
   outcome: StepOutcome,
+  carryOn?: CarryOn,
 ): Promise<Progress> {
   const shortcut = outcome.status === 'SUCCEEDED' ? afterSuccess(definition, ref.stepKey) : null;
   if (shortcut && outcome.status === 'SUCCEEDED') {
     const output = JSON.stringify(outcome.output ?? null);
     const fast =
       shortcut.kind === 'queue'
-        ? await recordAndQueue(pool, ref, output, shortcut.steps)
+        ? await recordAndQueue(pool, ref, output, shortcut.steps, carryOn)
         : await recordAndFinish(pool, ref, output);
     if (!fast.recorded) return { applied: false, queued: [], finished: null };
     if (fast.queued.length > 0 || fast.finished) return { applied: true, queued: fast.queued, finished: fast.finished };
@@ -100,15 +104,32 @@ export interface StepRunRef extends RunRef {
   stepKey: string;
 }
 
+/** The next step the caller's job carries on with: started at once under the job's id. */
+export interface CarryOn {
+  stepKey: string;
+  jobId: string;
+}
+
 interface FastProgress {
   recorded: boolean;
   queued: QueuedStep[];
   finished: RunStatus | null;
 }
 
-/** RUNNING → SUCCEEDED and, while the run is RUNNING, the steps that waited for this one alone queued. */
-async function recordAndQueue(db: SqlExecutor, ref: StepRunRef, output: string, next: string[]): Promise<FastProgress> {
+/**
+ * RUNNING → SUCCEEDED and, while the run is RUNNING, the steps that waited for this one alone
+ * queued; the one the caller carries on with is started instead (a rerun's existing row is only
+ * queued).
+ */
+async function recordAndQueue(
+  db: SqlExecutor,
+  ref: StepRunRef,
+  output: string,
+  next: string[],
+  carryOn: CarryOn | undefined,
+): Promise<FastProgress> {
   const ids = next.map(() => crypto.randomUUID());
+  const carried = carryOn && next.includes(carryOn.stepKey) ? carryOn : { stepKey: null, jobId: null };
   const [row] = await queryRows<{ recorded: boolean; queued: QueuedStep[] }>(
     db,
     prepared(
@@ -119,8 +140,12 @@ async function recordAndQueue(db: SqlExecutor, ref: StepRunRef, output: string, 
        WHERE "id" = ${ref.stepRunId}::uuid AND "tenantId" = ${ref.tenantId}::uuid AND "status" = 'RUNNING'
       RETURNING "id"),
     queued AS (
-      INSERT INTO "StepRun" ("id", "tenantId", "workflowRunId", "stepKey", "status", "jobId")
-      SELECT s.id, ${ref.tenantId}::uuid, ${ref.runId}::uuid, s.key, 'QUEUED', 'step-' || s.id::text || '-0'
+      INSERT INTO "StepRun" ("id", "tenantId", "workflowRunId", "stepKey", "status", "attempt", "startedAt", "jobId")
+      SELECT s.id, ${ref.tenantId}::uuid, ${ref.runId}::uuid, s.key,
+             CASE WHEN s.key = ${carried.stepKey}::text THEN 'RUNNING' ELSE 'QUEUED' END::step_status,
+             CASE WHEN s.key = ${carried.stepKey}::text THEN 1 ELSE 0 END,
+             CASE WHEN s.key = ${carried.stepKey}::text THEN now() END,
+             CASE WHEN s.key = ${carried.stepKey}::text THEN ${carried.jobId}::text ELSE 'step-' || s.id::text || '-0' END
         FROM unnest(${ids}::uuid[], ${next}::text[]) AS s(id, key)
        WHERE EXISTS (SELECT 1 FROM recorded)
          AND EXISTS (SELECT 1 FROM "WorkflowRun" WHERE "id" = ${ref.runId}::uuid AND "tenantId" = ${ref.tenantId}::uuid AND "status" = 'RUNNING')
@@ -128,7 +153,7 @@ async function recordAndQueue(db: SqlExecutor, ref: StepRunRef, output: string, 
          SET "status" = 'QUEUED', "updatedAt" = now(), "finishedAt" = NULL, "error" = NULL,
              "jobId" = 'step-' || "StepRun"."id"::text || '-' || "StepRun"."attempt"::text
        WHERE "StepRun"."status" = 'PENDING'
-      RETURNING "id"::text AS "stepRunId", "stepKey", "jobId")
+      RETURNING "id"::text AS "stepRunId", "stepKey", "jobId", "status" = 'RUNNING' AS "started")
     SELECT EXISTS (SELECT 1 FROM recorded) AS "recorded", COALESCE((SELECT jsonb_agg(queued) FROM queued), '[]'::jsonb) AS "queued"`,
     ),
   );

@@ -1,35 +1,39 @@
 import { coreActions, createActionRegistry } from '@conveyor/actions';
-import type { Progress } from '@conveyor/db';
 import { workflowDefinitionSchema } from '@conveyor/engine';
 import { describe, expect, it } from 'vitest';
-import { splitContinuation } from './continuation';
+import { carryOnAfter } from './continuation';
 
 const actions = createActionRegistry(coreActions);
 const core = (key: string) => ({ app: 'core', version: '1', key });
+const step = (key: string, action: string, dependsOn: string[], extra: object = {}) => ({
+  key,
+  action: core(action),
+  input: { value: key, url: 'https://example.com' },
+  dependsOn,
+  ...extra,
+});
 const definition = workflowDefinitionSchema.parse({
   steps: [
-    { key: 'first', action: core('transform'), input: { value: 1 } },
-    { key: 'inline', action: core('transform'), input: { value: 2 }, dependsOn: ['first'] },
-    { key: 'retried', action: core('transform'), input: { value: 3 }, dependsOn: ['first'], retry: { attempts: 3 } },
-    { key: 'http', action: core('http.request'), input: { url: 'https://example.com' }, dependsOn: ['first'] },
+    step('first', 'transform', []),
+    step('inline', 'transform', ['first']),
+    step('retried', 'transform', ['inline'], { retry: { attempts: 3 } }),
+    step('http', 'http.request', ['retried']),
+    step('fork_a', 'noop', ['http']),
+    step('fork_b', 'noop', ['http']),
+    step('join', 'log', ['fork_a', 'fork_b'], { input: { message: 'done' } }),
   ],
 });
-const queued = (...keys: string[]) =>
-  keys.map((stepKey, index) => ({ stepRunId: `id-${index}`, stepKey, jobId: `job-${index}` }));
-const progress = (...keys: string[]): Progress => ({ applied: true, queued: queued(...keys), finished: null });
 
-describe('splitContinuation', () => {
-  it('carries on with a lone next step whose action is inline and that is never retried', () => {
-    const split = splitContinuation(actions, definition, progress('inline'));
-    expect(split.carryOn?.stepKey).toBe('inline');
-    expect(split.rest.queued).toEqual([]);
+describe('carryOnAfter', () => {
+  it('carries on with the one step a success unblocks when its action is inline and it is never retried', () => {
+    expect(carryOnAfter(actions, definition, 'first')).toEqual({ stepKey: 'inline' });
   });
 
-  it('queues a job for a step that may retry, whose action is not inline, or that has siblings', () => {
-    for (const keys of [['retried'], ['http'], ['inline', 'http'], []]) {
-      const split = splitContinuation(actions, definition, progress(...keys));
-      expect(split.carryOn).toBeUndefined();
-      expect(split.rest.queued.map((step) => step.stepKey)).toEqual(keys);
-    }
+  it('leaves to a job of its own a step that may retry, that is not inline, or that is not the only one unblocked', () => {
+    expect(carryOnAfter(actions, definition, 'inline')).toBeUndefined(); // retried
+    expect(carryOnAfter(actions, definition, 'retried')).toBeUndefined(); // http.request is not inline
+    expect(carryOnAfter(actions, definition, 'http')).toBeUndefined(); // two steps unblocked
+    expect(carryOnAfter(actions, definition, 'fork_a')).toBeUndefined(); // the join waits for fork_b too
+    expect(carryOnAfter(actions, definition, 'join')).toBeUndefined(); // the end of the run
   });
 });

@@ -1,26 +1,24 @@
 import type { ActionRegistry } from '@conveyor/actions';
-import type { Progress, QueuedStep } from '@conveyor/db';
-import type { WorkflowDefinition } from '@conveyor/engine';
+import { afterSuccess, type WorkflowDefinition } from '@conveyor/engine';
 import type { RetryPolicy } from '@conveyor/queue';
 
 /** The retry policy of a carried step's job data: carried steps are those that never retry. */
 export const NO_RETRY: RetryPolicy = { backoff: 'fixed', delayMs: 0, maxDelayMs: 0, jitter: 0 };
 
 /**
- * Splits what a finished step queued into the step its job may carry on with and the steps that
- * get jobs of their own. The job carries on only with a lone next step whose action is inline (a
- * quick action that never waits, so it never needs its own delayed job) and that is not retried
- * (a retry needs its own job's backoff). The carried step takes the job's id, so if the worker
- * dies meanwhile BullMQ hands the job out again and it finds the step RUNNING under its id.
+ * The step a job may carry on with after `stepKey` succeeds, instead of queueing a job for it: the
+ * only step the success unblocks (afterSuccess), if its action is inline (quick, and never waits,
+ * so it never needs a delayed job of its own) and it is never retried (a retry needs its own
+ * job's backoff).
  */
-export function splitContinuation(
+export function carryOnAfter(
   actions: ActionRegistry,
   definition: WorkflowDefinition,
-  progress: Progress,
-): { carryOn: QueuedStep | undefined; rest: Progress } {
-  const [only, ...others] = progress.queued;
-  if (!only || others.length > 0) return { carryOn: undefined, rest: progress };
-  const step = definition.steps.find((candidate) => candidate.key === only.stepKey);
-  const inline = step !== undefined && step.retry.attempts === 1 && actions.get(step.action)?.inline === true;
-  return inline ? { carryOn: only, rest: { ...progress, queued: [] } } : { carryOn: undefined, rest: progress };
+  stepKey: string,
+): { stepKey: string } | undefined {
+  const shortcut = afterSuccess(definition, stepKey);
+  if (shortcut?.kind !== 'queue' || shortcut.steps.length !== 1) return undefined;
+  const next = definition.steps.find((step) => step.key === shortcut.steps[0]);
+  if (next?.retry.attempts !== 1 || actions.get(next.action)?.inline !== true) return undefined;
+  return { stepKey: next.key };
 }
