@@ -24,7 +24,8 @@ import { measureGrowth } from './scenarios/growth';
 import { measureLatency } from './scenarios/latency';
 import { measureLogIngestion } from './scenarios/log-ingestion';
 import { measureLogQuery } from './scenarios/log-query';
-import { measureDefaultTenantCap, measureThroughput, reportRssGrowth, reportScaling } from './scenarios/throughput';
+import { measureIoBound, reportScaling, startSlowServer } from './scenarios/scaling';
+import { measureDefaultTenantCap, measureThroughput, reportRssGrowth } from './scenarios/throughput';
 
 const flag = (name: string) => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
 const plan = plans[process.argv.includes('--quick') ? 'quick' : 'full'];
@@ -53,6 +54,8 @@ async function main(): Promise<void> {
   report.detail('workerOptions', workerOptions);
   console.log(`  database ${new URL(env.databaseUrl).pathname.slice(1)}, queue prefix ${env.queuePrefix}`);
 
+  const slowServer = await startSlowServer();
+  cleanups.push(() => slowServer.close());
   const conveyor = await conveyorDriver(env);
   const raw = coreLoopDriver(env, CORE_LOOP_QUEUE);
   cleanups.push(() => Promise.all([conveyor.close(), raw.close()]));
@@ -92,6 +95,7 @@ async function main(): Promise<void> {
   await measureLatency(env, plan, report, { contenders: single, throughput: one, baselines });
   await measureGrowth(env, plan, report, single);
   await measureFanOut(env, plan, report, { driver: conveyor, workers: 1, throughput: one });
+  const ioOne = await measureIoBound(env, plan, single, slowServer.url);
 
   phase('[1, 4] two Conveyor workers, next to two raw core loop processes');
   const pair = await addProcessPair();
@@ -99,8 +103,9 @@ async function main(): Promise<void> {
   await measureFanOut(env, plan, report, { driver: conveyor, workers: 2, throughput: two });
 
   phase('[1] three Conveyor workers, next to three raw core loop processes');
-  const three = await measureThroughput(env, plan, report, await addProcessPair());
-  reportScaling(report, one, three);
+  const trio = await addProcessPair();
+  const three = await measureThroughput(env, plan, report, trio);
+  reportScaling(report, { one, many: three }, { one: ioOne, many: await measureIoBound(env, plan, trio, slowServer.url) });
   reportRssGrowth(report, [one, two, three]);
   report.detail('memory.worker1FinalRssMiB', rssMiB(workers[0]?.pid ?? -1));
 

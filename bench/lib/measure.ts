@@ -100,13 +100,14 @@ export async function readLatencies(env: BenchEnvironment, workflowId: string): 
 /** Lets queues and buffers settle between measurements. */
 export const settle = () => sleep(500);
 
-/** Starts reference runs at plan.ratePerSec for plan.rateSeconds, waits for them, reads their latencies. */
+/** Starts runs (of the reference workflow by default) at plan.ratePerSec for plan.rateSeconds, waits for them, reads their latencies. */
 export async function atFixedRate(
   env: BenchEnvironment,
   driver: Driver,
   { ratePerSec, rateSeconds }: { ratePerSec: number; rateSeconds: number },
+  definition = sequentialWorkflow(3),
 ): Promise<Latencies> {
-  const fixture = await driver.seed(sequentialWorkflow(3));
+  const fixture = await driver.seed(definition);
   const runs = ratePerSec * rateSeconds;
   await atRate(runs, ratePerSec, async (n) => {
     await driver.start(fixture, { n });

@@ -30,6 +30,8 @@ export interface Plan {
   queryLoadBudgetSec: number;
   /** Raw BullMQ no-op jobs. */
   noopJobs: number;
+  /** Scenario 1 scaling: runs of the I/O-bound workflow with one worker and with three. */
+  ioBoundRuns: number;
 }
 
 export const plans: Record<Plan['mode'], Plan> = {
@@ -53,6 +55,7 @@ export const plans: Record<Plan['mode'], Plan> = {
     queryRepeats: 15,
     queryLoadBudgetSec: 30,
     noopJobs: 5_000,
+    ioBoundRuns: 200,
   },
   full: {
     mode: 'full',
@@ -74,5 +77,6 @@ export const plans: Record<Plan['mode'], Plan> = {
     queryRepeats: 30,
     queryLoadBudgetSec: 300,
     noopJobs: 20_000,
+    ioBoundRuns: 1_000,
   },
 };

@@ -46,6 +46,8 @@ export async function startConveyorWorker(
       WORKER_HEALTH_PORT: String(port),
       WORKER_SHUTDOWN_GRACE_MS: '10000',
       LOG_LEVEL: options.logLevel ?? 'warn',
+      // The I/O-bound scaling workflow calls a local server.
+      HTTP_ALLOW_PRIVATE_NETWORKS: '127.0.0.1/32',
       ...(options.nodeOptions ? { NODE_OPTIONS: options.nodeOptions } : {}),
     },
     { readyUrl: `http://127.0.0.1:${port}/readyz`, name, timeoutMs: 60_000 },

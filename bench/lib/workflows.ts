@@ -19,13 +19,15 @@ export const STEP_OUTPUT = {
 /**
  * `steps` sequential `core@1/transform` steps s0 → s1 → …; each outputs STEP_OUTPUT plus a
  * counter threaded through a template from the run input or the previous step's output.
- * The reference workflow of scenario 1 is `sequentialWorkflow(3)`.
+ * The reference workflow of scenario 1 is `sequentialWorkflow(3)`. With `attempts` > 1 every step
+ * may be retried, so none is carried on by the job before it: each step gets a job of its own.
  */
-export function sequentialWorkflow(steps: number) {
+export function sequentialWorkflow(steps: number, { attempts = 1 }: { attempts?: number } = {}) {
   return {
     steps: Array.from({ length: steps }, (_, i) => ({
       key: `s${i}`,
       action: action('transform'),
+      ...(attempts > 1 ? { retry: { attempts } } : {}),
       input: { value: { ...STEP_OUTPUT, seq: i === 0 ? '{{ input.n }}' : `{{ steps.s${i - 1}.output.seq + 1 }}` } },
       ...(i > 0 ? { dependsOn: [`s${i - 1}`] } : {}),
     })),

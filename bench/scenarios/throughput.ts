@@ -158,22 +158,6 @@ function emptySide(): Side {
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 
 /**
- * Issue 6's scaling check: the reference workflow's runs/s with three worker processes sharing
- * the queues, against one worker's from the same run.
- */
-export function reportScaling(report: Report, one: Throughput, many: Throughput): void {
-  report.add({
-    scenario: '1 scaling',
-    metric: `reference workflow, ${many.processes} workers against 1 worker`,
-    unit: 'runs/s',
-    value: many.conveyor.runsPerSec,
-    baseline: { name: 'Conveyor, 1 worker', value: one.conveyor.runsPerSec },
-    better: 'higher',
-    target: { text: 'not lower than with 1 worker', met: many.conveyor.runsPerSec >= one.conveyor.runsPerSec },
-  });
-}
-
-/**
  * "No growth": the first worker's RSS (and V8 heap in use) after its last round of scenario 1
  * against after its first, across every phase (one worker, then two, then three) and the
  * scenarios run in between; the first raw core loop process over the same rounds for comparison.
