@@ -29,6 +29,7 @@ export const workerEnvSchema = commonEnvSchema.extend(connectionKeysEnvSchema.sh
   WORKER_HEALTH_PORT: portSchema.default(3001),
   RECONCILER_INTERVAL_MS: positiveIntSchema.default(5_000),
   RECONCILER_STALE_AFTER_MS: positiveIntSchema.default(5_000),
+  LOG_SWEEP_INTERVAL_MS: positiveIntSchema.default(600_000),
   HTTP_ALLOW_PRIVATE_NETWORKS: cidrListSchema,
 });
 
@@ -41,7 +42,7 @@ export interface WorkerConfig extends CommonConfig {
   lockDurationMs: number;
   shutdownGraceMs: number;
   http: { host: string; port: number };
-  reconciler: { intervalMs: number; staleAfterMs: number };
+  reconciler: { intervalMs: number; staleAfterMs: number; logSweepIntervalMs: number };
   actions: { allowPrivateNetworks: string[] };
 }
 
@@ -54,7 +55,11 @@ export function loadWorkerConfig(env: Env = process.env): Readonly<WorkerConfig>
     lockDurationMs: parsed.WORKER_LOCK_DURATION_MS,
     shutdownGraceMs: parsed.WORKER_SHUTDOWN_GRACE_MS,
     http: { host: parsed.WORKER_HEALTH_HOST, port: parsed.WORKER_HEALTH_PORT },
-    reconciler: { intervalMs: parsed.RECONCILER_INTERVAL_MS, staleAfterMs: parsed.RECONCILER_STALE_AFTER_MS },
+    reconciler: {
+      intervalMs: parsed.RECONCILER_INTERVAL_MS,
+      staleAfterMs: parsed.RECONCILER_STALE_AFTER_MS,
+      logSweepIntervalMs: parsed.LOG_SWEEP_INTERVAL_MS,
+    },
     actions: { allowPrivateNetworks: parsed.HTTP_ALLOW_PRIVATE_NETWORKS },
   });
 }

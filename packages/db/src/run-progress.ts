@@ -1,6 +1,6 @@
 import { afterSuccess, planRun, type RunStatus, type StepStatus, type WorkflowDefinition } from '@conveyor/engine';
 import type { RunRef } from './runs.repo';
-import { execute, prepared, queryRows, type SqlExecutor, type SqlPool, sql } from './sql';
+import { execute, prepared, queryRows, type SqlExecutor, type SqlPool, type Statement, sql } from './sql';
 import type { StepError } from './steps.repo';
 
 export interface QueuedStep {
@@ -135,10 +135,7 @@ async function recordAndQueue(
     prepared(
       'record-and-queue',
       sql`
-    WITH recorded AS (
-      UPDATE "StepRun" SET "status" = 'SUCCEEDED', "updatedAt" = now(), "finishedAt" = now(), "output" = ${output}::jsonb, "error" = NULL
-       WHERE "id" = ${ref.stepRunId}::uuid AND "tenantId" = ${ref.tenantId}::uuid AND "status" = 'RUNNING'
-      RETURNING "id"),
+    WITH recorded AS (${recordSuccess(ref, output)} RETURNING "id"),
     queued AS (
       INSERT INTO "StepRun" ("id", "tenantId", "workflowRunId", "stepKey", "status", "attempt", "startedAt", "jobId")
       SELECT s.id, ${ref.tenantId}::uuid, ${ref.runId}::uuid, s.key,
@@ -160,6 +157,13 @@ async function recordAndQueue(
   return { recorded: row?.recorded ?? false, queued: row?.queued ?? [], finished: null };
 }
 
+/** RUNNING → SUCCEEDED, as a fragment of the statements that also apply what the success decides. */
+function recordSuccess(ref: StepRunRef, output: string): Statement {
+  return sql`
+      UPDATE "StepRun" SET "status" = 'SUCCEEDED', "updatedAt" = now(), "finishedAt" = now(), "output" = ${output}::jsonb, "error" = NULL
+       WHERE "id" = ${ref.stepRunId}::uuid AND "tenantId" = ${ref.tenantId}::uuid AND "status" = 'RUNNING'`;
+}
+
 /** RUNNING → SUCCEEDED for the run's only leaf, every other step being done: the run SUCCEEDED, with its output. */
 async function recordAndFinish(db: SqlExecutor, ref: StepRunRef, output: string): Promise<FastProgress> {
   const [row] = await queryRows<{ recorded: boolean; finished: boolean }>(
@@ -167,10 +171,7 @@ async function recordAndFinish(db: SqlExecutor, ref: StepRunRef, output: string)
     prepared(
       'record-and-finish',
       sql`
-    WITH recorded AS (
-      UPDATE "StepRun" SET "status" = 'SUCCEEDED', "updatedAt" = now(), "finishedAt" = now(), "output" = ${output}::jsonb, "error" = NULL
-       WHERE "id" = ${ref.stepRunId}::uuid AND "tenantId" = ${ref.tenantId}::uuid AND "status" = 'RUNNING'
-      RETURNING "stepKey", "output"),
+    WITH recorded AS (${recordSuccess(ref, output)} RETURNING "stepKey", "output"),
     finished AS (
       UPDATE "WorkflowRun"
          SET "status" = 'SUCCEEDED', "updatedAt" = now(), "finishedAt" = now(), "error" = NULL,

@@ -16,13 +16,34 @@ export interface Statement {
   values: unknown[];
 }
 
-/** `sql\`… ${value} …\`` → a statement with each value bound as $n, never spliced into the text. */
+/**
+ * `sql\`… ${value} …\`` → a statement with each value bound as $n, never spliced into the text.
+ * A value that is itself a statement (made by this tag) is a fragment: its text goes in, its
+ * placeholders renumbered, and its values are bound with the rest.
+ */
 export function sql(strings: TemplateStringsArray, ...values: unknown[]): Statement {
   let text = strings[0] ?? '';
-  values.forEach((_, index) => {
-    text += `$${index + 1}${strings[index + 1] ?? ''}`;
+  const bound: unknown[] = [];
+  values.forEach((value, index) => {
+    if (isFragment(value)) {
+      const offset = bound.length;
+      text += value.text.replace(/\$(\d+)/g, (_, n: string) => `$${offset + Number(n)}`);
+      bound.push(...value.values);
+    } else {
+      bound.push(value);
+      text += `$${bound.length}`;
+    }
+    text += strings[index + 1] ?? '';
   });
-  return { text, values };
+  const statement = { text, values: bound };
+  fragments.add(statement);
+  return statement;
+}
+
+const fragments = new WeakSet<Statement>();
+
+function isFragment(value: unknown): value is Statement {
+  return typeof value === 'object' && value !== null && fragments.has(value as Statement);
 }
 
 /** The same statement, prepared once per connection under `name`. */

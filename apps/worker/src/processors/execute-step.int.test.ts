@@ -1,5 +1,5 @@
 import { type Action, defineAction } from '@conveyor/actions';
-import { dispatchRun, startRun } from '@conveyor/db';
+import { dispatchRun, type QueuedStep, startRun } from '@conveyor/db';
 import { workflowDefinitionSchema } from '@conveyor/engine';
 import { insertRun, seedWorkflow, waitFor } from '@conveyor/testing';
 import type { Worker } from 'bullmq';
@@ -52,6 +52,17 @@ const step = (connectionId: string) => ({
   input: { who: '{{ input.who }}' },
   connectionId,
 });
+
+/** The first step's job, added again as BullMQ does for a stalled job; resolves when the run has succeeded. */
+async function handOutAgain(ref: { tenantId: string; runId: string }, first: QueuedStep, workflowVersionId: string) {
+  const retry = { backoff: 'fixed' as const, delayMs: 0, maxDelayMs: 0, jitter: 0 };
+  await t.deps.producers.enqueueSteps([{ ...ref, ...first, workflowVersionId, jobName: 'fixture / first', attempts: 1, retry }]);
+  return waitFor(
+    () => t.db.prisma.workflowRun.findUniqueOrThrow({ where: { id: ref.runId }, include: { stepRuns: true } }),
+    (current) => current.status === 'SUCCEEDED',
+    15_000,
+  );
+}
 
 describe('executing a step', () => {
   it('hands the action its tenant’s decrypted connection, the resolved input and a stable idempotency key', async () => {
@@ -135,22 +146,7 @@ describe('executing a step', () => {
     if (!first) throw new Error('the first step was not queued');
     // What the dead worker left behind: the outcome committed, no next step, its job unfinished.
     await t.db.prisma.stepRun.update({ where: { id: first.stepRunId }, data: { status: 'SUCCEEDED', attempt: 1, output: 1 } });
-    await t.deps.producers.enqueueSteps([
-      {
-        ...ref,
-        ...first,
-        workflowVersionId: fixture.versionId,
-        jobName: 'fixture / first',
-        attempts: 1,
-        retry: { backoff: 'fixed', delayMs: 0, maxDelayMs: 0, jitter: 0 },
-      },
-    ]);
-
-    const run = await waitFor(
-      () => t.db.prisma.workflowRun.findUniqueOrThrow({ where: { id: ref.runId }, include: { stepRuns: true } }),
-      (current) => current.status === 'SUCCEEDED',
-      15_000,
-    );
+    const run = await handOutAgain(ref, first, fixture.versionId);
     const steps = Object.fromEntries(run.stepRuns.map((step) => [step.stepKey, step]));
     expect(steps.first).toMatchObject({ status: 'SUCCEEDED', attempt: 1 });
     expect(steps.second).toMatchObject({ status: 'SUCCEEDED', attempt: 1, output: 2 });
@@ -209,22 +205,7 @@ describe('executing a step', () => {
         jobId: first.jobId,
       },
     });
-    await t.deps.producers.enqueueSteps([
-      {
-        ...ref,
-        ...first,
-        workflowVersionId: fixture.versionId,
-        jobName: 'fixture / first',
-        attempts: 1,
-        retry: { backoff: 'fixed', delayMs: 0, maxDelayMs: 0, jitter: 0 },
-      },
-    ]);
-
-    const run = await waitFor(
-      () => t.db.prisma.workflowRun.findUniqueOrThrow({ where: { id: ref.runId }, include: { stepRuns: true } }),
-      (current) => current.status === 'SUCCEEDED',
-      15_000,
-    );
+    const run = await handOutAgain(ref, first, fixture.versionId);
     const second = run.stepRuns.find((step) => step.stepKey === 'second');
     expect(second).toMatchObject({ status: 'SUCCEEDED', attempt: 2, output: 2, jobId: first.jobId });
     expect(second?.attemptErrors).toEqual([expect.objectContaining({ code: 'WORKER_LOST', attempt: 1 })]);

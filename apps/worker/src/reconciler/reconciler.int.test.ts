@@ -1,5 +1,5 @@
 import { runJob } from '@conveyor/queue';
-import { insertRun, seedWorkflow } from '@conveyor/testing';
+import { insertRun, seedWorkflow, waitFor } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestWorkerDeps, type TestWorkerDeps } from '../test-support';
 import { createReconciler, reconcileOnce } from './reconciler';
@@ -78,5 +78,32 @@ describe('reconciler', () => {
     expect(await t.blocking.get(leaseKey)).toBe(holder);
     await a.stop();
     expect(await t.blocking.get(leaseKey)).toBeNull();
+  });
+
+  it('sweeps expired log lines on its first pass, then only once per LOG_SWEEP_INTERVAL_MS; on demand always', async () => {
+    expect(t.deps.sweepLogs).toBe(true); // FerretDB has no TTL indexes
+    const sweeps: Date[] = [];
+    const logStore = {
+      ...t.deps.logStore,
+      sweepExpired: (now: Date) => {
+        sweeps.push(now);
+        return t.deps.logStore.sweepExpired(now);
+      },
+    };
+    const deps = { ...t.deps, logStore };
+    const reconciler = createReconciler(deps, t.blocking);
+    reconciler.start();
+    await waitFor(
+      async () => sweeps.length,
+      (count) => count > 0,
+      5_000,
+    );
+    // Several more passes, none of which sweeps.
+    await new Promise((resolve) => setTimeout(resolve, t.deps.config.reconciler.intervalMs * 4));
+    await reconciler.stop();
+    expect(sweeps).toHaveLength(1);
+    expect(t.deps.config.reconciler.logSweepIntervalMs).toBe(600_000);
+    await reconcileOnce(deps, 5_000);
+    expect(sweeps).toHaveLength(2);
   });
 });

@@ -39,8 +39,10 @@ const BATCH = 500;
 export function createReconciler(deps: WorkerDeps, redis: Redis) {
   const leaseKey = `${deps.config.redis.queuePrefix}:reconciler:leader`;
   const holder = randomUUID();
-  const { intervalMs, staleAfterMs } = deps.config.reconciler;
+  const { intervalMs, staleAfterMs, logSweepIntervalMs } = deps.config.reconciler;
   let timer: NodeJS.Timeout | undefined;
+  // Retention is counted in days, and on FerretDB a sweep reads the whole collection: not every pass.
+  let lastSweepAt = Number.NEGATIVE_INFINITY;
   let running: Promise<unknown> = Promise.resolve();
 
   const isLeader = async (): Promise<boolean> => {
@@ -53,13 +55,17 @@ export function createReconciler(deps: WorkerDeps, redis: Redis) {
 
   const pass = async (): Promise<Repairs | null> => {
     if (!(await isLeader())) return null;
-    const repairs = await reconcileOnce(deps, staleAfterMs);
+    const sweep = deps.sweepLogs && deps.now() - lastSweepAt >= logSweepIntervalMs;
+    if (sweep) lastSweepAt = deps.now();
+    const repairs = await reconcileOnce(deps, staleAfterMs, { sweepLogs: sweep });
     if (repairs.dispatched + repairs.runJobsRestored + repairs.stepJobsRestored > 0)
       deps.log.warn(repairs, 'reconciler repaired');
     return repairs;
   };
 
+  let stopped = false;
   const schedule = () => {
+    if (stopped) return; // a pass that ends after stop() must not arm the next one
     timer = setTimeout(() => {
       running = pass()
         .catch((error: unknown) => deps.log.error({ error }, 'reconciler pass failed'))
@@ -70,6 +76,7 @@ export function createReconciler(deps: WorkerDeps, redis: Redis) {
   return {
     start: schedule,
     async stop() {
+      stopped = true;
       clearTimeout(timer);
       await running;
       if ((await redis.get(leaseKey)) === holder) await redis.del(leaseKey);
@@ -77,8 +84,15 @@ export function createReconciler(deps: WorkerDeps, redis: Redis) {
   };
 }
 
-/** One repair pass over every tenant, leader or not (the `reconcile` command and tests call it). */
-export async function reconcileOnce(deps: WorkerDeps, staleAfterMs: number): Promise<Repairs> {
+/**
+ * One repair pass over every tenant, leader or not (the `reconcile` command and tests call it);
+ * it sweeps expired log lines when the store needs sweeps, unless told not to.
+ */
+export async function reconcileOnce(
+  deps: WorkerDeps,
+  staleAfterMs: number,
+  { sweepLogs = deps.sweepLogs }: { sweepLogs?: boolean } = {},
+): Promise<Repairs> {
   const query = { olderThanMs: staleAfterMs, limit: BATCH };
   const synced = await syncSchedules(deps);
   const repairs: Repairs = {
@@ -86,7 +100,7 @@ export async function reconcileOnce(deps: WorkerDeps, staleAfterMs: number): Pro
     runJobsRestored: 0,
     stepJobsRestored: 0,
     schedulesSynced: synced.upserted + synced.removed,
-    logLinesExpired: deps.sweepLogs ? await deps.logStore.sweepExpired(new Date(deps.now())) : 0,
+    logLinesExpired: sweepLogs ? await deps.logStore.sweepExpired(new Date(deps.now())) : 0,
     slotsFreed: await freeStaleSlots(deps),
   };
   for (const run of await findStaleRuns(deps.prisma, query)) {
