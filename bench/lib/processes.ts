@@ -205,12 +205,11 @@ export async function startRawWorker(env: BenchEnvironment, options: RawWorkerOp
 const SERVICES = { postgres: 'postgres', redis: 'redis-server', mongo: 'ferretdb' } as const;
 export type ServiceCpu = Record<keyof typeof SERVICES, number>;
 
-/**
- * CPU (ms) the service processes alive now have used so far, by service. PostgreSQL's backends
- * live as long as their pooled connections, so a difference over a round is that round's work.
- */
-export function serviceCpuMs(): ServiceCpu {
-  const totals: ServiceCpu = { postgres: 0, redis: 0, mongo: 0 };
+/** CPU (ms) each service process alive now has used so far, by pid. */
+export type ServiceSnapshot = Map<number, { service: keyof ServiceCpu; cpuMs: number }>;
+
+export function serviceSnapshot(): ServiceSnapshot {
+  const snapshot: ServiceSnapshot = new Map();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     let stat: string;
@@ -221,7 +220,18 @@ export function serviceCpuMs(): ServiceCpu {
     }
     const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
     const service = (Object.keys(SERVICES) as (keyof ServiceCpu)[]).find((name) => comm.startsWith(SERVICES[name]));
-    if (service) totals[service] += cpuMs(Number(entry)) || 0;
+    if (service) snapshot.set(Number(entry), { service, cpuMs: cpuMs(Number(entry)) || 0 });
   }
+  return snapshot;
+}
+
+/**
+ * CPU the service processes used between two snapshots, by service: the growth of those alive
+ * before and after, and all of those started in between. A process that exited in between (a
+ * PostgreSQL backend whose pooled connection was closed) is missing: the figure is a floor.
+ */
+export function serviceCpuBetween(before: ServiceSnapshot, after: ServiceSnapshot): ServiceCpu {
+  const totals: ServiceCpu = { postgres: 0, redis: 0, mongo: 0 };
+  for (const [pid, now] of after) totals[now.service] += now.cpuMs - (before.get(pid)?.cpuMs ?? 0);
   return totals;
 }

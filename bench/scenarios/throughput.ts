@@ -4,7 +4,7 @@
 import type { BenchEnvironment } from '../lib/environment';
 import { type Batch, type Contenders, runBatch, settle } from '../lib/measure';
 import type { Plan } from '../lib/plan';
-import { cpuMs, rssMiB, type ServiceCpu, sampleRss, serviceCpuMs } from '../lib/processes';
+import { cpuMs, rssMiB, type ServiceCpu, sampleRss, serviceCpuBetween, serviceSnapshot } from '../lib/processes';
 import type { Report } from '../lib/report';
 import { sequentialWorkflow } from '../lib/workflows';
 
@@ -39,12 +39,12 @@ export async function measureThroughput(env: BenchEnvironment, plan: Plan, repor
   const round = async (name: 'conveyor' | 'raw', driver: Contenders['conveyor'], pids: number[]) => {
     const side = sides[name];
     const before = sum(pids.map(cpuMs));
-    const servicesBefore = serviceCpuMs();
+    const servicesBefore = serviceSnapshot();
     side.batches.push(await runBatch(env, driver, sequentialWorkflow(3), plan.runsPerRound, { timeoutMs: 300_000 }));
     await settle();
     cpu[name] += sum(pids.map(cpuMs)) - before;
-    const servicesAfter = serviceCpuMs();
-    for (const service of serviceNames) services[name][service] += servicesAfter[service] - servicesBefore[service];
+    const used = serviceCpuBetween(servicesBefore, serviceSnapshot());
+    for (const service of serviceNames) services[name][service] += used[service];
     side.rssAfterRoundMiB.push(pids.map(rssMiB));
     if (name === 'conveyor') side.heapAfterRoundMiB.push(await Promise.all(c.workers.map((worker) => worker.heapUsedMiB())));
   };
