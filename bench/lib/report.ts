@@ -102,7 +102,7 @@ export function createReport(plan: Plan) {
         '',
         renderMarkdown(rows),
         '',
-        '**Targets of issue 7** (this run):',
+        '**Targets of issues 6 and 7** (this run):',
         '',
         ...rows
           .filter((row) => row.target)
