@@ -7,13 +7,16 @@ export interface StepRef {
   stepRunId: string;
 }
 
+/** The run as a step attempt sees it: a step needs no tenant cap (admission is the run job's). */
+export type StepRunContext = Omit<RunForExecution, 'maxConcurrentRuns'>;
+
 export interface StartedStep {
   workflowRunId: string;
   stepKey: string;
   /** 1-based number of this attempt. */
   attempt: number;
   /** The run the step belongs to, with its pinned definition; null if the run is gone. */
-  run: RunForExecution | null;
+  run: StepRunContext | null;
   /** Outputs of the run's succeeded steps, by step key, for resolving this step's input. */
   outputs: Record<string, unknown>;
 }
@@ -39,7 +42,7 @@ export async function startStepAttempt(
   reads: AttemptReads = { outputsOf: null, definition: true },
 ): Promise<StartedStep | null> {
   const lost = JSON.stringify({ code: 'WORKER_LOST', message: 'the worker running this attempt stopped before it finished' });
-  const [row] = await queryRows<Omit<StartedStep, 'run'> & Partial<RunForExecution>>(
+  const [row] = await queryRows<Omit<StartedStep, 'run'> & Partial<StepRunContext>>(
     db,
     prepared(
       'start-step-attempt',
@@ -57,20 +60,19 @@ export async function startStepAttempt(
     SELECT s."workflowRunId"::text AS "workflowRunId", s."stepKey", s."attempt",
            r."status", r."input", r."workflowVersionId"::text AS "workflowVersionId",
            CASE WHEN ${reads.definition}::boolean THEN v."definition" END AS "definition",
-           w."name" AS "workflowName", t."maxConcurrentRuns",
+           w."name" AS "workflowName",
            (SELECT COALESCE(jsonb_object_agg(o."stepKey", o."output"), '{}'::jsonb) FROM "StepRun" AS o
              WHERE o."workflowRunId" = s."workflowRunId" AND o."tenantId" = ${tenantId}::uuid AND o."status" = 'SUCCEEDED'
                AND (${reads.outputsOf}::text[] IS NULL OR o."stepKey" = ANY(${reads.outputsOf}::text[]))) AS "outputs"
       FROM started AS s
       LEFT JOIN "WorkflowRun" AS r ON r."id" = s."workflowRunId" AND r."tenantId" = ${tenantId}::uuid
       LEFT JOIN "WorkflowVersion" AS v ON v."id" = r."workflowVersionId"
-      LEFT JOIN "Workflow" AS w ON w."id" = r."workflowId"
-      LEFT JOIN "Tenant" AS t ON t."id" = r."tenantId"`,
+      LEFT JOIN "Workflow" AS w ON w."id" = r."workflowId"`,
     ),
   );
   if (!row) return null;
   const { workflowRunId, stepKey, attempt, outputs, ...run } = row;
-  return { workflowRunId, stepKey, attempt, outputs, run: run.status ? (run as RunForExecution) : null };
+  return { workflowRunId, stepKey, attempt, outputs, run: run.status ? (run as StepRunContext) : null };
 }
 
 /** The step of the run that is RUNNING under this job, if the job carried on with one (see startStepAttempt). */

@@ -1,21 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createLogger } from '@conveyor/observability';
 import { type PrivateFerretDB, startPrivateFerretDB, waitFor } from '@conveyor/testing';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBatchingWriter } from './batching-writer';
 import type { LogLine } from './log-line';
 import { createMongoLogStore } from './mongo-log-store';
-
-function captureLog() {
-  const lines: Array<Record<string, unknown> & { level: number; msg: string }> = [];
-  const log = createLogger({
-    service: 'logs-test',
-    level: 'info',
-    destination: { write: (s: string) => lines.push(JSON.parse(s)) },
-  });
-  return { log, lines };
-}
+import { captureLog } from './test-support';
 
 const line = (run: string, i: number): LogLine => ({
   tenantId: 'tenant-a',
@@ -50,7 +40,7 @@ describe('batching writer while the MongoDB wire server is down', () => {
   };
 
   it('keeps memory within the bound: past the hard limit lines are dropped, counted, and a warning says how many', async () => {
-    const capture = captureLog();
+    const capture = captureLog('info');
     const store = createMongoLogStore({ url: ferret.url, retentionDays: 7, log: capture.log, serverSelectionTimeoutMS: 1_000 });
     await store.init();
     const writer = createBatchingWriter({
@@ -89,7 +79,7 @@ describe('batching writer while the MongoDB wire server is down', () => {
   });
 
   it('loses nothing and duplicates nothing when the server is stopped for 10 s mid-stream and restarted', async () => {
-    const capture = captureLog();
+    const capture = captureLog('info');
     const store = createMongoLogStore({ url: ferret.url, retentionDays: 7, log: capture.log, serverSelectionTimeoutMS: 1_000 });
     await store.init();
     const writer = createBatchingWriter({ store, log: capture.log, flushIntervalMs: 100, retryInitialMs: 50, retryMaxMs: 1_000 });

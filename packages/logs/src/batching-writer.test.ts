@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createLogger, Registry } from '@conveyor/observability';
+import { Registry } from '@conveyor/observability';
 import { describe, expect, it } from 'vitest';
 import { type BatchingWriterOptions, createBatchingWriter } from './batching-writer';
 import type { LogDocument, LogLine } from './log-line';
 import { type LogStore, RejectedLogDocumentsError } from './log-store';
+import { captureLog } from './test-support';
 
 /** An in-memory LogStore that can be taken down, slowed, or made to lose acknowledgements. */
 function fakeStore() {
@@ -48,16 +49,6 @@ function fakeStore() {
     async close() {},
   };
   return { store, stored, calls, state };
-}
-
-function captureLog() {
-  const lines: Array<Record<string, unknown> & { level: number; msg: string }> = [];
-  const log = createLogger({
-    service: 'logs-test',
-    level: 'debug',
-    destination: { write: (s: string) => lines.push(JSON.parse(s)) },
-  });
-  return { log, lines, warnings: () => lines.filter((l) => l.level === 40) };
 }
 
 const line = (i: number, overrides: Partial<LogLine> = {}): LogLine => ({

@@ -34,13 +34,6 @@ export interface StoredLogLine extends LogLine {
  * The stored document, exactly the seed's `execution_logs` shape (storage-architecture §2);
  * `stepRunId` and `context` are absent, not null, when the line has none.
  */
-export interface LogDocument {
+export interface LogDocument extends LogLine {
   _id: ObjectId;
-  tenantId: string;
-  workflowRunId: string;
-  stepRunId?: string;
-  level: LogLevel;
-  message: string;
-  context?: Record<string, unknown>;
-  timestamp: Date;
 }

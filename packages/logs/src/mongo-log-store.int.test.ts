@@ -1,23 +1,13 @@
 import { ConveyorError } from '@conveyor/errors';
-import { createLogger } from '@conveyor/observability';
 import { createTestMongo, type TestMongo } from '@conveyor/testing';
 import { ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogDocument, LogLevel, StoredLogLine } from './log-line';
 import { type LogQuery, type LogStore, RejectedLogDocumentsError } from './log-store';
 import { createMongoLogStore } from './mongo-log-store';
+import { captureLog } from './test-support';
 
 const DAY = 86_400_000;
-
-function captureLog() {
-  const lines: Array<Record<string, unknown> & { level: number; msg: string }> = [];
-  const log = createLogger({
-    service: 'logs-test',
-    level: 'debug',
-    destination: { write: (s: string) => lines.push(JSON.parse(s)) },
-  });
-  return { log, lines };
-}
 
 async function readAll(store: LogStore, q: Omit<LogQuery, 'cursor'>): Promise<{ lines: StoredLogLine[]; pages: number }> {
   const lines: StoredLogLine[] = [];

@@ -53,6 +53,23 @@ const step = (connectionId: string) => ({
   connectionId,
 });
 
+/** A started run of two transforms whose first step has SUCCEEDED without anything after it. */
+async function runWithFirstStepDone() {
+  const definition = workflowDefinitionSchema.parse({
+    steps: [
+      { key: 'first', action: { app: 'core', version: '1', key: 'transform' }, input: { value: 1 } },
+      { key: 'second', action: { app: 'core', version: '1', key: 'transform' }, input: { value: 2 }, dependsOn: ['first'] },
+    ],
+  });
+  const fixture = await seedWorkflow(t.db.prisma, definition);
+  const ref = { tenantId: fixture.tenantId, runId: await insertRun(t.db.prisma, fixture) };
+  await dispatchRun(t.deps.pool, ref);
+  const [first] = (await startRun(t.deps.pool, ref, definition)).queued;
+  if (!first) throw new Error('the first step was not queued');
+  await t.db.prisma.stepRun.update({ where: { id: first.stepRunId }, data: { status: 'SUCCEEDED', attempt: 1, output: 1 } });
+  return { ref, first, fixture };
+}
+
 /** The first step's job, added again as BullMQ does for a stalled job; resolves when the run has succeeded. */
 async function handOutAgain(ref: { tenantId: string; runId: string }, first: QueuedStep, workflowVersionId: string) {
   const retry = { backoff: 'fixed' as const, delayMs: 0, maxDelayMs: 0, jitter: 0 };
@@ -133,19 +150,8 @@ describe('executing a step', () => {
   });
 
   it('plans the next step when a job comes back after its worker died between recording the step and planning', async () => {
-    const definition = workflowDefinitionSchema.parse({
-      steps: [
-        { key: 'first', action: { app: 'core', version: '1', key: 'transform' }, input: { value: 1 } },
-        { key: 'second', action: { app: 'core', version: '1', key: 'transform' }, input: { value: 2 }, dependsOn: ['first'] },
-      ],
-    });
-    const fixture = await seedWorkflow(t.db.prisma, definition);
-    const ref = { tenantId: fixture.tenantId, runId: await insertRun(t.db.prisma, fixture) };
-    await dispatchRun(t.deps.pool, ref);
-    const [first] = (await startRun(t.deps.pool, ref, definition)).queued;
-    if (!first) throw new Error('the first step was not queued');
     // What the dead worker left behind: the outcome committed, no next step, its job unfinished.
-    await t.db.prisma.stepRun.update({ where: { id: first.stepRunId }, data: { status: 'SUCCEEDED', attempt: 1, output: 1 } });
+    const { ref, first, fixture } = await runWithFirstStepDone();
     const run = await handOutAgain(ref, first, fixture.versionId);
     const steps = Object.fromEntries(run.stepRuns.map((step) => [step.stepKey, step]));
     expect(steps.first).toMatchObject({ status: 'SUCCEEDED', attempt: 1 });
@@ -182,19 +188,8 @@ describe('executing a step', () => {
   });
 
   it('carries on again with a carried step when its job comes back after the worker died mid-step', async () => {
-    const definition = workflowDefinitionSchema.parse({
-      steps: [
-        { key: 'first', action: { app: 'core', version: '1', key: 'transform' }, input: { value: 1 } },
-        { key: 'second', action: { app: 'core', version: '1', key: 'transform' }, input: { value: 2 }, dependsOn: ['first'] },
-      ],
-    });
-    const fixture = await seedWorkflow(t.db.prisma, definition);
-    const ref = { tenantId: fixture.tenantId, runId: await insertRun(t.db.prisma, fixture) };
-    await dispatchRun(t.deps.pool, ref);
-    const [first] = (await startRun(t.deps.pool, ref, definition)).queued;
-    if (!first) throw new Error('the first step was not queued');
     // What the dead worker left behind: the first step done, the second RUNNING under the first's job.
-    await t.db.prisma.stepRun.update({ where: { id: first.stepRunId }, data: { status: 'SUCCEEDED', attempt: 1, output: 1 } });
+    const { ref, first, fixture } = await runWithFirstStepDone();
     await t.db.prisma.stepRun.create({
       data: {
         tenantId: ref.tenantId,
