@@ -9,7 +9,7 @@ export {
 } from './fixtures';
 export { freePort, type ServiceProcess, startService } from './harness';
 export { createTestMongo, type TestMongo } from './mongo';
-export { migrationsDir, repoRoot, TEMPLATE_DATABASE } from './paths';
+export { migrationsDir, repoRoot } from './paths';
 export { createTestDatabase, type TestDatabase } from './pg';
 export { createTestRedis, type TestRedis } from './redis';
 export { testServices, uniqueSuffix, withDatabase } from './services';

@@ -2,4 +2,3 @@ import path from 'node:path';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../../..');
 export const migrationsDir = path.join(repoRoot, 'prisma', 'migrations');
-export const TEMPLATE_DATABASE = 'conveyor_test_template';

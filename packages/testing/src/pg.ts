@@ -1,6 +1,5 @@
 import { createDatabase, dropDatabase, ensureDatabase, type PrismaClient, type SqlPool } from '@conveyor/db';
-import { TEMPLATE_DATABASE } from './paths';
-import { testServices, uniqueSuffix, withDatabase } from './services';
+import { templateDatabase, testServices, uniqueSuffix, withDatabase } from './services';
 
 export interface TestDatabase {
   url: string;
@@ -13,7 +12,7 @@ export interface TestDatabase {
 /** A fresh, migrated database of this test file's own, cloned from the template. */
 export async function createTestDatabase(label = 'test'): Promise<TestDatabase> {
   const url = withDatabase(testServices().databaseUrl, `conveyor_${label}_${uniqueSuffix()}`);
-  await ensureDatabase(url, TEMPLATE_DATABASE);
+  await ensureDatabase(url, templateDatabase());
   const database = createDatabase({ url, poolSize: 4 });
   return {
     url,

@@ -20,3 +20,11 @@ export function withDatabase(url: string, database: string): string {
   parsed.pathname = `/${database}`;
   return parsed.toString();
 }
+
+/**
+ * The migrated database every test database is cloned from, named after DATABASE_URL's database
+ * (`conveyor` → `conveyor_test_template`), so two checkouts pointed at two databases never share one.
+ */
+export function templateDatabase(): string {
+  return `${new URL(testServices().databaseUrl).pathname.slice(1) || 'conveyor'}_test_template`;
+}
