@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderTableFiles, staleTableFiles, TABLES_DIR } from '../../scripts/hasura-metadata';
+import { renderTableFiles, staleTableFiles, TABLES_DIR } from '../../scripts/hasura-tables/table-files';
 
 describe('scripts/hasura-metadata.ts', () => {
   it('has written the table metadata exactly as its spec renders it (run `npm run hasura:metadata`)', () => {
