@@ -1,5 +1,3 @@
-import { ClientError, GraphQLClient } from 'graphql-request';
-import type { z } from 'zod';
 import {
   CANCEL_WORKFLOW_RUN,
   GET_WORKFLOW_RUN,
@@ -10,16 +8,16 @@ import {
   WORKFLOW_RUN_BY_IDEMPOTENCY_KEY,
 } from './documents';
 import { CLIENT_ERROR_CODES, ConveyorClientError } from './errors';
+import { createHasuraRequest } from './hasura-request';
+import { type TailedLogLine, type TailOptions, tailLogs } from './log-tail';
+import { parseOrThrow } from './parse-response';
+import { fromRestFailure, readJson, restFetch } from './rest-request';
 import {
   cancelResultSchema,
   type LogLevel,
-  type LogLine,
   type LogPage,
-  logLineSchema,
   logPageSchema,
   type RunActionResult,
-  type RunStatus,
-  restErrorSchema,
   retryResultSchema,
   runByPkResultSchema,
   runLogsResultSchema,
@@ -27,10 +25,8 @@ import {
   type StepRun,
   startRunResultSchema,
   stepRunsResultSchema,
-  tailEndSchema,
   type WorkflowRun,
 } from './schemas';
-import { parseServerSentEvents } from './sse';
 
 /**
  * A typed client for apps. GraphQL goes to Hasura with the caller's JWT (role `user` unless
@@ -40,7 +36,6 @@ import { parseServerSentEvents } from './sse';
  */
 export function createConveyorClient(options: ConveyorClientOptions): ConveyorClient {
   const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
-  const graphql = new GraphQLClient(options.hasuraUrl, { fetch: fetchImpl });
   const apiUrl = options.apiUrl?.replace(/\/+$/, '');
 
   const authHeaders = async (): Promise<Record<string, string>> => {
@@ -51,21 +46,7 @@ export function createConveyorClient(options: ConveyorClientOptions): ConveyorCl
       ...(options.role ? { 'x-hasura-role': options.role } : {}),
     };
   };
-
-  async function request<S extends z.ZodType>(
-    document: string,
-    variables: Record<string, unknown>,
-    schema: S,
-    signal?: AbortSignal,
-  ): Promise<z.infer<S>> {
-    let data: unknown;
-    try {
-      data = await graphql.request({ document, variables, requestHeaders: await authHeaders(), ...(signal ? { signal } : {}) });
-    } catch (error) {
-      throw fromGraphqlFailure(error);
-    }
-    return parseOrThrow(schema, data, 'GraphQL response');
-  }
+  const request = createHasuraRequest(options.hasuraUrl, fetchImpl, authHeaders);
 
   function requireApiUrl(what: string): string {
     if (!apiUrl) {
@@ -157,135 +138,14 @@ export function createConveyorClient(options: ConveyorClientOptions): ConveyorCl
 
     tailLogs(runId, opts = {}) {
       const base = requireApiUrl('tailLogs');
-      return tail({ fetchImpl, url: `${base}/v1/runs/${encodeURIComponent(runId)}/logs/stream`, headers: authHeaders, ...opts });
+      return tailLogs({
+        fetchImpl,
+        url: `${base}/v1/runs/${encodeURIComponent(runId)}/logs/stream`,
+        headers: authHeaders,
+        ...opts,
+      });
     },
   };
-}
-
-// ---------------------------------------------------------------------------------------------
-
-async function* tail(
-  opts: TailOptions & { fetchImpl: typeof fetch; url: string; headers: () => Promise<Record<string, string>> },
-) {
-  const { retryDelayMs = 1_000, maxRetries = 5 } = opts;
-  const url = new URL(opts.url);
-  if (opts.stepRunId) url.searchParams.set('stepRunId', opts.stepRunId);
-  if (opts.minLevel) url.searchParams.set('level', opts.minLevel);
-  // Stops the request when the consumer stops iterating, as well as on the caller's signal.
-  const stop = new AbortController();
-  const onAbort = () => stop.abort();
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-  let cursor = opts.cursor;
-  let failures = 0;
-  let delayMs = retryDelayMs;
-  try {
-    while (!stop.signal.aborted) {
-      let lastFailure: unknown;
-      try {
-        const headers = {
-          ...(await opts.headers()),
-          accept: 'text/event-stream',
-          ...(cursor ? { 'last-event-id': cursor } : {}),
-        };
-        const response = await restFetch(opts.fetchImpl, url, { headers, signal: stop.signal });
-        if (!response.ok || !response.body) {
-          const error = await fromRestFailure(response);
-          // A client mistake (bad token, unknown run) does not get better by reconnecting.
-          if (response.status < 500 && response.status !== 408 && response.status !== 429) throw error;
-          lastFailure = error;
-        } else {
-          for await (const event of parseServerSentEvents(response.body)) {
-            if (event.retry !== undefined) delayMs = event.retry;
-            if (event.event === 'log') {
-              const line = parseOrThrow(logLineSchema, parseJson(event.data, 'log event'), 'log event');
-              cursor = event.id ?? cursor;
-              failures = 0;
-              yield { ...line, cursor: cursor ?? line.id };
-            } else if (event.event === 'end') {
-              const end = parseOrThrow(tailEndSchema, parseJson(event.data, 'end event'), 'end event');
-              opts.onEnd?.({ status: end.status, cursor });
-              return;
-            } else if (event.event === 'error') {
-              lastFailure = new ConveyorClientError({ code: CLIENT_ERROR_CODES.tailInterrupted, message: event.data });
-              break;
-            }
-          }
-        }
-      } catch (error) {
-        if (stop.signal.aborted) return;
-        if (error instanceof ConveyorClientError && error.code !== CLIENT_ERROR_CODES.network) throw error;
-        lastFailure = error;
-      }
-      // The stream ended without `event: end`: reconnect from the last line seen (Last-Event-ID).
-      failures++;
-      if (failures > maxRetries) {
-        throw new ConveyorClientError({
-          code: CLIENT_ERROR_CODES.tailInterrupted,
-          message: `the log tail failed ${failures} times in a row`,
-          cause: lastFailure,
-          ...(cursor ? { details: { cursor } } : {}),
-        });
-      }
-      await sleep(delayMs, stop.signal);
-    }
-  } finally {
-    opts.signal?.removeEventListener('abort', onAbort);
-    stop.abort();
-  }
-}
-
-async function restFetch(
-  fetchImpl: typeof fetch,
-  url: URL,
-  init: { headers: Record<string, string>; signal?: AbortSignal | undefined },
-) {
-  try {
-    return await fetchImpl(url, { headers: init.headers, ...(init.signal ? { signal: init.signal } : {}) });
-  } catch (error) {
-    if (init.signal?.aborted) throw error;
-    throw new ConveyorClientError({ code: CLIENT_ERROR_CODES.network, message: `${url.origin} is unreachable`, cause: error });
-  }
-}
-
-function fromGraphqlFailure(error: unknown): unknown {
-  if (error instanceof ClientError) {
-    const first = error.response.errors?.[0] as
-      | { message?: string; path?: unknown; extensions?: Record<string, unknown> }
-      | undefined;
-    const { code, path, ...details } = first?.extensions ?? {};
-    const status = error.response.status;
-    return new ConveyorClientError({
-      code: typeof code === 'string' ? code : `HTTP_${status}`,
-      message: first?.message ?? `Hasura answered HTTP ${status}`,
-      status,
-      ...(typeof path === 'string' ? { path } : Array.isArray(first?.path) ? { path: first.path.join('.') } : {}),
-      details,
-      cause: error,
-    });
-  }
-  if (error instanceof ConveyorClientError || (error instanceof Error && error.name === 'AbortError')) return error;
-  if (error instanceof TypeError) {
-    return new ConveyorClientError({
-      code: CLIENT_ERROR_CODES.network,
-      message: `Hasura is unreachable: ${error.message}`,
-      cause: error,
-    });
-  }
-  return new ConveyorClientError({ code: CLIENT_ERROR_CODES.badResponse, message: String(error), cause: error });
-}
-
-async function fromRestFailure(response: Response): Promise<ConveyorClientError> {
-  const text = await response.text().catch(() => '');
-  const body = restErrorSchema.safeParse(safeJson(text));
-  if (body.success) {
-    const { code, message, details } = body.data.error;
-    return new ConveyorClientError({ code, message, status: response.status, ...(details ? { details } : {}) });
-  }
-  return new ConveyorClientError({
-    code: `HTTP_${response.status}`,
-    message: `the api answered HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`,
-    status: response.status,
-  });
 }
 
 function actionResult(result: RunActionResult | null, action: string): RunActionResult {
@@ -293,52 +153,9 @@ function actionResult(result: RunActionResult | null, action: string): RunAction
   return result;
 }
 
-function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new ConveyorClientError({
-    code: CLIENT_ERROR_CODES.badResponse,
-    message: `unexpected ${what}: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`,
-  });
-}
-
-async function readJson(response: Response): Promise<unknown> {
-  return parseJson(await response.text(), 'response body');
-}
-
-function parseJson(text: string, what: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new ConveyorClientError({ code: CLIENT_ERROR_CODES.badResponse, message: `${what} is not JSON`, cause: error });
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 function isoOrNull(value: Date | string | undefined): string | null {
   if (value === undefined) return null;
   return value instanceof Date ? value.toISOString() : value;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -381,24 +198,6 @@ export interface RunLogsOptions extends CallOptions {
   /** `api` (REST, the default when `apiUrl` is set) or `hasura` (remote schema field `runLogs`). */
   via?: 'api' | 'hasura';
 }
-
-export interface TailOptions {
-  /** Resume after this line (a previous line's `cursor`); sent as Last-Event-ID. */
-  cursor?: string;
-  stepRunId?: string;
-  minLevel?: LogLevel;
-  /** Ends the iteration (without an error) when aborted. */
-  signal?: AbortSignal;
-  /** Wait before reconnecting, unless the server sent `retry:`. Default 1000 ms. */
-  retryDelayMs?: number;
-  /** Reconnections in a row without a new line before giving up. Default 5. */
-  maxRetries?: number;
-  /** Called once when the server ends the tail because the run finished. */
-  onEnd?: (end: { status: RunStatus; cursor: string | undefined }) => void;
-}
-
-/** A tailed line and the cursor to resume after it. */
-export type TailedLogLine = LogLine & { cursor: string };
 
 export interface ConveyorClient {
   /** `insert_WorkflowRun_one`: a PENDING run of the caller's tenant. */
