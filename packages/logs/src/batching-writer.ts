@@ -1,10 +1,14 @@
 import type { Logger } from '@conveyor/observability';
 import { ObjectId } from 'mongodb';
 import type { Registry } from 'prom-client';
+import { DropReporter } from './drop-reporter';
+import { FlushPump } from './flush-pump';
+import { LogBuffer } from './log-buffer';
 import type { LogDocument, LogLine } from './log-line';
-import { type LogStore, RejectedLogDocumentsError } from './log-store';
+import type { LogStore } from './log-store';
 import { createLogWriterMetrics } from './log-writer.metrics';
 import { sanitizeWithSize } from './sanitize-line';
+import { WriterWaiters } from './writer-waiters';
 
 /**
  * Buffers execution log lines in memory and writes them to the log store in unordered batches, so a
@@ -20,313 +24,144 @@ import { sanitizeWithSize } from './sanitize-line';
  *   holds producers back; past `hardLimitLines` or `maxBufferedBytes` a line is dropped, counted, and
  *   reported in one WARN line per burst (at most one per second, with the count since the last one).
  * - `close()` drains the buffer, retrying while the store is down, for up to `drainTimeoutMs`.
+ *
+ * The parts: `LogBuffer` (the lines and their byte count), `FlushPump` (flushes, retries and their
+ * backoff), `DropReporter` (drop counts and warnings), `WriterWaiters` (flush() and waitForCapacity()).
  */
 export function createBatchingWriter(opts: BatchingWriterOptions): BatchingWriter {
   const { store, log } = opts;
+  const limits = resolveLimits(opts);
   const now = opts.now ?? Date.now;
-  const batchSize = positive(opts.batchSize, 500);
-  const flushIntervalMs = positive(opts.flushIntervalMs, 200);
-  const hardLimitLines = positive(opts.hardLimitLines, 100_000);
-  const softLimitLines = Math.min(positive(opts.softLimitLines, 20_000), hardLimitLines);
-  const maxBufferedBytes = positive(opts.maxBufferedBytes, 64 * 1024 * 1024);
-  const softLimitBytes = Math.floor(maxBufferedBytes / 4);
-  const retryInitialMs = positive(opts.retryInitialMs, 100);
-  const retryMaxMs = Math.max(retryInitialMs, positive(opts.retryMaxMs, 5_000));
-  const drainTimeoutMs = positive(opts.drainTimeoutMs, 30_000);
-
-  // The buffer: entries [head, queue.length) are waiting, oldest first.
-  let queue: Entry[] = [];
-  let head = 0;
-  let bufferedBytes = 0;
-  /** Lines ever accepted, and lines that left the buffer (written or dropped): flush() waits on these. */
-  let accepted = 0;
-  let settled = 0;
-  /** Flush regardless of size and age until `settled` reaches this (timer, flush(), backpressure). */
-  let urgentUntil = 0;
-  let written = 0;
-  let dropped = 0;
-  let failedFlushes = 0;
-
-  let pumping: Promise<void> | null = null;
-  let kickScheduled = false;
-  let ageTimer: NodeJS.Timeout | null = null;
-  let wakeBackoff: (() => void) | null = null;
-  let closing = false;
-  let abandoned = false;
+  const state = { closing: false, abandoned: false };
+  const buffer = new LogBuffer();
+  const waiters = new WriterWaiters();
+  const metrics = createLogWriterMetrics(opts.metrics, () => ({ lines: buffer.lines, bytes: buffer.bytes }));
+  const drops = new DropReporter({
+    log,
+    metrics,
+    now,
+    context: () => ({
+      buffered: buffer.lines,
+      bufferedBytes: buffer.bytes,
+      hardLimitLines: limits.hardLimitLines,
+      maxBufferedBytes: limits.maxBufferedBytes,
+    }),
+  });
+  const belowSoftLimit = () => buffer.lines < limits.softLimitLines && buffer.bytes < limits.softLimitBytes;
+  const releaseWaiters = () =>
+    waiters.release({ settled: buffer.settled, abandoned: state.abandoned, hasCapacity: state.closing || belowSoftLimit() });
+  const pump = new FlushPump({
+    ...limits,
+    store,
+    log,
+    metrics,
+    now,
+    buffer,
+    drops,
+    state,
+    waitingForCapacity: () => waiters.waitingForCapacity,
+    onSettled: releaseWaiters,
+  });
   let closed: Promise<void> | null = null;
-  const flushWaiters: { target: number; resolve: () => void }[] = [];
-  let capacityWaiters: (() => void)[] = [];
 
-  let dropsUnreported = 0;
-  const dropReasons = new Map<string, number>();
-  let lastDropReportAt = Number.NEGATIVE_INFINITY;
-  let dropTimer: NodeJS.Timeout | null = null;
-  let lastFailureLogAt = Number.NEGATIVE_INFINITY;
-
-  const buffered = () => queue.length - head;
-  const metrics = createLogWriterMetrics(opts.metrics, () => ({ lines: buffered(), bytes: bufferedBytes }));
-  const belowSoftLimit = () => buffered() < softLimitLines && bufferedBytes < softLimitBytes;
-
-  const needsFlush = () => {
-    if (abandoned || buffered() === 0) return false;
-    if (closing || settled < urgentUntil || capacityWaiters.length > 0 || buffered() >= batchSize) return true;
-    const oldest = queue[head];
-    return oldest !== undefined && now() - oldest.at >= flushIntervalMs;
-  };
-
-  const kick = () => {
-    if (pumping || abandoned) return;
-    if (ageTimer) {
-      clearTimeout(ageTimer);
-      ageTimer = null;
-    }
-    pumping = pump()
-      .catch((error: unknown) => log.error({ error }, 'execution log writer failed unexpectedly'))
-      .finally(() => {
-        pumping = null;
-        if (needsFlush()) kick();
-        else armAgeTimer();
-      });
-  };
-
-  /** Starts a flush after the current synchronous work, so `write()` itself stays cheap. */
-  const scheduleKick = () => {
-    if (kickScheduled || pumping) return;
-    kickScheduled = true;
-    queueMicrotask(() => {
-      kickScheduled = false;
-      kick();
+  /** Waits for the buffer to drain; past `drainTimeoutMs` gives the rest up, counted as dropped. */
+  async function drain(): Promise<void> {
+    if (buffer.lines === 0) return;
+    pump.wake(); // retry now rather than after the current backoff
+    const drained = waiters.untilSettled(buffer.accepted).then(() => true);
+    pump.kick();
+    // A ref'd timer on purpose: whoever awaits close() keeps the process alive until the drain ends.
+    let deadline: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      deadline = setTimeout(() => resolve(false), limits.drainTimeoutMs);
     });
-  };
-
-  const armAgeTimer = () => {
-    if (ageTimer || pumping || kickScheduled || abandoned) return;
-    const oldest = queue[head];
-    if (!oldest) return;
-    ageTimer = setTimeout(
-      () => {
-        ageTimer = null;
-        urgentUntil = Math.max(urgentUntil, accepted);
-        kick();
-      },
-      Math.max(0, flushIntervalMs - (now() - oldest.at)),
+    const ok = await Promise.race([drained, timedOut]);
+    clearTimeout(deadline);
+    if (ok || buffer.lines === 0) return;
+    state.abandoned = true;
+    pump.wake();
+    const lost = buffer.lines;
+    log.error(
+      { lost, drainTimeoutMs: limits.drainTimeoutMs, failedFlushes: pump.failedFlushes },
+      `the log store stayed unreachable for the ${limits.drainTimeoutMs} ms drain timeout: ${lost} execution log lines are lost`,
     );
-    ageTimer.unref();
-  };
-
-  async function pump(): Promise<void> {
-    let attempt = 0;
-    while (needsFlush()) {
-      const count = Math.min(batchSize, buffered());
-      const batch = queue.slice(head, head + count);
-      const started = performance.now();
-      let rejected: number[] = [];
-      try {
-        await store.insertMany(batch.map((entry) => entry.doc));
-        metrics.flushDuration((performance.now() - started) / 1000);
-      } catch (error) {
-        metrics.flushDuration((performance.now() - started) / 1000);
-        if (abandoned) return;
-        if (error instanceof RejectedLogDocumentsError) {
-          rejected = error.rejected.map((r) => r.index).filter((index) => index >= 0 && index < count);
-          log.warn(
-            { rejected: error.rejected.slice(0, 5), rejectedCount: rejected.length, batch: count },
-            'the log store rejected execution log lines as invalid; they are dropped, the rest of the batch is written',
-          );
-        } else {
-          attempt++;
-          failedFlushes++;
-          metrics.flushFailed();
-          const delay = backoffMs(attempt);
-          reportFailure(error, attempt, delay);
-          await sleep(closing ? Math.min(delay, 1_000) : delay);
-          continue;
-        }
-      }
-      if (abandoned) return;
-      if (attempt > 0) log.info({ attempts: attempt + 1, buffered: buffered() }, 'execution log lines are being written again');
-      attempt = 0;
-      settleFront(count, rejected.length);
-    }
-  }
-
-  /** The first `count` buffered lines left the buffer: written, except `rejectedCount` of them. */
-  function settleFront(count: number, rejectedCount: number) {
-    for (let i = head; i < head + count; i++) bufferedBytes -= queue[i]?.bytes ?? 0;
-    head += count;
-    settled += count;
-    if (head >= 1024 && head * 2 >= queue.length) {
-      queue = queue.slice(head);
-      head = 0;
-    }
-    written += count - rejectedCount;
-    metrics.written(count - rejectedCount);
-    if (rejectedCount > 0) recordDrop(rejectedCount, 'rejected by the log store as invalid');
-    resolveWaiters();
-  }
-
-  function resolveWaiters() {
-    for (let i = flushWaiters.length - 1; i >= 0; i--) {
-      const waiter = flushWaiters[i];
-      if (waiter && (settled >= waiter.target || abandoned)) {
-        flushWaiters.splice(i, 1);
-        waiter.resolve();
-      }
-    }
-    if (capacityWaiters.length > 0 && (closing || belowSoftLimit())) {
-      const waiting = capacityWaiters;
-      capacityWaiters = [];
-      for (const resolve of waiting) resolve();
-    }
-  }
-
-  function backoffMs(attempt: number): number {
-    const exponential = Math.min(retryMaxMs, retryInitialMs * 2 ** Math.min(attempt - 1, 30));
-    return Math.round(exponential / 2 + (Math.random() * exponential) / 2); // jitter: many workers, one server
-  }
-
-  function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      timer.unref();
-      function done() {
-        clearTimeout(timer);
-        wakeBackoff = null;
-        resolve();
-      }
-      wakeBackoff = done;
-    });
-  }
-
-  function reportFailure(error: unknown, attempt: number, retryInMs: number) {
-    const at = now();
-    if (attempt > 1 && at - lastFailureLogAt < 5_000) return;
-    lastFailureLogAt = at;
-    log.warn(
-      { error, attempt, retryInMs, buffered: buffered(), bufferedBytes },
-      'writing execution log lines failed; the lines stay buffered and are retried',
-    );
-  }
-
-  function recordDrop(lines: number, reason: string) {
-    dropped += lines;
-    metrics.dropped(lines);
-    dropsUnreported += lines;
-    dropReasons.set(reason, (dropReasons.get(reason) ?? 0) + lines);
-    if (dropTimer) return;
-    // Report on the next turn (a burst of drops in one synchronous loop becomes one line), then at
-    // most once per second while drops go on.
-    dropTimer = setTimeout(reportDrops, Math.max(0, lastDropReportAt + 1_000 - now()));
-    dropTimer.unref();
-  }
-
-  function reportDrops() {
-    if (dropTimer) clearTimeout(dropTimer);
-    dropTimer = null;
-    if (dropsUnreported === 0) return;
-    const reasons = Object.fromEntries(dropReasons);
-    log.warn(
-      {
-        dropped: dropsUnreported,
-        droppedTotal: dropped,
-        reasons,
-        buffered: buffered(),
-        bufferedBytes,
-        hardLimitLines,
-        maxBufferedBytes,
-      },
-      `dropped ${dropsUnreported} execution log lines since the last warning (${[...dropReasons.keys()].join(', ')})`,
-    );
-    lastDropReportAt = now();
-    dropsUnreported = 0;
-    dropReasons.clear();
+    drops.countReported(buffer.discardAll());
+    releaseWaiters();
   }
 
   return {
     write(line) {
-      if (closing) {
-        recordDrop(1, 'writer closed');
+      if (state.closing) {
+        drops.record(1, 'writer closed');
         return false;
       }
-      if (buffered() >= hardLimitLines) {
-        recordDrop(1, 'buffer full');
+      if (buffer.lines >= limits.hardLimitLines) {
+        drops.record(1, 'buffer full');
         return false;
       }
       const { line: clean, bytes } = sanitizeWithSize(line);
-      if (bufferedBytes + bytes > maxBufferedBytes) {
-        recordDrop(1, 'buffer full');
+      if (buffer.bytes + bytes > limits.maxBufferedBytes) {
+        drops.record(1, 'buffer full');
         return false;
       }
-      queue.push({ doc: toDocument(clean), bytes, at: now() });
-      bufferedBytes += bytes;
-      accepted++;
-      if (buffered() >= batchSize) scheduleKick();
-      else armAgeTimer();
+      buffer.push({ doc: toDocument(clean), bytes, at: now() });
+      if (buffer.lines >= limits.batchSize) pump.scheduleKick();
+      else pump.armAgeTimer();
       return true;
     },
 
     waitForCapacity() {
-      if (closing || belowSoftLimit()) return Promise.resolve();
-      urgentUntil = Math.max(urgentUntil, accepted);
-      const waiting = new Promise<void>((resolve) => capacityWaiters.push(resolve));
-      scheduleKick();
+      if (state.closing || belowSoftLimit()) return Promise.resolve();
+      pump.hurry();
+      const waiting = waiters.untilCapacity();
+      pump.scheduleKick();
       return waiting;
     },
 
     flush() {
-      if (buffered() === 0 || abandoned) return Promise.resolve();
-      urgentUntil = Math.max(urgentUntil, accepted);
-      const target = accepted;
-      const waiting = new Promise<void>((resolve) => flushWaiters.push({ target, resolve }));
-      scheduleKick();
+      if (buffer.lines === 0 || state.abandoned) return Promise.resolve();
+      pump.hurry();
+      const waiting = waiters.untilSettled(buffer.accepted);
+      pump.scheduleKick();
       return waiting;
     },
 
     close() {
       if (closed) return closed;
-      closing = true;
-      if (ageTimer) clearTimeout(ageTimer);
-      ageTimer = null;
-      resolveWaiters();
-      closed = (async () => {
-        if (buffered() > 0) {
-          wakeBackoff?.(); // retry now rather than after the current backoff
-          const drained = new Promise<boolean>((resolve) =>
-            flushWaiters.push({ target: accepted, resolve: () => resolve(true) }),
-          );
-          kick();
-          // A ref'd timer on purpose: whoever awaits close() keeps the process alive until the drain ends.
-          let deadline: NodeJS.Timeout | undefined;
-          const timedOut = new Promise<boolean>((resolve) => {
-            deadline = setTimeout(() => resolve(false), drainTimeoutMs);
-          });
-          const ok = await Promise.race([drained, timedOut]);
-          clearTimeout(deadline);
-          if (!ok && buffered() > 0) {
-            abandoned = true;
-            wakeBackoff?.();
-            const lost = buffered();
-            log.error(
-              { lost, drainTimeoutMs, failedFlushes },
-              `the log store stayed unreachable for the ${drainTimeoutMs} ms drain timeout: ${lost} execution log lines are lost`,
-            );
-            dropped += lost;
-            metrics.dropped(lost);
-            settled += lost;
-            queue = [];
-            head = 0;
-            bufferedBytes = 0;
-            resolveWaiters();
-          }
-        }
-        reportDrops();
-      })();
+      state.closing = true;
+      pump.stopAgeTimer();
+      releaseWaiters();
+      closed = drain().then(() => drops.report());
       return closed;
     },
 
     stats() {
-      return { buffered: buffered(), bufferedBytes, written, dropped, failedFlushes };
+      return {
+        buffered: buffer.lines,
+        bufferedBytes: buffer.bytes,
+        written: pump.written,
+        dropped: drops.total,
+        failedFlushes: pump.failedFlushes,
+      };
     },
+  };
+}
+
+/** The options' limits with their defaults; an absent or non-positive value takes the default. */
+function resolveLimits(opts: BatchingWriterOptions) {
+  const hardLimitLines = positive(opts.hardLimitLines, 100_000);
+  const maxBufferedBytes = positive(opts.maxBufferedBytes, 64 * 1024 * 1024);
+  const retryInitialMs = positive(opts.retryInitialMs, 100);
+  return {
+    batchSize: positive(opts.batchSize, 500),
+    flushIntervalMs: positive(opts.flushIntervalMs, 200),
+    hardLimitLines,
+    softLimitLines: Math.min(positive(opts.softLimitLines, 20_000), hardLimitLines),
+    maxBufferedBytes,
+    softLimitBytes: Math.floor(maxBufferedBytes / 4),
+    retryInitialMs,
+    retryMaxMs: Math.max(retryInitialMs, positive(opts.retryMaxMs, 5_000)),
+    drainTimeoutMs: positive(opts.drainTimeoutMs, 30_000),
   };
 }
 
@@ -346,13 +181,6 @@ function toDocument(line: LogLine): LogDocument {
 
 function positive(value: number | undefined, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback;
-}
-
-interface Entry {
-  doc: LogDocument;
-  bytes: number;
-  /** `now()` when written: the age that triggers a flush. */
-  at: number;
 }
 
 export interface BatchingWriter {
