@@ -126,6 +126,19 @@ describe('createBatchingWriter', () => {
     expect(full?.context).toEqual({ token: '[REDACTED]', a: 1 });
   });
 
+  it('sanitizes each line once, redacting the secret values write() is given', async () => {
+    const { store, stored } = fakeStore();
+    const w = writer(store);
+    w.write(line(1, { message: 'calling with s3cr3t-key', context: { url: 'https://x/?k=s3cr3t-key' } }), {
+      secretValues: ['s3cr3t-key'],
+    });
+    w.write(line(2, { message: 's3cr3t-key of another step' }));
+    await w.close();
+    const [redacted, other] = [...stored.values()];
+    expect(redacted).toMatchObject({ message: 'calling with [REDACTED]', context: { url: 'https://x/?k=[REDACTED]' } });
+    expect(other?.message).toBe('s3cr3t-key of another step');
+  });
+
   it('retries a failed batch with backoff, one flush at a time, and a lost acknowledgement never duplicates a line', async () => {
     const { store, stored, calls, state } = fakeStore();
     const capture = captureLog();

@@ -7,16 +7,17 @@ import { LogBuffer } from './log-buffer';
 import type { LogDocument, LogLine } from './log-line';
 import type { LogStore } from './log-store';
 import { createLogWriterMetrics } from './log-writer.metrics';
-import { sanitizeWithSize } from './sanitize-line';
+import { type SanitizeOptions, sanitizeWithSize } from './sanitize-line';
 import { WriterWaiters } from './writer-waiters';
 
 /**
  * Buffers execution log lines in memory and writes them to the log store in unordered batches, so a
  * step never waits for MongoDB and MongoDB never sees one round trip per line.
  *
- * - `write()` is synchronous: it sanitizes the line (size budgets, secret keys), gives it its `_id`
- *   right away — a retried batch can never insert a line twice, and ObjectIds of one process increase,
- *   so lines with equal timestamps keep their order — and appends it to the buffer.
+ * - `write()` is synchronous: it sanitizes the line (size budgets, secret keys, the caller's secret
+ *   values) — the one place a line is sanitized — gives it its `_id` right away — a retried batch can
+ *   never insert a line twice, and ObjectIds of one process increase, so lines with equal timestamps
+ *   keep their order — and appends it to the buffer.
  * - A flush starts when `batchSize` lines are buffered or the oldest line is `flushIntervalMs` old; one
  *   flush runs at a time, in batches of at most `batchSize`, oldest first. A failed batch stays at the
  *   front of the buffer and is retried with exponential backoff (`retryInitialMs` → `retryMaxMs`).
@@ -90,7 +91,7 @@ export function createBatchingWriter(opts: BatchingWriterOptions): BatchingWrite
   }
 
   return {
-    write(line) {
+    write(line, options) {
       if (state.closing) {
         drops.record(1, 'writer closed');
         return false;
@@ -99,7 +100,7 @@ export function createBatchingWriter(opts: BatchingWriterOptions): BatchingWrite
         drops.record(1, 'buffer full');
         return false;
       }
-      const { line: clean, bytes } = sanitizeWithSize(line);
+      const { line: clean, bytes } = sanitizeWithSize(line, options);
       if (buffer.bytes + bytes > limits.maxBufferedBytes) {
         drops.record(1, 'buffer full');
         return false;
@@ -184,8 +185,11 @@ function positive(value: number | undefined, fallback: number): number {
 }
 
 export interface BatchingWriter {
-  /** Synchronous and cheap; false means the line was dropped (buffer at its hard limit, or writer closed). */
-  write(line: LogLine): boolean;
+  /**
+   * Synchronous and cheap: sanitizes the line (with `options.secretValues` redacted) and buffers it;
+   * false means the line was dropped (buffer at its hard limit, or writer closed).
+   */
+  write(line: LogLine, options?: Pick<SanitizeOptions, 'secretValues'>): boolean;
   /** Resolves once the buffer is below its soft limit: producers await this before producing more. */
   waitForCapacity(): Promise<void>;
   /** Resolves once every line buffered at the call is written (retrying while the store is down). */
