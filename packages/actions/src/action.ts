@@ -1,3 +1,4 @@
+import type { ActionRef } from '@conveyor/engine';
 import type { z } from 'zod';
 
 /**
@@ -8,12 +9,8 @@ export function defineAction<I>(action: Action<I>): Action<I> {
   return action;
 }
 
-/** The address of an action in the registry: `app@version/key`, e.g. `core@1/http.request`. */
-export interface ActionRef {
-  app: string;
-  version: string;
-  key: string;
-}
+/** The address of an action in the registry (`core@1/http.request`): the engine's, as steps name it. */
+export type { ActionRef };
 
 /** Writes execution log lines for the current step. Synchronous and cheap (the worker batches them). */
 export interface StepLogger {

@@ -42,3 +42,23 @@ describe('runAction', () => {
     await expect(runAction({ ...stubborn, execute: () => Promise.reject(failure) }, { ms: 1 }, ctx)).rejects.toBe(failure);
   });
 });
+
+describe('runAction under a timeout', () => {
+  it('aborts the action with a timeout it reports as such, even if the action ignores its signal', async () => {
+    const { ctx } = createTestContext();
+    const started = Date.now();
+    const error = await runAction(stubborn, { ms: 5000 }, ctx, { timeoutMs: 30 }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ActionAbortedError);
+    expect(error).toMatchObject({ timedOut: true, retryable: true });
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('reports a cancellation that comes first as a cancellation, and an action finishing in time as its result', async () => {
+    const controller = new AbortController();
+    const { ctx } = createTestContext({ signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('run cancelled')), 10);
+    await expect(runAction(stubborn, { ms: 5000 }, ctx, { timeoutMs: 2000 })).rejects.toMatchObject({ timedOut: false });
+    const { ctx: calm } = createTestContext();
+    expect(await runAction(stubborn, { ms: 1 }, calm, { timeoutMs: 2000 })).toEqual({ kind: 'output', output: 'late' });
+  });
+});

@@ -3,24 +3,44 @@ import { ActionAbortedError, throwIfActionAborted } from './action-error';
 import { parseInput } from './registry';
 
 /**
- * What the step processor calls: validates the raw (templated) input, executes the action, and
- * settles with `ActionAbortedError` as soon as `ctx.signal` aborts, even when the action ignores
- * its signal (its late result is then dropped). Errors other than aborts pass through unchanged.
+ * How a step executes an action: validates the raw (templated) input, then executes it under
+ * `ctx.signal` (a cancellation) and, when given, a timeout. The action gets one signal that fires on
+ * either; if the action ignores it, the wait still ends at once with `ActionAbortedError` (its late
+ * result is dropped), so a stuck action never holds a worker slot past its timeout. Whatever the
+ * action made of an abort, the abort is what is reported; other errors pass through unchanged.
  */
-export async function runAction<I>(action: Action<I>, rawInput: unknown, ctx: ActionContext): Promise<ActionResult> {
+export async function runAction<I>(
+  action: Action<I>,
+  rawInput: unknown,
+  ctx: ActionContext,
+  { timeoutMs }: { timeoutMs?: number } = {},
+): Promise<ActionResult> {
   throwIfActionAborted(ctx.signal);
   const input = parseInput(action, rawInput);
+  // One local controller, every listener removed afterwards: AbortSignal.any() would keep each
+  // step's signals reachable from the long-lived cancellation signal on Node 20 (a leak per step).
+  const controller = new AbortController();
+  const { signal } = controller;
+  const onCancel = () => controller.abort(ctx.signal.reason);
+  ctx.signal.addEventListener('abort', onCancel, { once: true });
+  const timer =
+    timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => controller.abort(new DOMException(`step timed out after ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
   let onAbort = (): void => undefined;
   const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(new ActionAbortedError(ctx.signal.reason));
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    onAbort = () => reject(new ActionAbortedError(signal.reason));
+    signal.addEventListener('abort', onAbort, { once: true });
   });
   try {
-    return await Promise.race([action.execute(input, ctx), aborted]);
+    return await Promise.race([action.execute(input, { ...ctx, signal }), aborted]);
   } catch (error) {
-    if (ctx.signal.aborted && !(error instanceof ActionAbortedError)) throw new ActionAbortedError(ctx.signal.reason);
+    if (signal.aborted && !(error instanceof ActionAbortedError)) throw new ActionAbortedError(signal.reason);
     throw error;
   } finally {
-    ctx.signal.removeEventListener('abort', onAbort);
+    clearTimeout(timer);
+    ctx.signal.removeEventListener('abort', onCancel);
+    signal.removeEventListener('abort', onAbort);
+    aborted.catch(() => undefined);
   }
 }

@@ -4,18 +4,9 @@ export { databaseNameOf, dropDatabase, ensureDatabase } from './database-admin';
 export { Prisma } from './generated/prisma/client';
 export type * from './generated/prisma/models';
 export { applyMigrations, type MigrateOptions, type MigrateResult } from './migrate';
-export { rerunRun, type StopResult, stopRun } from './run-control';
-export {
-  type CarryOn,
-  finishStep,
-  type Progress,
-  type QueuedStep,
-  resumeRun,
-  type StepOutcome,
-  type StepRunRef,
-  startRun,
-} from './run-progress';
-export { type DispatchOutcome, dispatchRun, getRunForExecution, type RunForExecution, type RunRef } from './runs.repo';
+export { finishStep, type Progress, replanRun, startRun } from './run-progress';
+export { createRun, type DispatchOutcome, dispatchRun, type NewRun, rerunRun, type StopResult, stopRun } from './run-transitions';
+export { getRunForExecution, getRunStatus, type RunForExecution, type RunRef } from './runs.repo';
 export type { SqlExecutor, SqlPool } from './sql';
 export {
   countQueuedRunsByTenant,
@@ -25,25 +16,25 @@ export {
   type StaleRun,
   type StaleStep,
 } from './stale.repo';
+export { type DeclaredMove, declaredMoves } from './status-moves';
 export {
   type AttemptReads,
-  findStepRunningUnderJob,
-  getSealedConnection,
+  type CarryOn,
+  type ClaimedStep,
+  claimStep,
+  type QueuedStep,
   recordRetry,
   recordWait,
-  type StartedStep,
+  type StepOutcome,
+} from './step-transitions';
+export {
+  findStepRunningUnderJob,
+  getSealedConnection,
+  getStepKey,
   type StepError,
-  type StepRef,
-  startStepAttempt,
+  type StepRunContext,
+  type StepRunRef,
 } from './steps.repo';
 export { scopeToTenant, type TenantScopedClient } from './tenant-scope';
-export { type RunTransition, type StepTransition, type TransitionResult, transitionRun, transitionStep } from './transitions';
-export {
-  createRun,
-  findTrigger,
-  listActiveSchedules,
-  type NewRun,
-  type ScheduleTrigger,
-  type TriggerForRun,
-} from './triggers.repo';
+export { findTrigger, listActiveSchedules, type ScheduleTrigger, type TriggerForRun } from './triggers.repo';
 export { publishVersion } from './workflows.repo';

@@ -1,7 +1,7 @@
 import { type WorkflowDefinition, workflowDefinitionSchema } from '@conveyor/engine';
 import { createTestDatabase, insertRun, seedWorkflow, type TestDatabase } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispatchRun, finishStep, type QueuedStep, resumeRun, startRun, stopRun } from './index';
+import { dispatchRun, finishStep, type QueuedStep, replanRun, startRun, stopRun } from './index';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -143,13 +143,13 @@ describe('run progress without a lock', () => {
     // The outcome is committed, and nothing else happened: the worker stopped here.
     await db.prisma.stepRun.update({ where: { id: a }, data: { status: 'SUCCEEDED', output: { from: 'a' } } });
 
-    const resumed = await resumeRun(db.pool, ref, definition);
+    const resumed = await replanRun(db.pool, ref, definition);
     expect(resumed.queued.map((step) => step.stepKey)).toEqual(['b']);
-    expect(await resumeRun(db.pool, ref, definition)).toEqual({ applied: true, queued: [], finished: null });
+    expect(await replanRun(db.pool, ref, definition)).toEqual({ applied: true, queued: [], finished: null });
     expect((await stepIds(ref.runId)).b).toBe(resumed.queued[0]?.stepRunId);
     // Another tenant's id resumes nothing.
     const other = await startedRun(definition);
-    expect((await resumeRun(db.pool, { tenantId: other.ref.tenantId, runId: ref.runId }, definition)).applied).toBe(false);
+    expect((await replanRun(db.pool, { tenantId: other.ref.tenantId, runId: ref.runId }, definition)).applied).toBe(false);
   });
 
   it('walks a chain with one statement per step: each success queues the next, the last finishes the run', async () => {

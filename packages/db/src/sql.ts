@@ -46,6 +46,16 @@ function isFragment(value: unknown): value is Statement {
   return typeof value === 'object' && value !== null && fragments.has(value as Statement);
 }
 
+/**
+ * Trusted text spliced into a statement as it is, never user input: the literals of a closed enum
+ * (statuses) and fixed expressions. Keeps statements that use it static, so they stay preparable.
+ */
+export function raw(text: string): Statement {
+  const statement = { text, values: [] };
+  fragments.add(statement);
+  return statement;
+}
+
 /** The same statement, prepared once per connection under `name`. */
 export function prepared(name: string, statement: Statement): Statement {
   return { ...statement, name };

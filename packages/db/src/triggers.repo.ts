@@ -1,4 +1,3 @@
-import { ConveyorError } from '@conveyor/errors';
 import type { PrismaClient } from './client';
 
 export interface TriggerForRun {
@@ -35,37 +34,4 @@ export async function listActiveSchedules(prisma: PrismaClient): Promise<Schedul
     SELECT t."id"::text AS "id", t."tenantId"::text AS "tenantId", t."cron", t."timezone"
       FROM "Trigger" AS t JOIN "Workflow" AS w ON w."id" = t."workflowId" AND w."tenantId" = t."tenantId"
      WHERE t."type" = 'SCHEDULE' AND t."isActive" AND w."isActive" AND t."cron" IS NOT NULL`;
-}
-
-export interface NewRun {
-  tenantId: string;
-  workflowId: string;
-  triggerId?: string | undefined;
-  input: unknown;
-  idempotencyKey?: string | undefined;
-}
-
-/**
- * Inserts a PENDING run. With an idempotency key, a second call with the same key returns the
- * first run instead of creating another (`created: false`).
- */
-export async function createRun(prisma: PrismaClient, run: NewRun): Promise<{ runId: string; created: boolean }> {
-  const [inserted] = await prisma.$queryRaw<{ runId: string }[]>`
-    INSERT INTO "WorkflowRun" ("tenantId", "workflowId", "triggerId", "input", "idempotencyKey")
-    VALUES (${run.tenantId}::uuid, ${run.workflowId}::uuid, ${run.triggerId ?? null}::uuid,
-            ${JSON.stringify(run.input ?? {})}::jsonb, ${run.idempotencyKey ?? null})
-    ON CONFLICT ("tenantId", "idempotencyKey") DO NOTHING
-    RETURNING "id"::text AS "runId"`;
-  if (inserted) return { runId: inserted.runId, created: true };
-  const [existing] = await prisma.$queryRaw<{ runId: string }[]>`
-    SELECT "id"::text AS "runId" FROM "WorkflowRun"
-     WHERE "tenantId" = ${run.tenantId}::uuid AND "idempotencyKey" = ${run.idempotencyKey ?? null}`;
-  if (!existing) {
-    throw new ConveyorError({
-      code: 'INTERNAL',
-      message: 'run insert conflicted but no run holds its idempotency key',
-      details: { tenantId: run.tenantId, idempotencyKey: run.idempotencyKey },
-    });
-  }
-  return { runId: existing.runId, created: false };
 }

@@ -18,6 +18,7 @@ export { planRun, type RunOutcome, type RunPlan, type SkipReason, type StepSkip 
 export { retryDelayMs } from './retry';
 export {
   canTransitionRun,
+  initialRunStatus,
   isTerminalRunStatus,
   type RunStatus,
   runStatuses,
@@ -26,6 +27,7 @@ export {
 } from './run-state';
 export {
   canTransitionStep,
+  initialStepStatuses,
   isTerminalStepStatus,
   type StepStatus,
   stepStatuses,

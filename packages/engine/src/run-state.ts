@@ -15,6 +15,9 @@ export const runTransitions: Readonly<Record<RunStatus, readonly RunStatus[]>> =
   CANCELLED: [],
 };
 
+/** A run is created PENDING: by an app's insert through Hasura, a webhook trigger, a schedule or the CLI. */
+export const initialRunStatus: RunStatus = 'PENDING';
+
 export const terminalRunStatuses: readonly RunStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 
 export function canTransitionRun(from: RunStatus, to: RunStatus): boolean {

@@ -42,9 +42,9 @@ describe('step state machine', () => {
     expect(canTransitionStep('PENDING', 'RUNNING')).toBe(false);
   });
 
-  it('skips only steps that have not started', () => {
+  it('skips only steps whose action has not run: by planning (PENDING) or by a false `if` as the attempt starts (RUNNING)', () => {
     const canSkip = stepStatuses.filter((status) => canTransitionStep(status, 'SKIPPED'));
-    expect(canSkip).toEqual(['PENDING']);
+    expect(canSkip).toEqual(['PENDING', 'RUNNING']);
     expect(stepStatuses.filter(isTerminalStepStatus)).toEqual(['SUCCEEDED', 'FAILED', 'SKIPPED', 'CANCELLED']);
     for (const targets of Object.values(stepTransitions)) {
       for (const target of targets) expect(stepStatuses).toContain(target);

@@ -1,2 +1,2 @@
-export { type ErrorCode, errorCodes } from './codes';
+export { type ErrorCode, errorCodes, type FailureCode, failureCodes, isRetryableFailure } from './codes';
 export { assertNever, ConveyorError, type ConveyorErrorOptions, isConveyorError } from './conveyor-error';

@@ -20,5 +20,4 @@ export {
 export { logWriterMetricNames } from './log-writer.metrics';
 export { createMongoLogStore, type MongoLogStoreOptions } from './mongo-log-store';
 export { cursorOf, decodeCursor, MAX_PAGE_LIMIT } from './queries';
-// sanitizeLine: only apps/worker's step logger still calls it; drop it once that passes { secretValues } to write().
-export { isSecretKey, REDACTED, type SanitizeOptions, sanitizeLine } from './sanitize-line';
+export { isSecretKey, REDACTED, type SanitizeOptions } from './sanitize-line';

@@ -1,13 +1,12 @@
 export { cancellationChannel, publishCancellation, subscribeCancellations } from './cancellation';
 export { createRedisConnection, type Redis } from './connection';
 export {
-  type RetryPolicy,
   type RunJobData,
   reconcileJob,
-  retryPolicySchema,
   runJob,
   runTimeoutJob,
   type ScheduledRunJobData,
+  type StepBackoff,
   type StepJobData,
   scheduledRunJob,
   stepJob,
@@ -15,4 +14,5 @@ export {
 export { allQueueNames, type QueueName, queueNames } from './names';
 export { createProducers, type Producers, type StepToEnqueue } from './producers';
 export { snapshotQueue } from './queue-snapshot';
+export { createQueues, type Queues } from './queues';
 export { type Admission, createTenantAdmission, type TenantAdmission } from './tenant-admission';

@@ -1,3 +1,4 @@
+import { retryPolicySchema } from '@conveyor/engine';
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
 
@@ -39,12 +40,11 @@ export const reconcileJob = {
   opts: { removeOnComplete: { age: 3600 }, removeOnFail: { age: 3600 } },
 } as const;
 
-export const retryPolicySchema = z.object({
-  backoff: z.enum(['fixed', 'exponential']),
-  delayMs: z.number().int().min(0),
-  maxDelayMs: z.number().int().min(0),
-  jitter: z.number().min(0).max(1),
-});
+/** A step job's backoff: the step's retry policy (the engine's), its attempt count being the job's own. */
+const backoffSchema = retryPolicySchema.omit({ attempts: true });
+
+/** Step job ids: `step-<StepRunId>-<generation>`. The database writes them with the same prefix. */
+const STEP_JOB_ID_PREFIX = 'step-';
 
 export const stepJob = {
   schema: z.object({
@@ -58,10 +58,16 @@ export const stepJob = {
      */
     stepKey: z.string().optional(),
     workflowVersionId: uuid.optional(),
-    retry: retryPolicySchema,
+    retry: backoffSchema,
     /** Set by a step that asked to wait (the delay action): when it may resume. */
     resumeAt: z.number().int().optional(),
   }),
+  /**
+   * The job of one generation of a StepRun: 0 when planning queued it, then the attempt count at
+   * which a rerun queued it again. Adding the same generation twice is a no-op.
+   */
+  id: (stepRunId: string, generation: number) => `${STEP_JOB_ID_PREFIX}${stepRunId}-${generation}`,
+  idPrefix: STEP_JOB_ID_PREFIX,
   /** The custom backoff type the step worker registers; it computes the step's own retry policy. */
   backoffType: 'step-retry',
   opts: (attempts: number): JobsOptions => ({
@@ -75,4 +81,4 @@ export const stepJob = {
 export type RunJobData = z.infer<typeof runJob.schema>;
 export type StepJobData = z.infer<typeof stepJob.schema>;
 export type ScheduledRunJobData = z.infer<typeof scheduledRunJob.schema>;
-export type RetryPolicy = z.infer<typeof retryPolicySchema>;
+export type StepBackoff = z.infer<typeof backoffSchema>;

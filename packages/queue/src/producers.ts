@@ -1,9 +1,8 @@
 import { ConveyorError } from '@conveyor/errors';
-import { Queue } from 'bullmq';
 import { publishCancellation } from './cancellation';
 import type { Redis } from './connection';
-import { type RetryPolicy, runJob, runTimeoutJob, stepJob } from './jobs';
-import { queueNames } from './names';
+import { runJob, runTimeoutJob, type StepBackoff, stepJob } from './jobs';
+import type { Queues } from './queues';
 import { createTenantAdmission } from './tenant-admission';
 
 export interface StepToEnqueue {
@@ -16,24 +15,19 @@ export interface StepToEnqueue {
   jobName: string;
   jobId: string;
   attempts: number;
-  retry: RetryPolicy;
+  retry: StepBackoff;
 }
 
 export type Producers = ReturnType<typeof createProducers>;
 
 /**
- * Adds Conveyor's jobs. Every add uses a deterministic job id, so repeating one (a duplicate
- * event, the reconciler) is a no-op. A Redis outage surfaces as DEPENDENCY_UNAVAILABLE (503).
+ * Adds and withdraws Conveyor's jobs. Every add uses a deterministic job id, so repeating one (a
+ * duplicate event, the reconciler) is a no-op. A Redis outage surfaces as DEPENDENCY_UNAVAILABLE (503).
  */
-export function createProducers({ connection, prefix }: { connection: Redis; prefix: string }) {
-  const runs = new Queue(queueNames.runs, { connection, prefix });
-  const steps = new Queue(queueNames.steps, { connection, prefix });
+export function createProducers({ connection, prefix, queues }: { connection: Redis; prefix: string; queues: Queues }) {
+  const { runs, steps } = queues;
   const admission = createTenantAdmission(connection, prefix);
-
   return {
-    runs,
-    steps,
-    admission,
     /** Adds the run job, prioritised by its place in its tenant's backlog (fair share between tenants). */
     enqueueRun: (ref: { tenantId: string; runId: string }) =>
       unavailableOnError('enqueue run', async () =>
@@ -68,6 +62,11 @@ export function createProducers({ connection, prefix }: { connection: Redis; pre
           })),
         ),
       ),
+    /** After a run finished: frees its tenant slot and removes its timeout job, if it armed one. */
+    releaseRun: async (ref: { tenantId: string; runId: string }, { hadTimeout }: { hadTimeout: boolean }) => {
+      await admission.release(ref.tenantId, ref.runId);
+      if (hadTimeout) await runs.remove(runTimeoutJob.id(ref.runId)).catch(() => undefined);
+    },
     /**
      * After a run was stopped in the database: removes its waiting or delayed step jobs, frees its
      * tenant slot and tells every worker to abort the steps of it that are running.
@@ -77,7 +76,6 @@ export function createProducers({ connection, prefix }: { connection: Redis; pre
       await admission.release(ref.tenantId, ref.runId).catch(() => undefined);
       await unavailableOnError('announce the cancellation', () => publishCancellation(connection, prefix, ref.runId));
     },
-    close: () => Promise.all([runs.close(), steps.close()]),
   };
 }
 

@@ -1,7 +1,7 @@
 import { runJob } from '@conveyor/queue';
 import { insertRun, seedWorkflow, waitFor } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestWorkerDeps, type TestWorkerDeps } from '../test-support';
+import { createTestWorkerDeps, type TestWorkerDeps } from '../../test/test-worker';
 import { createReconciler, reconcileOnce } from './reconciler';
 
 let t: TestWorkerDeps;
@@ -30,7 +30,7 @@ describe('reconciler', () => {
     expect(repairs.dispatched).toBe(1);
     expect((await t.db.prisma.workflowRun.findUniqueOrThrow({ where: { id: stale } })).status).toBe('QUEUED');
     expect((await t.db.prisma.workflowRun.findUniqueOrThrow({ where: { id: fresh } })).status).toBe('PENDING');
-    expect(await t.deps.producers.runs.getJob(runJob.id(stale))).toBeDefined();
+    expect(await t.deps.queues.runs.getJob(runJob.id(stale))).toBeDefined();
   });
 
   it('re-adds the job of a QUEUED run or step that Redis lost, and leaves present jobs alone', async () => {
@@ -48,7 +48,7 @@ describe('reconciler', () => {
 
     const first = await reconcileOnce(t.deps, 5_000);
     expect(first).toMatchObject({ runJobsRestored: 1, stepJobsRestored: 1 });
-    const restored = await t.deps.producers.steps.getJob(`step-lost-${runId}`);
+    const restored = await t.deps.queues.steps.getJob(`step-lost-${runId}`);
     expect(restored?.data).toMatchObject({
       tenantId: fixture.tenantId,
       runId,
@@ -63,8 +63,8 @@ describe('reconciler', () => {
   });
 
   it('lets one reconciler hold the leader lease at a time, and frees it on stop', async () => {
-    const leaseKey = `${t.deps.config.redis.queuePrefix}:reconciler:leader`;
-    const pause = () => new Promise((resolve) => setTimeout(resolve, t.deps.config.reconciler.intervalMs * 2));
+    const leaseKey = `${t.config.redis.queuePrefix}:reconciler:leader`;
+    const pause = () => new Promise((resolve) => setTimeout(resolve, t.config.reconciler.intervalMs * 2));
     const a = createReconciler(t.deps, t.blocking);
     a.start();
     await pause();
@@ -99,10 +99,10 @@ describe('reconciler', () => {
       5_000,
     );
     // Several more passes, none of which sweeps.
-    await new Promise((resolve) => setTimeout(resolve, t.deps.config.reconciler.intervalMs * 4));
+    await new Promise((resolve) => setTimeout(resolve, t.config.reconciler.intervalMs * 4));
     await reconciler.stop();
     expect(sweeps).toHaveLength(1);
-    expect(t.deps.config.reconciler.logSweepIntervalMs).toBe(600_000);
+    expect(t.config.reconciler.logSweepIntervalMs).toBe(600_000);
     await reconcileOnce(deps, 5_000);
     expect(sweeps).toHaveLength(2);
   });

@@ -9,10 +9,9 @@ import {
   type StaleStep,
 } from '@conveyor/db';
 import { type Redis, runJob } from '@conveyor/queue';
+import { runContextOf } from '@conveyor/runs';
 import type { Queue } from 'bullmq';
-import type { WorkerDeps } from '../deps';
-import { dispatchAndEnqueue } from '../execution/dispatch';
-import { enqueueProgress, runContextOf } from '../execution/enqueue-progress';
+import type { WorkerDeps } from '../deps/worker-deps';
 import { syncSchedules } from '../schedules/schedule-sync';
 
 export interface Repairs {
@@ -37,9 +36,9 @@ const BATCH = 500;
  * runs one, but only the holder of a Redis lease acts, so repairs are not done twice at once.
  */
 export function createReconciler(deps: WorkerDeps, redis: Redis) {
-  const leaseKey = `${deps.config.redis.queuePrefix}:reconciler:leader`;
+  const leaseKey = `${deps.settings.queuePrefix}:reconciler:leader`;
   const holder = randomUUID();
-  const { intervalMs, staleAfterMs, logSweepIntervalMs } = deps.config.reconciler;
+  const { intervalMs, staleAfterMs, logSweepIntervalMs } = deps.settings.reconciler;
   let timer: NodeJS.Timeout | undefined;
   // Retention is counted in days, and on FerretDB a sweep reads the whole collection: not every pass.
   let lastSweepAt = Number.NEGATIVE_INFINITY;
@@ -103,11 +102,11 @@ export async function reconcileOnce(
     logLinesExpired: sweepLogs ? await deps.logStore.sweepExpired(new Date(deps.now())) : 0,
     slotsFreed: await freeStaleSlots(deps),
   };
-  for (const run of await findStaleRuns(deps.prisma, query)) {
+  for (const run of await findStaleRuns(deps.pool, query)) {
     if (run.status === 'PENDING') repairs.dispatched += Number(await redispatch(deps, run));
     else repairs.runJobsRestored += Number(await restoreRunJob(deps, run));
   }
-  for (const step of await findStaleQueuedSteps(deps.prisma, query)) {
+  for (const step of await findStaleQueuedSteps(deps.pool, query)) {
     repairs.stepJobsRestored += Number(await restoreStepJob(deps, step));
   }
   return repairs;
@@ -115,49 +114,37 @@ export async function reconcileOnce(
 
 /** Frees slots of runs that are no longer active, and resets each tenant's backlog counter to the truth. */
 async function freeStaleSlots(deps: WorkerDeps): Promise<number> {
-  const { admission } = deps.producers;
+  const { admission } = deps;
   let freed = 0;
   for (const { tenantId, runIds } of await admission.holders()) {
-    const active = await findActiveRunIds(deps.prisma, tenantId, runIds);
+    const active = await findActiveRunIds(deps.pool, tenantId, runIds);
     for (const runId of runIds.filter((id) => !active.has(id))) {
       await admission.release(tenantId, runId);
       freed += 1;
     }
   }
-  for (const { tenantId, queued } of await countQueuedRunsByTenant(deps.prisma)) await admission.resetBacklog(tenantId, queued);
+  for (const { tenantId, queued } of await countQueuedRunsByTenant(deps.pool)) await admission.resetBacklog(tenantId, queued);
   return freed;
 }
 
 async function redispatch(deps: WorkerDeps, run: StaleRun): Promise<boolean> {
-  const outcome = await dispatchAndEnqueue(deps, run);
+  const outcome = await deps.runs.dispatch(run);
   return outcome.kind === 'queued' || outcome.kind === 'failed';
 }
 
 async function restoreRunJob(deps: WorkerDeps, run: StaleRun): Promise<boolean> {
-  if (!(await isLost(deps.producers.runs, runJob.id(run.runId)))) return false;
+  if (!(await isLost(deps.queues.runs, runJob.id(run.runId)))) return false;
   await deps.producers.enqueueRun(run);
   return true;
 }
 
 async function restoreStepJob(deps: WorkerDeps, step: StaleStep): Promise<boolean> {
-  if (!(await isLost(deps.producers.steps, step.jobId))) return false;
-  const run = await getRunForExecution(deps.pool, step);
-  if (!run) return false;
-  const definition = deps.definitions.get(run.workflowVersionId, run.definition);
-  const [row] = await deps.prisma.stepRun.findMany({
-    where: { id: step.stepRunId, tenantId: step.tenantId },
-    select: { stepKey: true },
-  });
+  if (!(await isLost(deps.queues.steps, step.jobId))) return false;
+  const row = await getRunForExecution(deps.pool, step);
   if (!row) return false;
-  await enqueueProgress(
-    deps,
-    { ...step, ...runContextOf(run), definition },
-    {
-      applied: true,
-      queued: [{ stepRunId: step.stepRunId, stepKey: row.stepKey, jobId: step.jobId }],
-      finished: null,
-    },
-  );
+  const run = runContextOf(step, row, deps.definitions.get(row.workflowVersionId, row.definition));
+  const queued = [{ stepRunId: step.stepRunId, stepKey: step.stepKey, jobId: step.jobId }];
+  await deps.runs.afterCommit(run, { applied: true, queued, finished: null });
   return true;
 }
 

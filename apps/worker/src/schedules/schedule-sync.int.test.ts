@@ -2,7 +2,7 @@ import { scheduledRunJob } from '@conveyor/queue';
 import { seedWorkflow, waitFor } from '@conveyor/testing';
 import type { Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestWorkerDeps, type TestWorkerDeps } from '../test-support';
+import { createTestWorkerDeps, type TestWorkerDeps } from '../../test/test-worker';
 import { createRunWorker } from '../workers/run.worker';
 import { syncSchedules } from './schedule-sync';
 
@@ -27,7 +27,7 @@ describe('schedule triggers', () => {
     });
     expect(await syncSchedules(t.deps)).toEqual({ upserted: 1, removed: 0 });
     expect(await syncSchedules(t.deps)).toEqual({ upserted: 0, removed: 0 });
-    const schedulers = await t.deps.producers.runs.getJobSchedulers();
+    const schedulers = await t.deps.queues.runs.getJobSchedulers();
     expect(schedulers.map((s) => s.key)).toEqual([scheduledRunJob.schedulerId(trigger.id)]);
 
     const runs = await waitFor(
@@ -56,7 +56,7 @@ describe('schedule triggers', () => {
     await syncSchedules(t.deps);
     await t.db.prisma.trigger.update({ where: { id: trigger.id }, data: { cron: '0 4 * * *' } });
     expect((await syncSchedules(t.deps)).upserted).toBe(1);
-    const scheduler = (await t.deps.producers.runs.getJobSchedulers()).find(
+    const scheduler = (await t.deps.queues.runs.getJobSchedulers()).find(
       (s) => s.key === scheduledRunJob.schedulerId(trigger.id),
     );
     expect(scheduler).toMatchObject({ pattern: '0 4 * * *', tz: 'Europe/Paris' });
@@ -64,6 +64,6 @@ describe('schedule triggers', () => {
     await t.db.prisma.trigger.updateMany({ where: { tenantId: fixture.tenantId }, data: { isActive: false } });
     await t.db.prisma.trigger.updateMany({ where: { type: 'SCHEDULE' }, data: { isActive: false } });
     expect((await syncSchedules(t.deps)).removed).toBe(2);
-    expect(await t.deps.producers.runs.getJobSchedulers()).toEqual([]);
+    expect(await t.deps.queues.runs.getJobSchedulers()).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { listActiveSchedules } from '@conveyor/db';
 import { scheduledRunJob } from '@conveyor/queue';
-import type { WorkerDeps } from '../deps';
+import type { WorkerDeps } from '../deps/worker-deps';
 
 const SCHEDULER_PREFIX = scheduledRunJob.schedulerId('');
 
@@ -13,8 +13,8 @@ export interface ScheduleChanges {
  * Keeps one BullMQ job scheduler per active SCHEDULE trigger: new or changed triggers are
  * upserted, schedulers of deleted or deactivated triggers removed. Safe to run from any worker.
  */
-export async function syncSchedules(deps: Pick<WorkerDeps, 'prisma' | 'producers' | 'log'>): Promise<ScheduleChanges> {
-  const queue = deps.producers.runs;
+export async function syncSchedules(deps: Pick<WorkerDeps, 'prisma' | 'queues' | 'log'>): Promise<ScheduleChanges> {
+  const queue = deps.queues.runs;
   const wanted = new Map(
     (await listActiveSchedules(deps.prisma)).map((trigger) => [scheduledRunJob.schedulerId(trigger.id), trigger]),
   );

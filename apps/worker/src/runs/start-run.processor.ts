@@ -1,9 +1,9 @@
 import { getRunForExecution, startRun, stopRun } from '@conveyor/db';
 import { isConveyorError } from '@conveyor/errors';
 import { runJob } from '@conveyor/queue';
+import { runContextOf } from '@conveyor/runs';
 import { DelayedError, type Job } from 'bullmq';
-import type { WorkerDeps } from '../deps';
-import { enqueueProgress, runContextOf } from '../execution/enqueue-progress';
+import type { WorkerDeps } from '../deps/worker-deps';
 
 /** How long a run whose tenant is at its concurrency cap waits before it asks again. */
 const ADMISSION_RETRY_MS = 100;
@@ -13,7 +13,7 @@ const ADMISSION_RETRY_MS = 100;
  * dependencies, arm the run-level timeout. A tenant at its cap parks the job as delayed (the
  * run stays QUEUED). A duplicate job finds the run already past QUEUED and queues nothing new.
  */
-export async function planRunProcessor(deps: WorkerDeps, job: Job, token?: string): Promise<void> {
+export async function startRunProcessor(deps: WorkerDeps, job: Job, token?: string): Promise<void> {
   const ref = runJob.schema.parse(job.data);
   const log = deps.log.child({ tenantId: ref.tenantId, workflowRunId: ref.runId, jobId: job.id });
   const run = await getRunForExecution(deps.pool, ref);
@@ -21,7 +21,7 @@ export async function planRunProcessor(deps: WorkerDeps, job: Job, token?: strin
     log.info({ status: run?.status ?? 'missing' }, 'run job skipped: run is not waiting to start');
     return;
   }
-  if ((await deps.producers.admission.admit(ref.tenantId, ref.runId, run.maxConcurrentRuns)) === 'full') {
+  if ((await deps.admission.admit(ref.tenantId, ref.runId, run.maxConcurrentRuns)) === 'full') {
     await job.moveToDelayed(Date.now() + ADMISSION_RETRY_MS + Math.floor(Math.random() * ADMISSION_RETRY_MS), token);
     throw new DelayedError();
   }
@@ -31,13 +31,13 @@ export async function planRunProcessor(deps: WorkerDeps, job: Job, token?: strin
   } catch (error) {
     if (!isConveyorError(error)) throw error;
     await stopRun(deps.pool, ref, { status: 'FAILED', code: 'INVALID_DEFINITION', message: error.message });
-    await deps.producers.admission.release(ref.tenantId, ref.runId);
+    await deps.admission.release(ref.tenantId, ref.runId);
     log.error({ error }, 'run failed: its pinned definition is invalid');
     return;
   }
   const progress = await startRun(deps.pool, ref, definition);
   if (!progress.applied) return;
   if (run.status === 'QUEUED' && definition.timeoutMs) await deps.producers.scheduleRunTimeout(ref, definition.timeoutMs);
-  await enqueueProgress(deps, { ...ref, ...runContextOf(run), definition }, progress);
+  await deps.runs.afterCommit(runContextOf(ref, run, definition), progress);
   log.info({ queuedSteps: progress.queued.map((step) => step.stepKey) }, 'run started');
 }

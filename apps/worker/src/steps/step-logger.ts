@@ -1,5 +1,5 @@
 import type { StepLogger } from '@conveyor/actions';
-import { type BatchingWriter, type LogLevel, sanitizeLine } from '@conveyor/logs';
+import type { BatchingWriter, LogLevel } from '@conveyor/logs';
 
 export interface StepLogTarget {
   writer: BatchingWriter;
@@ -9,12 +9,10 @@ export interface StepLogTarget {
   now: () => number;
 }
 
-/** Execution log lines of one step: redacted, size-bounded, batched into the log store. */
+/** Execution log lines of one step, batched into the log store; the writer redacts and bounds each line. */
 export function createStepLogger({ writer, ids, secretValues, now }: StepLogTarget): StepLogger {
   const write = (level: LogLevel) => (message: string, context?: Record<string, unknown>) => {
-    writer.write(
-      sanitizeLine({ ...ids, level, message, ...(context ? { context } : {}), timestamp: new Date(now()) }, { secretValues }),
-    );
+    writer.write({ ...ids, level, message, ...(context ? { context } : {}), timestamp: new Date(now()) }, { secretValues });
   };
   return { debug: write('DEBUG'), info: write('INFO'), warn: write('WARN'), error: write('ERROR') };
 }

@@ -5,8 +5,7 @@ import { insertRun, seedWorkflow, waitFor } from '@conveyor/testing';
 import type { Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { dispatchAndEnqueue } from '../execution/dispatch';
-import { createTestWorkerDeps, type TestWorkerDeps } from '../test-support';
+import { createTestWorkerDeps, type TestWorkerDeps } from '../../test/test-worker';
 import { createRunWorker } from '../workers/run.worker';
 import { createStepWorker } from '../workers/step.worker';
 
@@ -38,7 +37,7 @@ afterAll(async () => {
 async function runToEnd(definition: object, tenant?: Awaited<ReturnType<typeof seedWorkflow>>) {
   const fixture = tenant ?? (await seedWorkflow(t.db.prisma, definition));
   const runId = await insertRun(t.db.prisma, fixture, { who: 'me' });
-  await dispatchAndEnqueue(t.deps, { tenantId: fixture.tenantId, runId });
+  await t.deps.runs.dispatch({ tenantId: fixture.tenantId, runId });
   return waitFor(
     () => t.db.prisma.workflowRun.findUniqueOrThrow({ where: { id: runId }, include: { stepRuns: true } }),
     (run) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(run.status),
@@ -183,7 +182,7 @@ describe('executing a step', () => {
     // The first step's job carried the other two: they ran under its id, and got no job of their own.
     expect(steps.two?.jobId).toBe(steps.one?.jobId);
     expect(steps.three?.jobId).toBe(steps.one?.jobId);
-    const jobs = await t.deps.producers.steps.getJobs(['completed', 'waiting', 'active', 'delayed', 'failed']);
+    const jobs = await t.deps.queues.steps.getJobs(['completed', 'waiting', 'active', 'delayed', 'failed']);
     expect(jobs.filter((job) => job.data.runId === run.id).map((job) => job.id)).toEqual([steps.one?.jobId]);
   });
 

@@ -1,8 +1,7 @@
-import { createRun, findTrigger } from '@conveyor/db';
+import { findTrigger } from '@conveyor/db';
 import { scheduledRunJob } from '@conveyor/queue';
 import type { Job } from 'bullmq';
-import type { WorkerDeps } from '../deps';
-import { dispatchAndEnqueue } from '../execution/dispatch';
+import type { WorkerDeps } from '../deps/worker-deps';
 
 /**
  * One firing of a schedule: creates the run and dispatches it. The job id is unique per firing
@@ -12,13 +11,12 @@ export async function scheduledRunProcessor(deps: WorkerDeps, job: Job): Promise
   const { tenantId, triggerId } = scheduledRunJob.schema.parse(job.data);
   const trigger = await findTrigger(deps.prisma, triggerId);
   if (!trigger || trigger.tenantId !== tenantId || trigger.type !== 'SCHEDULE' || !trigger.isActive) return;
-  const { runId, created } = await createRun(deps.prisma, {
+  const { runId, created } = await deps.runs.start({
     tenantId,
     workflowId: trigger.workflowId,
     triggerId,
     input: { scheduledAt: new Date(job.timestamp).toISOString() },
     idempotencyKey: `schedule:${job.id}`,
   });
-  await dispatchAndEnqueue(deps, { tenantId, runId });
   if (created) deps.log.info({ tenantId, workflowRunId: runId, triggerId }, 'scheduled run started');
 }

@@ -31,11 +31,3 @@ export class RunCancelledReason extends Error {
     this.name = 'RunCancelledReason';
   }
 }
-
-/** The abort reason of a step that ran past its timeout; named as AbortSignal.timeout() names its reason. */
-export class StepTimeoutReason extends Error {
-  constructor(timeoutMs: number) {
-    super(`step timed out after ${timeoutMs} ms`);
-    this.name = 'TimeoutError';
-  }
-}

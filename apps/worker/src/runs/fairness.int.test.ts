@@ -1,8 +1,7 @@
 import { seedWorkflow, type TenantFixture, waitFor } from '@conveyor/testing';
 import type { Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispatchAndEnqueue } from '../execution/dispatch';
-import { createTestWorkerDeps, type TestWorkerDeps } from '../test-support';
+import { createTestWorkerDeps, type TestWorkerDeps } from '../../test/test-worker';
 import { createRunWorker } from '../workers/run.worker';
 import { createStepWorker } from '../workers/step.worker';
 
@@ -36,7 +35,7 @@ async function flood(fixture: TenantFixture, count: number): Promise<string[]> {
     RETURNING "id"::text AS "id"`;
   const ids = rows.map((row) => row.id);
   for (let i = 0; i < ids.length; i += 250) {
-    await Promise.all(ids.slice(i, i + 250).map((runId) => dispatchAndEnqueue(t.deps, { tenantId: fixture.tenantId, runId })));
+    await Promise.all(ids.slice(i, i + 250).map((runId) => t.deps.runs.dispatch({ tenantId: fixture.tenantId, runId })));
   }
   return ids;
 }

@@ -1,7 +1,7 @@
 import { coreActions, createActionRegistry } from '@conveyor/actions';
 import { workflowDefinitionSchema } from '@conveyor/engine';
 import { describe, expect, it } from 'vitest';
-import { carryOnAfter } from './continuation';
+import { carryOnAfter } from './carry-on';
 
 const actions = createActionRegistry(coreActions);
 const core = (key: string) => ({ app: 'core', version: '1', key });

@@ -1,0 +1,84 @@
+import { type Action, coreActions, createActionRegistry } from '@conveyor/actions';
+import type { WorkerConfig } from '@conveyor/config';
+import { createDatabase } from '@conveyor/db';
+import { type BatchingWriterOptions, createBatchingWriter, createMongoLogStore } from '@conveyor/logs';
+import { createMetricsRegistry, createPipelineMetrics, type Logger, type Registry } from '@conveyor/observability';
+import { createProducers, createQueues, createRedisConnection, createTenantAdmission, type Redis } from '@conveyor/queue';
+import { createRuns } from '@conveyor/runs';
+import { createKeyring, parseKeys } from '@conveyor/secrets';
+import { createAbortRegistry } from './abort-registry';
+import { createDefinitionCache } from './definition-cache';
+import type { WorkerDeps } from './worker-deps';
+
+export interface WorkerOptions {
+  /** Actions besides the core app's (tests add their own). */
+  extraActions?: Action[];
+  /** Overrides of the log writer's batching (tests flush sooner). */
+  logWriter?: Pick<BatchingWriterOptions, 'flushIntervalMs'>;
+}
+
+export interface ComposedWorker {
+  deps: WorkerDeps;
+  /** For BullMQ Workers (blocking commands). */
+  blocking: Redis;
+  /** For commands that must not block: adds, the reconciler's lease, probes. */
+  producer: Redis;
+  /** For pub/sub: cancellations. */
+  subscriber: Redis;
+  registry: Registry;
+  /** Drains the log writer, then closes every connection. */
+  close(): Promise<void>;
+}
+
+/** The worker's one composition: connections, stores and use cases from its config; used by main.ts and by the tests. */
+export async function composeWorker(config: Readonly<WorkerConfig>, log: Logger, options: WorkerOptions = {}): Promise<ComposedWorker> {
+  const database = createDatabase(config.database);
+  const blocking = createRedisConnection(config.redis.url, 'worker', log);
+  const producer = createRedisConnection(config.redis.url, 'producer', log);
+  const subscriber = createRedisConnection(config.redis.url, 'worker', log);
+  await Promise.all([blocking.connect(), producer.connect(), subscriber.connect()]);
+  const registry = createMetricsRegistry('worker');
+  const metrics = createPipelineMetrics(registry);
+  const logStore = createMongoLogStore({ url: config.mongo.url, retentionDays: config.logRetentionDays, log });
+  const { retention } = await logStore.init();
+  const prefix = config.redis.queuePrefix;
+  const queues = createQueues({ connection: producer, prefix });
+  const producers = createProducers({ connection: producer, prefix, queues });
+  const deps: WorkerDeps = {
+    settings: {
+      queuePrefix: prefix,
+      concurrency: config.concurrency,
+      lockDurationMs: config.lockDurationMs,
+      reconciler: config.reconciler,
+      allowPrivateNetworks: config.actions.allowPrivateNetworks,
+    },
+    log,
+    prisma: database.prisma,
+    pool: database.pool,
+    queues,
+    producers,
+    admission: createTenantAdmission(producer, prefix),
+    runs: createRuns({ pool: database.pool, producers, log, metrics }),
+    actions: createActionRegistry([...coreActions, ...(options.extraActions ?? [])]),
+    definitions: createDefinitionCache(),
+    aborts: createAbortRegistry(),
+    keyring: createKeyring(parseKeys(config.connections.keys), config.connections.activeKeyId),
+    logWriter: createBatchingWriter({ store: logStore, log, metrics: registry, ...options.logWriter }),
+    logStore,
+    sweepLogs: retention === 'sweep',
+    metrics,
+    now: Date.now,
+  };
+  return {
+    deps,
+    blocking,
+    producer,
+    subscriber,
+    registry,
+    async close() {
+      await deps.logWriter.close(); // every buffered execution log line reaches the store before exit
+      await Promise.allSettled([queues.close(), database.close(), logStore.close()]);
+      for (const connection of [blocking, producer, subscriber]) connection.disconnect();
+    },
+  };
+}

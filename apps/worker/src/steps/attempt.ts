@@ -1,0 +1,112 @@
+import { type ActionContext, isActionAbortedError, isRetryableActionError, runAction } from '@conveyor/actions';
+import { getSealedConnection, type StepError, type StepOutcome } from '@conveyor/db';
+import { actionRefKey, type StepDefinition } from '@conveyor/engine';
+import { ConveyorError, isConveyorError } from '@conveyor/errors';
+import type { Logger } from '@conveyor/observability';
+import { RunCancelledReason } from '../deps/abort-registry';
+import type { WorkerDeps } from '../deps/worker-deps';
+import { templateContextOf } from './prepared-step';
+import { type StepInFlight, logIds } from './step-in-flight';
+import { createStepLogger, secretStrings } from './step-logger';
+
+/** What one attempt came to, as data: the step job's processor maps it to the database and to BullMQ. */
+export type AttemptResult =
+  | { kind: 'outcome'; outcome: StepOutcome }
+  /** A retryable failure with attempts left: the job is retried with the step's backoff. */
+  | { kind: 'retry'; error: StepError; cause: unknown }
+  /** The action asked to be re-entered at `untilEpochMs` (the delay action). */
+  | { kind: 'wait'; untilEpochMs: number };
+
+/**
+ * One attempt of a step: its `if`, its input resolved from the run input and earlier outputs, its
+ * connection opened, its action run under the step's timeout and the run's cancellation. Execution
+ * log lines go to the log writer; nothing here touches the step's status.
+ */
+export async function attempt(deps: WorkerDeps, step: StepInFlight, attemptsLeft: number, log: Logger): Promise<AttemptResult> {
+  const definition = step.prepared.step;
+  const started = deps.now();
+  const cancel = new AbortController();
+  const unregister = deps.aborts.register(step.ref.runId, cancel);
+  // Filled once the connection is opened; the logger reads it on every line.
+  const secretValues: string[] = [];
+  const stepLog = createStepLogger({ writer: deps.logWriter, ids: logIds(step.ref), secretValues, now: deps.now });
+  const context = templateContextOf(step.prepared, step.runInput, step.outputs);
+  const action = actionType(definition);
+  try {
+    const condition = step.prepared.condition();
+    if (condition && !(await condition.evaluate(context))) return outcome({ status: 'SKIPPED', reason: 'condition is false' });
+    stepLog.info(`step started (attempt ${step.attempt})`, { attempt: step.attempt });
+    const input = await step.prepared.input.evaluate(context);
+    const connection = definition.connectionId ? await openConnection(deps, step.ref.tenantId, definition.connectionId) : undefined;
+    secretValues.push(...secretStrings(connection));
+    const ctx: ActionContext = {
+      signal: cancel.signal,
+      log: stepLog,
+      idempotencyKey: step.ref.stepRunId,
+      attempt: step.attempt,
+      now: deps.now,
+      http: { allowPrivateNetworks: [...deps.settings.allowPrivateNetworks] },
+      ...(step.resumeAt ? { resume: { waitedUntil: step.resumeAt } } : {}),
+      ...(connection ? { connection } : {}),
+    };
+    const result = await runAction(deps.actions.getOrThrow(definition.action), input, ctx, { timeoutMs: definition.timeoutMs });
+    if (result.kind === 'wait') {
+      if (!step.carried) return { kind: 'wait', untilEpochMs: result.untilEpochMs };
+      throw new ConveyorError({ code: 'INTERNAL', message: `inline action ${action} asked to wait` });
+    }
+    const durationMs = deps.now() - started;
+    deps.metrics.stepDuration.observe({ action, outcome: 'succeeded' }, durationMs / 1_000);
+    log.info({ durationMs, attempt: step.attempt }, 'step succeeded');
+    stepLog.info(`step succeeded in ${durationMs} ms`, { attempt: step.attempt, durationMs });
+    return outcome({ status: 'SUCCEEDED', output: result.output });
+  } catch (error) {
+    if (cancel.signal.reason instanceof RunCancelledReason) return outcome({ status: 'CANCELLED', reason: cancel.signal.reason.message });
+    const stepError = toStepError(error, step.attempt);
+    const retrying = stepError.retryable === true && attemptsLeft > 0;
+    deps.metrics.stepDuration.observe({ action, outcome: 'failed' }, (deps.now() - started) / 1_000);
+    log.warn({ error, attempt: step.attempt, attemptsLeft, durationMs: deps.now() - started }, 'step attempt failed');
+    stepLog.error(`attempt ${step.attempt} failed: ${stepError.message}`, { code: stepError.code, attempt: step.attempt, retrying });
+    if (!retrying) return outcome({ status: 'FAILED', error: stepError });
+    deps.metrics.stepRetries.inc({ action });
+    return { kind: 'retry', error: stepError, cause: error };
+  } finally {
+    unregister();
+  }
+}
+
+export function actionType(step: StepDefinition): string {
+  return actionRefKey(step.action);
+}
+
+/** A failure no attempt can mend, such as a step missing from its definition. */
+export function finalFailure(code: StepError['code'], message: string, attempt: number): StepOutcome {
+  return { status: 'FAILED', error: { code, message, attempt, retryable: false } };
+}
+
+function outcome(value: StepOutcome): AttemptResult {
+  return { kind: 'outcome', outcome: value };
+}
+
+/** The step's connection, decrypted; a connection the tenant does not have fails the step for good. */
+async function openConnection(deps: WorkerDeps, tenantId: string, connectionId: string): Promise<Record<string, unknown>> {
+  const sealed = await getSealedConnection(deps.pool, { tenantId, connectionId });
+  if (!sealed) {
+    throw new ConveyorError({ code: 'NOT_FOUND', message: `connection ${connectionId} not found`, details: { connectionId } });
+  }
+  return deps.keyring.open(sealed) as Record<string, unknown>;
+}
+
+/** What an attempt's failure is recorded as; template and input errors are never retried. */
+function toStepError(error: unknown, attempt: number): StepError {
+  if (isActionAbortedError(error) && error.timedOut) {
+    return { code: 'STEP_TIMEOUT', message: describeTimeout(error.reason), attempt, retryable: true };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const code = isConveyorError(error) ? error.code : 'ACTION_FAILED';
+  const details = isConveyorError(error) ? error.details : {};
+  return { code, message, attempt, retryable: isRetryableActionError(error), details };
+}
+
+function describeTimeout(reason: unknown): string {
+  return reason instanceof Error || reason instanceof DOMException ? reason.message : 'step timed out';
+}

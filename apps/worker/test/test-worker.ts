@@ -1,0 +1,59 @@
+import type { Action } from '@conveyor/actions';
+import { loadWorkerConfig, type WorkerConfig } from '@conveyor/config';
+import { createLogger, type Registry } from '@conveyor/observability';
+import { createRedisConnection, type Redis } from '@conveyor/queue';
+import { createTestDatabase, createTestMongo, type TestDatabase, type TestMongo, testServices, uniqueSuffix } from '@conveyor/testing';
+import { composeWorker } from '../src/deps/compose';
+import type { WorkerDeps } from '../src/deps/worker-deps';
+
+export interface TestWorkerDeps {
+  deps: WorkerDeps;
+  config: Readonly<WorkerConfig>;
+  db: TestDatabase;
+  mongo: TestMongo;
+  /** The Prometheus registry the pipeline metrics are in. */
+  registry: Registry;
+  /** A connection for BullMQ Workers (blocking commands). */
+  blocking: Redis;
+  close(): Promise<void>;
+}
+
+/** The worker's own composition on a database, a queue prefix and a log database of their own. */
+export async function createTestWorkerDeps(
+  label = 'worker',
+  env: Record<string, string> = {},
+  extraActions: Action[] = [],
+): Promise<TestWorkerDeps> {
+  const db = await createTestDatabase(label);
+  const queuePrefix = `conveyor-test-${label}-${uniqueSuffix()}`;
+  const mongo = await createTestMongo(label);
+  const config = loadWorkerConfig({
+    DATABASE_URL: db.url,
+    REDIS_URL: testServices().redisUrl,
+    MONGO_URL: mongo.url,
+    QUEUE_PREFIX: queuePrefix,
+    DATABASE_POOL_SIZE: '4',
+    ...env,
+  });
+  const log = createLogger({ service: 'worker', level: 'silent' });
+  const worker = await composeWorker(config, log, { extraActions, logWriter: { flushIntervalMs: 50 } });
+  return {
+    deps: worker.deps,
+    config,
+    db,
+    mongo,
+    registry: worker.registry,
+    blocking: worker.blocking,
+    async close() {
+      await worker.close();
+      await mongo.drop();
+      await db.drop();
+      // Closing a queue writes its meta key: the prefix is cleared after it.
+      const redis = createRedisConnection(config.redis.url, 'producer');
+      await redis.connect();
+      const keys = await redis.keys(`${queuePrefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+    },
+  };
+}

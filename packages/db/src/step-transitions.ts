@@ -1,0 +1,289 @@
+import { stepJob } from '@conveyor/queue';
+import type { RunRef } from './runs.repo';
+import { execute, prepared, queryRows, raw, type SqlExecutor, type Statement, sql } from './sql';
+import { statusIn, stepCreation, stepMove } from './status-moves';
+import type { StepError, StepRunRef, StepRunContext } from './steps.repo';
+
+/**
+ * Every statement that changes a StepRun's status. Each guard and assignment comes from a move
+ * checked against the engine's step table (status-moves.ts); reads live in steps.repo.ts.
+ */
+const moves = {
+  claim: stepMove('claim', ['QUEUED'], 'RUNNING'),
+  /** The same job handed out again after its worker died: the lost attempt is counted and run again. */
+  reclaim: stepMove('reclaim', ['RUNNING'], 'RUNNING'),
+  retry: stepMove('retry', ['RUNNING'], 'QUEUED'),
+  wait: stepMove('wait', ['RUNNING'], 'QUEUED'),
+  succeed: stepMove('succeed', ['RUNNING'], 'SUCCEEDED'),
+  fail: stepMove('fail', ['RUNNING'], 'FAILED'),
+  /** The step's `if` was false when its attempt started. */
+  skipByCondition: stepMove('skip by condition', ['RUNNING'], 'SKIPPED'),
+  /** The step was claimed, or waiting, after its run had ended. */
+  cancel: stepMove('cancel', ['QUEUED', 'RUNNING'], 'CANCELLED'),
+  requeue: stepMove('requeue', ['PENDING'], 'QUEUED'),
+  skip: stepMove('skip', ['PENDING'], 'SKIPPED'),
+  stop: stepMove('stop', ['PENDING', 'QUEUED', 'RUNNING'], 'CANCELLED'),
+  rerun: stepMove('rerun', ['FAILED', 'SKIPPED', 'CANCELLED'], 'PENDING'),
+};
+/** A step row created QUEUED, for the run job or the step before it to add its job. */
+export const queuedCreation = stepCreation('queue', 'QUEUED');
+const carriedCreation = stepCreation('carry on', 'RUNNING');
+const skippedCreation = stepCreation('skip', 'SKIPPED');
+/** Reads, not moves: the outputs an attempt may see, and the run a success may queue steps of. */
+const isSucceededOutput = statusIn(['SUCCEEDED'], 'o."status"');
+const isRunningRun = statusIn(['RUNNING']);
+
+export interface QueuedStep {
+  stepRunId: string;
+  stepKey: string;
+  jobId: string;
+  /** True when it was started at once (RUNNING, attempt 1) for the caller's job to carry on with. */
+  started?: boolean;
+}
+
+/** How a step ended: what `recordOutcome` writes. */
+export type StepOutcome =
+  | { status: 'SUCCEEDED'; output: unknown }
+  | { status: 'FAILED'; error: StepError }
+  | { status: 'SKIPPED'; reason: string }
+  | { status: 'CANCELLED'; reason: string };
+
+/** `step-<id>-<generation>` as SQL, from the queue's own step job id prefix. */
+export function stepJobIdOf(idColumn: string, generationColumn: string): Statement {
+  return raw(`'${stepJob.idPrefix}' || ${idColumn}::text || '-' || ${generationColumn}::text`);
+}
+
+/** What an attempt reads besides its step row; by default the definition and every succeeded output. */
+export interface AttemptReads {
+  /** Only these steps' outputs (the step's dependencies); null for all succeeded steps. */
+  outputsOf: string[] | null;
+  /** False when the caller already holds the pinned definition (`run.definition` is then null). */
+  definition: boolean;
+}
+
+export interface ClaimedStep {
+  runId: string;
+  stepKey: string;
+  /** 1-based number of this attempt. */
+  attempt: number;
+  /** The run the step belongs to, with its pinned definition; null if the run is gone. */
+  run: StepRunContext | null;
+  /** Outputs of the run's succeeded steps, by step key, for resolving this step's input. */
+  outputs: Record<string, unknown>;
+}
+
+/**
+ * QUEUED → RUNNING for one attempt under `jobId` (its own job, or a job that carries on with it),
+ * counting it, and everything the attempt needs (the run, its definition, earlier outputs) in the
+ * same round trip; null when the step is not waiting for this job (a duplicate or late job). A step
+ * still RUNNING under the same job id is a job BullMQ handed out again after its worker died: the
+ * lost attempt is recorded and the step runs again.
+ */
+export async function claimStep(
+  db: SqlExecutor,
+  { tenantId, stepRunId, jobId }: { tenantId: string; stepRunId: string; jobId: string },
+  reads: AttemptReads = { outputsOf: null, definition: true },
+): Promise<ClaimedStep | null> {
+  const lost = JSON.stringify({ code: 'WORKER_LOST', message: 'the worker running this attempt stopped before it finished' });
+  const [row] = await queryRows<Omit<ClaimedStep, 'run'> & Partial<StepRunContext>>(
+    db,
+    prepared(
+      'claim-step',
+      sql`
+    WITH claimed AS (
+      UPDATE "StepRun"
+         SET "attemptErrors" = CASE WHEN ${moves.reclaim.guard()}
+                                    THEN "attemptErrors" || jsonb_build_array(${lost}::jsonb || jsonb_build_object('attempt', "attempt"))
+                                    ELSE "attemptErrors" END,
+             ${moves.claim.set}, "attempt" = "attempt" + 1, "updatedAt" = now(), "startedAt" = COALESCE("startedAt", now()),
+             "jobId" = ${jobId}::text
+       WHERE "id" = ${stepRunId}::uuid AND "tenantId" = ${tenantId}::uuid
+         AND (${moves.claim.guard()} OR (${moves.reclaim.guard()} AND "jobId" = ${jobId}::text))
+      RETURNING "workflowRunId", "stepKey", "attempt")
+    SELECT s."workflowRunId"::text AS "runId", s."stepKey", s."attempt",
+           r."status", r."input", r."workflowVersionId"::text AS "workflowVersionId",
+           CASE WHEN ${reads.definition}::boolean THEN v."definition" END AS "definition",
+           w."name" AS "workflowName",
+           (SELECT COALESCE(jsonb_object_agg(o."stepKey", o."output"), '{}'::jsonb) FROM "StepRun" AS o
+             WHERE o."workflowRunId" = s."workflowRunId" AND o."tenantId" = ${tenantId}::uuid AND ${isSucceededOutput}
+               AND (${reads.outputsOf}::text[] IS NULL OR o."stepKey" = ANY(${reads.outputsOf}::text[]))) AS "outputs"
+      FROM claimed AS s
+      LEFT JOIN "WorkflowRun" AS r ON r."id" = s."workflowRunId" AND r."tenantId" = ${tenantId}::uuid
+      LEFT JOIN "WorkflowVersion" AS v ON v."id" = r."workflowVersionId"
+      LEFT JOIN "Workflow" AS w ON w."id" = r."workflowId"`,
+    ),
+  );
+  if (!row) return null;
+  const { runId, stepKey, attempt, outputs, ...run } = row;
+  return { runId, stepKey, attempt, outputs, run: run.status ? (run as StepRunContext) : null };
+}
+
+/** RUNNING → QUEUED after a failed attempt that will be retried; the attempt's error is kept. */
+export async function recordRetry(db: SqlExecutor, { tenantId, stepRunId }: StepRunRef, error: StepError): Promise<boolean> {
+  const count = await execute(
+    db,
+    sql`
+    UPDATE "StepRun"
+       SET ${moves.retry.set}, "updatedAt" = now(),
+           "attemptErrors" = "attemptErrors" || jsonb_build_array(${JSON.stringify(error)}::jsonb)
+     WHERE "id" = ${stepRunId}::uuid AND "tenantId" = ${tenantId}::uuid AND ${moves.retry.guard()}`,
+  );
+  return count === 1;
+}
+
+/**
+ * RUNNING → QUEUED for a step that asked to wait (the delay action): not a failure, so the
+ * attempt it used is given back.
+ */
+export async function recordWait(db: SqlExecutor, { tenantId, stepRunId }: StepRunRef): Promise<boolean> {
+  const count = await execute(
+    db,
+    sql`
+    UPDATE "StepRun" SET ${moves.wait.set}, "updatedAt" = now(), "attempt" = GREATEST("attempt" - 1, 0)
+     WHERE "id" = ${stepRunId}::uuid AND "tenantId" = ${tenantId}::uuid AND ${moves.wait.guard()}`,
+  );
+  return count === 1;
+}
+
+const outcomeMoves = {
+  SUCCEEDED: moves.succeed,
+  FAILED: moves.fail,
+  SKIPPED: moves.skipByCondition,
+  CANCELLED: moves.cancel,
+} as const;
+
+/** Records how an attempt ended; false for a duplicate or late report (the step was not in the move's states). */
+export async function recordOutcome(db: SqlExecutor, ref: StepRunRef, outcome: StepOutcome): Promise<boolean> {
+  const move = outcomeMoves[outcome.status];
+  const output = outcome.status === 'SUCCEEDED' ? JSON.stringify(outcome.output ?? null) : null;
+  const error =
+    outcome.status === 'FAILED'
+      ? JSON.stringify(outcome.error)
+      : outcome.status === 'SUCCEEDED'
+        ? null
+        : JSON.stringify({ code: outcome.status, message: outcome.reason });
+  const count = await execute(
+    db,
+    prepared(
+      `record-${outcome.status.toLowerCase()}`,
+      sql`
+    UPDATE "StepRun"
+       SET ${move.set}, "updatedAt" = now(), "finishedAt" = now(), "output" = ${output}::jsonb, "error" = ${error}::jsonb
+     WHERE "id" = ${ref.stepRunId}::uuid AND "tenantId" = ${ref.tenantId}::uuid AND ${move.guard()}`,
+    ),
+  );
+  return count === 1;
+}
+
+/** RUNNING → SUCCEEDED, as a fragment of the statements that also apply what the success decides. */
+export function recordSuccess(ref: { tenantId: string; stepRunId: string }, output: string): Statement {
+  return sql`
+      UPDATE "StepRun" SET ${moves.succeed.set}, "updatedAt" = now(), "finishedAt" = now(), "output" = ${output}::jsonb, "error" = NULL
+       WHERE "id" = ${ref.stepRunId}::uuid AND "tenantId" = ${ref.tenantId}::uuid AND ${moves.succeed.guard()}`;
+}
+
+/** The next step the caller's job carries on with: started at once under the job's id. */
+export interface CarryOn {
+  stepKey: string;
+  jobId: string;
+}
+
+/**
+ * RUNNING → SUCCEEDED and, while the run is RUNNING, the steps that waited for this one alone
+ * queued; the one the caller carries on with is started instead (a rerun's existing row is only
+ * queued).
+ */
+export async function recordAndQueue(
+  db: SqlExecutor,
+  ref: StepRunRef,
+  output: string,
+  next: string[],
+  carryOn: CarryOn | undefined,
+): Promise<{ recorded: boolean; queued: QueuedStep[] }> {
+  const ids = next.map(() => crypto.randomUUID());
+  const carried = carryOn && next.includes(carryOn.stepKey) ? carryOn : { stepKey: null, jobId: null };
+  const [row] = await queryRows<{ recorded: boolean; queued: QueuedStep[] }>(
+    db,
+    prepared(
+      'record-and-queue',
+      sql`
+    WITH recorded AS (${recordSuccess(ref, output)} RETURNING "id"),
+    queued AS (
+      INSERT INTO "StepRun" ("id", "tenantId", "workflowRunId", "stepKey", "status", "attempt", "startedAt", "jobId")
+      SELECT s.id, ${ref.tenantId}::uuid, ${ref.runId}::uuid, s.key,
+             CASE WHEN s.key = ${carried.stepKey}::text THEN ${carriedCreation.value} ELSE ${queuedCreation.value} END,
+             CASE WHEN s.key = ${carried.stepKey}::text THEN 1 ELSE 0 END,
+             CASE WHEN s.key = ${carried.stepKey}::text THEN now() END,
+             CASE WHEN s.key = ${carried.stepKey}::text THEN ${carried.jobId}::text ELSE ${stepJobIdOf('s.id', '0')} END
+        FROM unnest(${ids}::uuid[], ${next}::text[]) AS s(id, key)
+       WHERE EXISTS (SELECT 1 FROM recorded)
+         AND EXISTS (SELECT 1 FROM "WorkflowRun" WHERE "id" = ${ref.runId}::uuid AND "tenantId" = ${ref.tenantId}::uuid AND ${isRunningRun})
+      ON CONFLICT ("workflowRunId", "stepKey") DO UPDATE
+         SET ${moves.requeue.set}, "updatedAt" = now(), "finishedAt" = NULL, "error" = NULL,
+             "jobId" = ${stepJobIdOf('"StepRun"."id"', '"StepRun"."attempt"')}
+       WHERE ${moves.requeue.guard('"StepRun"."status"')}
+      RETURNING "id"::text AS "stepRunId", "stepKey", "jobId", "status" = ${carriedCreation.value} AS "started")
+    SELECT EXISTS (SELECT 1 FROM recorded) AS "recorded", COALESCE((SELECT jsonb_agg(queued) FROM queued), '[]'::jsonb) AS "queued"`,
+    ),
+  );
+  return { recorded: row?.recorded ?? false, queued: row?.queued ?? [] };
+}
+
+/** Queues steps planning found ready: new rows, or a rerun's PENDING rows with a job id of a new generation. */
+export async function queueSteps(db: SqlExecutor, ref: RunRef, stepKeys: string[]): Promise<QueuedStep[]> {
+  if (stepKeys.length === 0) return [];
+  const ids = stepKeys.map(() => crypto.randomUUID());
+  return queryRows<QueuedStep>(
+    db,
+    prepared(
+      'queue-steps',
+      sql`
+    INSERT INTO "StepRun" ("id", "tenantId", "workflowRunId", "stepKey", "status", "jobId")
+    SELECT s.id, ${ref.tenantId}::uuid, ${ref.runId}::uuid, s.key, ${queuedCreation.value}, ${stepJobIdOf('s.id', '0')}
+      FROM unnest(${ids}::uuid[], ${stepKeys}::text[]) AS s(id, key)
+    ON CONFLICT ("workflowRunId", "stepKey") DO UPDATE
+       SET ${moves.requeue.set}, "updatedAt" = now(), "finishedAt" = NULL, "error" = NULL,
+           "jobId" = ${stepJobIdOf('"StepRun"."id"', '"StepRun"."attempt"')}
+     WHERE ${moves.requeue.guard('"StepRun"."status"')}
+    RETURNING "id"::text AS "stepRunId", "stepKey", "jobId"`,
+    ),
+  );
+}
+
+/** Skips steps planning found unreachable: new rows, or a rerun's PENDING rows. */
+export async function skipSteps(db: SqlExecutor, ref: RunRef, skips: { key: string; reason: string }[]): Promise<void> {
+  if (skips.length === 0) return;
+  const errors = skips.map((skip) => JSON.stringify({ code: 'SKIPPED', message: skip.reason }));
+  await execute(
+    db,
+    sql`
+    INSERT INTO "StepRun" ("tenantId", "workflowRunId", "stepKey", "status", "error", "finishedAt")
+    SELECT ${ref.tenantId}::uuid, ${ref.runId}::uuid, s.key, ${skippedCreation.value}, s.error::jsonb, now()
+      FROM unnest(${skips.map((skip) => skip.key)}::text[], ${errors}::text[]) AS s(key, error)
+    ON CONFLICT ("workflowRunId", "stepKey") DO UPDATE
+       SET ${moves.skip.set}, "error" = EXCLUDED."error", "finishedAt" = now(), "updatedAt" = now()
+     WHERE ${moves.skip.guard('"StepRun"."status"')}`,
+  );
+}
+
+/** Every unfinished step of a stopped run CANCELLED (inside stopRun's transaction); returns their job ids. */
+export async function cancelUnfinishedSteps(db: SqlExecutor, ref: RunRef, error: string): Promise<string[]> {
+  const steps = await queryRows<{ jobId: string | null }>(
+    db,
+    sql`
+    UPDATE "StepRun" SET ${moves.stop.set}, "updatedAt" = now(), "finishedAt" = now(), "error" = ${error}::jsonb
+     WHERE "workflowRunId" = ${ref.runId}::uuid AND "tenantId" = ${ref.tenantId}::uuid AND ${moves.stop.guard()}
+    RETURNING "jobId"`,
+  );
+  return steps.flatMap((step) => (step.jobId ? [step.jobId] : []));
+}
+
+/** A rerun's steps that did not succeed back to PENDING (inside rerunRun's transaction). */
+export async function resetStepsForRerun(db: SqlExecutor, ref: RunRef): Promise<void> {
+  await execute(
+    db,
+    sql`
+    UPDATE "StepRun" SET ${moves.rerun.set}, "updatedAt" = now(), "finishedAt" = NULL, "error" = NULL, "output" = NULL
+     WHERE "workflowRunId" = ${ref.runId}::uuid AND "tenantId" = ${ref.tenantId}::uuid AND ${moves.rerun.guard()}`,
+  );
+}

@@ -1,0 +1,59 @@
+import type { Progress, RunForExecution } from '@conveyor/db';
+import { defaultRetryPolicy, type WorkflowDefinition } from '@conveyor/engine';
+import type { RunsDeps } from './runs';
+
+/** A run as its step jobs carry it (ids only) and name it (the workflow, in Bull Board). */
+export interface RunContext {
+  tenantId: string;
+  runId: string;
+  workflowVersionId: string;
+  workflowName: string;
+  definition: WorkflowDefinition;
+}
+
+/** The run context of a run read for execution. */
+export function runContextOf(
+  ref: { tenantId: string; runId: string },
+  run: Pick<RunForExecution, 'workflowVersionId' | 'workflowName'>,
+  definition: WorkflowDefinition,
+): RunContext {
+  return { ...ref, workflowVersionId: run.workflowVersionId, workflowName: run.workflowName, definition };
+}
+
+/**
+ * After a state statement: adds the jobs of the steps it queued (a step it started for the caller to
+ * carry on with needs none); once the run finished, frees its tenant slot and removes its timeout
+ * job. A crash before this point leaves QUEUED steps without jobs (the reconciler adds them) or a
+ * slot held (the reconciler frees it).
+ */
+export async function afterCommit(
+  { producers, log, metrics }: Pick<RunsDeps, 'producers' | 'log' | 'metrics'>,
+  run: RunContext,
+  progress: Progress,
+): Promise<void> {
+  const ref = { tenantId: run.tenantId, runId: run.runId };
+  const toEnqueue = progress.queued.filter((step) => !step.started);
+  if (toEnqueue.length > 0) {
+    const byKey = new Map(run.definition.steps.map((step) => [step.key, step]));
+    await producers.enqueueSteps(
+      toEnqueue.map(({ stepRunId, stepKey, jobId }) => {
+        const retry = byKey.get(stepKey)?.retry ?? defaultRetryPolicy;
+        return {
+          ...ref,
+          stepRunId,
+          stepKey,
+          jobId,
+          workflowVersionId: run.workflowVersionId,
+          jobName: `${run.workflowName} / ${stepKey}`,
+          attempts: retry.attempts,
+          retry,
+        };
+      }),
+    );
+  }
+  if (progress.finished) {
+    log.info({ tenantId: ref.tenantId, workflowRunId: ref.runId, status: progress.finished }, 'run finished');
+    metrics.runsFinished.inc({ status: progress.finished });
+    await producers.releaseRun(ref, { hadTimeout: run.definition.timeoutMs !== undefined });
+  }
+}

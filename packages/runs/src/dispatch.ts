@@ -1,0 +1,26 @@
+import { type DispatchOutcome, dispatchRun, type RunRef } from '@conveyor/db';
+import { ConveyorError } from '@conveyor/errors';
+import type { RunsDeps } from './runs';
+
+/**
+ * PENDING → QUEUED and the run job, idempotently: a repeated call finds the run dispatched and only
+ * makes sure its job exists (the job id is the run's, so that adds nothing twice). A queue outage
+ * after the update leaves the run QUEUED without a job: the caller is told (503), and the reconciler
+ * adds the job later.
+ */
+export async function dispatch({ pool, producers }: Pick<RunsDeps, 'pool' | 'producers'>, ref: RunRef): Promise<DispatchOutcome> {
+  const outcome = await dispatchRun(pool, ref);
+  const needsJob = outcome.kind === 'queued' || (outcome.kind === 'already-dispatched' && outcome.status === 'QUEUED');
+  if (!needsJob) return outcome;
+  try {
+    await producers.enqueueRun(ref);
+  } catch (cause) {
+    throw new ConveyorError({
+      code: 'DEPENDENCY_UNAVAILABLE',
+      message: `run ${ref.runId} is QUEUED but its job could not be added (${(cause as Error).message}); the reconciler adds it later`,
+      details: { runId: ref.runId },
+      cause,
+    });
+  }
+  return outcome;
+}

@@ -1,0 +1,40 @@
+import type { SqlPool } from '@conveyor/db';
+import type { Logger, PipelineMetrics } from '@conveyor/observability';
+import type { Producers } from '@conveyor/queue';
+import { afterCommit } from './after-commit';
+import { cancel } from './cancel';
+import { dispatch } from './dispatch';
+import { retry } from './retry';
+import { start } from './start';
+import { timeOut } from './time-out';
+
+/** What the run use cases need: the database pool, the producers, a logger and the pipeline metrics. */
+export interface RunsDeps {
+  pool: SqlPool;
+  producers: Producers;
+  log: Logger;
+  metrics: PipelineMetrics;
+}
+
+/**
+ * The run use cases, in one place for the api, the worker and the cli: each pairs a state change
+ * in the database with what must follow it in Redis (a job added, withdrawn, a slot freed).
+ */
+export function createRuns(deps: RunsDeps) {
+  return {
+    /** Creates a PENDING run (idempotent by key) and dispatches it: webhook triggers, schedules, the cli. */
+    start: start.bind(null, deps),
+    /** PENDING → QUEUED and the run job: a Hasura event, or the reconciler for a run nobody dispatched. */
+    dispatch: dispatch.bind(null, deps),
+    /** A user's cancel: the run and its unfinished steps CANCELLED, their jobs withdrawn, running steps aborted. */
+    cancel: cancel.bind(null, deps),
+    /** A user's retry of a FAILED run from its failure. */
+    retry: retry.bind(null, deps),
+    /** A run past its `timeoutMs`: FAILED, its unfinished steps cancelled. */
+    timeOut: timeOut.bind(null, deps),
+    /** After a state statement: the jobs of the steps it queued; once the run finished, its slot and timeout job. */
+    afterCommit: afterCommit.bind(null, deps),
+  };
+}
+
+export type Runs = ReturnType<typeof createRuns>;
