@@ -1,8 +1,13 @@
 export { type BuiltinApp, listActionRefs, upsertBuiltinApp } from './catalogue.repo';
 export { createDatabase, type Database, type DbOptions, type PrismaClient } from './client';
+// Reads and writes of the apps' use cases (api, cli), one concern per repository.
+export { findConnectableAppId, insertConnection } from './connections.repo';
 export { databaseNameOf, dropDatabase, ensureDatabase } from './database-admin';
 export { Prisma } from './generated/prisma/client';
 export type * from './generated/prisma/models';
+export { pingDatabase } from './health.repo';
+export { acceptInvitation, findInvitationByTokenHash, type InvitationRecord, insertInvitation } from './invitations.repo';
+export { type ActingMember, findActingMember, findMembershipRole, type MemberRole } from './memberships.repo';
 export { applyMigrations, type MigrateOptions, type MigrateResult } from './migrate';
 export { rerunRun, type StopResult, stopRun } from './run-control';
 export {
@@ -15,6 +20,7 @@ export {
   type StepRunRef,
   startRun,
 } from './run-progress';
+export { findRunStatus } from './run-status.repo';
 export { type DispatchOutcome, dispatchRun, getRunForExecution, type RunForExecution, type RunRef } from './runs.repo';
 export type { SqlExecutor, SqlPool } from './sql';
 export {
@@ -37,6 +43,7 @@ export {
   startStepAttempt,
 } from './steps.repo';
 export { scopeToTenant, type TenantScopedClient } from './tenant-scope';
+export { findTenantBySlug } from './tenants.repo';
 export { type RunTransition, type StepTransition, type TransitionResult, transitionRun, transitionStep } from './transitions';
 export {
   createRun,
@@ -46,4 +53,6 @@ export {
   type ScheduleTrigger,
   type TriggerForRun,
 } from './triggers.repo';
+export { findUserEmail } from './users.repo';
+export { findWorkflowByNameOrId } from './workflow-lookup.repo';
 export { publishVersion } from './workflows.repo';
