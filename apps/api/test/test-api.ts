@@ -11,8 +11,8 @@ import {
   testServices,
   uniqueSuffix,
 } from '@conveyor/testing';
-import { buildApp, type ConveyorApp } from './app';
-import { composeApi } from './compose';
+import { buildApp, type ConveyorApp } from '../src/app';
+import { composeApi } from '../src/compose';
 
 export const TEST_HOOK_SECRET = 'test-hook-secret-0123456789';
 
