@@ -15,7 +15,7 @@ import { createBatchingWriter, type LogLevel } from '@conveyor/logs';
 import { createLogger } from '@conveyor/observability';
 import { insertRun, seedWorkflow, type TenantFixture } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApi, TEST_HOOK_SECRET, type TestApi } from '../../apps/api/src/test-support';
+import { createTestApi, TEST_HOOK_SECRET, type TestApi } from '../../apps/api/test/test-api';
 
 const definition = { steps: [{ key: 'only', action: { app: 'core', version: '1', key: 'noop' } }] };
 const levels: LogLevel[] = ['DEBUG', 'INFO', 'WARN', 'ERROR'];

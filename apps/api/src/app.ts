@@ -20,19 +20,19 @@ export async function buildApp(deps: ApiDeps): Promise<ConveyorApp> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   await app.register(errorHandler);
-  await app.register(healthModule, deps);
-  const runs = createRunsService(deps);
-  await app.register(hasuraEventsModule, { hookSecret: deps.config.hasura.hookSecret, runs });
+  await app.register(healthModule, { prisma: deps.prisma, redis: deps.redis, logStore: deps.logStore, metrics: deps.metrics });
+  const runs = createRunsService({ prisma: deps.prisma, pool: deps.pool, producers: deps.producers });
+  await app.register(hasuraEventsModule, { hookSecret: deps.hookSecret, runs });
   await app.register(hasuraActionsModule, {
-    hookSecret: deps.config.hasura.hookSecret,
+    hookSecret: deps.hookSecret,
     prisma: deps.prisma,
     keyring: deps.keyring,
     runs,
   });
   await app.register(triggersModule, { prisma: deps.prisma, runs });
-  const logs = createLogsService(deps);
-  const auth = authenticate({ prisma: deps.prisma, jwt: deps.config.auth });
-  await app.register(logsModule, { logs, auth, tailPollMs: deps.config.logs.tailPollMs });
-  await app.register(logsGraphqlModule, { logs, hookSecret: deps.config.hasura.hookSecret });
+  const logs = createLogsService({ prisma: deps.prisma, logStore: deps.logStore });
+  const auth = authenticate({ prisma: deps.prisma, jwt: deps.jwt });
+  await app.register(logsModule, { logs, auth, tailPollMs: deps.logTailPollMs });
+  await app.register(logsGraphqlModule, { logs, hookSecret: deps.hookSecret });
   return app;
 }

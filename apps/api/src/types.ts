@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ApiConfig } from '@conveyor/config';
+import type { JwtSettings } from '@conveyor/auth';
 import type { PrismaClient, SqlPool } from '@conveyor/db';
 import type { LogStore } from '@conveyor/logs';
 import type { Logger, Registry } from '@conveyor/observability';
@@ -8,8 +8,8 @@ import type { Keyring } from '@conveyor/secrets';
 import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 
+/** What the api's modules are built from (compose.ts makes it): connections, and the settings they need, one by one. */
 export interface ApiDeps {
-  config: Readonly<ApiConfig>;
   log: Logger;
   prisma: PrismaClient;
   /** The pool Prisma runs on: run state transitions use it directly. */
@@ -20,6 +20,12 @@ export interface ApiDeps {
   /** Seals connection credentials (createConnection). */
   keyring: Keyring;
   metrics: Registry;
+  /** The secret Hasura sends with its events and actions. */
+  hookSecret: string;
+  /** Verifies the bearer tokens of app-facing routes. */
+  jwt: JwtSettings;
+  /** How often a log tail polls the log store. */
+  logTailPollMs: number;
 }
 
 export type ConveyorApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;

@@ -1,7 +1,7 @@
 import { verifyToken } from '@conveyor/auth';
 import { seedWorkflow, type TenantFixture } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliEnvironment, createCliEnvironment, runCli } from './test-support';
+import { type CliEnvironment, createCliEnvironment, runCli } from '../test/test-cli';
 
 // `conveyor dev token` through the workspace bin (bin/conveyor.mjs), as an operator runs it.
 

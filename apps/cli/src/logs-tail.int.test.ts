@@ -11,7 +11,7 @@ import {
   waitFor,
 } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliEnvironment, createCliEnvironment, ndjson, runCli, startCli } from './test-support';
+import { type CliEnvironment, createCliEnvironment, ndjson, runCli, startCli } from '../test/test-cli';
 
 // `conveyor logs tail` reads through a real api process (SSE), while the test writes execution
 // log lines the way a worker does: through the batching writer into the MongoDB log store.

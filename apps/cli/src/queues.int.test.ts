@@ -1,6 +1,6 @@
 import { allQueueNames, createProducers, createRedisConnection, type Producers, type Redis } from '@conveyor/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliEnvironment, createCliEnvironment, runCli } from './test-support';
+import { type CliEnvironment, createCliEnvironment, runCli } from '../test/test-cli';
 
 // `conveyor queues` against a queue prefix of its own, holding jobs the test adds.
 

@@ -2,7 +2,7 @@ import { dispatchRun } from '@conveyor/db';
 import { createProducers, createRedisConnection, type Producers, type Redis } from '@conveyor/queue';
 import { freePort, insertRun, type ServiceProcess, seedWorkflow, startService, waitFor } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliEnvironment, createCliEnvironment, runCli } from './test-support';
+import { type CliEnvironment, createCliEnvironment, runCli } from '../test/test-cli';
 
 // `conveyor reconcile` asks a real worker process for one reconciler pass (a `reconcile` job on
 // the runs queue) and prints its repairs.

@@ -1,5 +1,5 @@
 import type { CommonConfig } from '@conveyor/config';
-import { createDatabase, type Database, type PrismaClient } from '@conveyor/db';
+import { createDatabase, type Database, findActingMember, findTenantBySlug, type PrismaClient } from '@conveyor/db';
 import { ConveyorError } from '@conveyor/errors';
 import { createRedisConnection, type Redis } from '@conveyor/queue';
 
@@ -50,7 +50,7 @@ export interface TenantRef {
 
 /** The tenant with this slug, or a NOT_FOUND error naming it. */
 export async function findTenant(prisma: PrismaClient, slug: string): Promise<TenantRef> {
-  const tenant = await prisma.tenant.findUnique({ where: { slug }, select: { id: true, slug: true } });
+  const tenant = await findTenantBySlug(prisma, slug);
   if (!tenant)
     throw new ConveyorError({ code: 'NOT_FOUND', message: `tenant "${slug}" not found (--tenant)`, details: { slug } });
   return tenant;
@@ -61,19 +61,15 @@ export async function findTenant(prisma: PrismaClient, slug: string): Promise<Te
  * ADMIN member (the oldest membership).
  */
 export async function findMember(prisma: PrismaClient, tenant: TenantRef, email: string | undefined) {
-  const membership = await prisma.membership.findFirst({
-    where: { tenantId: tenant.id, ...(email === undefined ? { role: 'ADMIN' } : { user: { email } }) },
-    orderBy: { createdAt: 'asc' },
-    select: { tenantId: true, userId: true, role: true, user: { select: { email: true } } },
-  });
-  if (!membership) {
+  const member = await findActingMember(prisma, tenant.id, email);
+  if (!member) {
     const message =
       email === undefined
         ? `tenant "${tenant.slug}" has no ADMIN member (name one with --user <email>)`
         : `${email} is not a member of tenant "${tenant.slug}" (--user)`;
     throw new ConveyorError({ code: 'NOT_FOUND', message, details: { tenant: tenant.slug, ...(email ? { email } : {}) } });
   }
-  return { tenantId: membership.tenantId, userId: membership.userId, email: membership.user.email, role: membership.role };
+  return member;
 }
 
 /** `host:port` of a service URL, without credentials, for messages. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createProducers, createRedisConnection, type Producers, type Redis, runJob } from '@conveyor/queue';
 import { seedWorkflow, type TenantFixture } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliEnvironment, createCliEnvironment, runCli } from './test-support';
+import { type CliEnvironment, createCliEnvironment, runCli } from '../test/test-cli';
 
 // `conveyor runs start`, run as a real process against a database and a queue prefix of its own.
 

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { dispatchRun } from '@conveyor/db';
 import { insertRun, repoRoot, seedWorkflow, type TenantFixture, waitFor } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliEnvironment, createCliEnvironment, MAIN, ndjson, runCli, startCli } from './test-support';
+import { type CliEnvironment, createCliEnvironment, MAIN, ndjson, runCli, startCli } from '../test/test-cli';
 
 // `conveyor runs watch` as a real process, while the test moves the run and its steps along with
 // the same guarded-looking updates a worker makes (plain Prisma updates here: no worker runs).

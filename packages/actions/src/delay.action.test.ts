@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { createTestContext } from '../test/test-context';
 import { delayAction, MAX_DELAY_MS } from './delay.action';
 import { runAction } from './run-action';
-import { createTestContext } from './test-context';
 
 const NOW = Date.parse('2025-01-01T00:00:00.000Z');
 const clock = { now: () => NOW };

@@ -1,10 +1,10 @@
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createTestContext } from '../test/test-context';
+import { closeServers, json, LOOPBACK_ALLOWED, runFailure, runOutput, startServer, text } from '../test/test-http-server';
 import { ActionAbortedError } from './action-error';
 import { httpRequestAction } from './http-request.action';
 import { runAction } from './run-action';
-import { createTestContext } from './test-context';
-import { closeServers, json, LOOPBACK_ALLOWED, runFailure, runOutput, startServer, text } from './test-http-server';
 
 // Every server here listens on 127.0.0.1; no test connects anywhere else.
 afterEach(closeServers);

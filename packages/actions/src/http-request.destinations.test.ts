@@ -8,7 +8,7 @@ import {
   serverOrigin,
   startServer,
   watchConnections,
-} from './test-http-server';
+} from '../test/test-http-server';
 
 // Refused destinations must see no traffic: each refusal is asserted to happen before any connection
 // attempt (undici's before-connect and Node's socket-creation diagnostics channels stay silent).

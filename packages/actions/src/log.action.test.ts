@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { createTestContext } from '../test/test-context';
 import { logAction } from './log.action';
 import { runAction } from './run-action';
-import { createTestContext } from './test-context';
 
 describe('log', () => {
   it('writes one line at INFO by default and outputs { logged: true }', async () => {

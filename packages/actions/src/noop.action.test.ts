@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { createTestContext } from '../test/test-context';
 import { noopAction } from './noop.action';
 import { runAction } from './run-action';
-import { createTestContext } from './test-context';
 
 describe('noop', () => {
   it('outputs {} whatever its input', async () => {

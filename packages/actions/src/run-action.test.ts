@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import { createTestContext } from '../test/test-context';
 import { defineAction } from './action';
 import { ActionAbortedError, ActionError } from './action-error';
 import { runAction } from './run-action';
-import { createTestContext } from './test-context';
 
 const stubborn = defineAction({
   ref: { app: 'test', version: '1', key: 'stubborn' },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { createTestContext } from '../test/test-context';
 import { runAction } from './run-action';
-import { createTestContext } from './test-context';
 import { transformAction } from './transform.action';
 
 describe('transform', () => {

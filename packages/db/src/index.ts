@@ -1,8 +1,13 @@
 export { type BuiltinApp, listActionRefs, upsertBuiltinApp } from './catalogue.repo';
 export { createDatabase, type Database, type DbOptions, type PrismaClient } from './client';
+// Reads and writes of the apps' use cases (api, cli), one concern per repository.
+export { findConnectableAppId, insertConnection } from './connections.repo';
 export { databaseNameOf, dropDatabase, ensureDatabase } from './database-admin';
 export { Prisma } from './generated/prisma/client';
 export type * from './generated/prisma/models';
+export { pingDatabase } from './health.repo';
+export { acceptInvitation, findInvitationByTokenHash, type InvitationRecord, insertInvitation } from './invitations.repo';
+export { type ActingMember, findActingMember, findMembershipRole, type MemberRole } from './memberships.repo';
 export { applyMigrations, type MigrateOptions, type MigrateResult } from './migrate';
 export { finishStep, type Progress, replanRun, startRun } from './run-progress';
 export { createRun, type DispatchOutcome, dispatchRun, type NewRun, rerunRun, type StopResult, stopRun } from './run-transitions';
@@ -36,5 +41,8 @@ export {
   type StepRunRef,
 } from './steps.repo';
 export { scopeToTenant, type TenantScopedClient } from './tenant-scope';
+export { findTenantBySlug } from './tenants.repo';
 export { findTrigger, listActiveSchedules, type ScheduleTrigger, type TriggerForRun } from './triggers.repo';
+export { findUserEmail } from './users.repo';
+export { findWorkflowByNameOrId } from './workflow-lookup.repo';
 export { publishVersion } from './workflows.repo';

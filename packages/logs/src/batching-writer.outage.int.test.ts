@@ -2,10 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type PrivateFerretDB, startPrivateFerretDB, waitFor } from '@conveyor/testing';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureLog } from '../test/capture-log';
 import { createBatchingWriter } from './batching-writer';
 import type { LogLine } from './log-line';
 import { createMongoLogStore } from './mongo-log-store';
-import { captureLog } from './test-support';
 
 const line = (run: string, i: number): LogLine => ({
   tenantId: 'tenant-a',

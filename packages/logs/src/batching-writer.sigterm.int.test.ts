@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createTestMongo, repoRoot, type TestMongo } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const fixture = path.join(import.meta.dirname, 'test-fixtures', 'burst-producer.ts');
+const fixture = path.join(import.meta.dirname, '..', 'test', 'fixtures', 'burst-producer.ts');
 
 describe('a process stopped with SIGTERM during a burst', () => {
   let mongo: TestMongo;

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from '@conveyor/observability';
 import { describe, expect, it } from 'vitest';
+import { captureLog } from '../test/capture-log';
 import { type BatchingWriterOptions, createBatchingWriter } from './batching-writer';
 import type { LogDocument, LogLine } from './log-line';
 import { type LogStore, RejectedLogDocumentsError } from './log-store';
-import { captureLog } from './test-support';
 
 /** An in-memory LogStore that can be taken down, slowed, or made to lose acknowledgements. */
 function fakeStore() {

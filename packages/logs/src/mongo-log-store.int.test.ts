@@ -2,10 +2,10 @@ import { ConveyorError } from '@conveyor/errors';
 import { createTestMongo, type TestMongo } from '@conveyor/testing';
 import { ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureLog } from '../test/capture-log';
 import type { LogDocument, LogLevel, StoredLogLine } from './log-line';
 import { type LogQuery, type LogStore, RejectedLogDocumentsError } from './log-store';
 import { createMongoLogStore } from './mongo-log-store';
-import { captureLog } from './test-support';
 
 const DAY = 86_400_000;
 

@@ -1,5 +1,12 @@
 import { loadCommonConfig } from '@conveyor/config';
-import { createRun, type DispatchOutcome, dispatchRun, type PrismaClient, type SqlPool, scopeToTenant } from '@conveyor/db';
+import {
+  createRun,
+  type DispatchOutcome,
+  dispatchRun,
+  findWorkflowByNameOrId,
+  type PrismaClient,
+  type SqlPool,
+} from '@conveyor/db';
 import { assertNever, ConveyorError } from '@conveyor/errors';
 import { createProducers } from '@conveyor/queue';
 import { type Command, isUuid, jsonObjectOption, parseCommand } from '../args';
@@ -111,9 +118,9 @@ async function dispatch(
 }
 
 async function findWorkflow(prisma: PrismaClient, tenant: { id: string; slug: string }, nameOrId: string) {
-  const workflow = await scopeToTenant(prisma, tenant.id).workflow.findFirst({
-    where: isUuid(nameOrId) ? { OR: [{ id: nameOrId.toLowerCase() }, { name: nameOrId }] } : { name: nameOrId },
-    select: { id: true, name: true },
+  const workflow = await findWorkflowByNameOrId(prisma, tenant.id, {
+    name: nameOrId,
+    id: isUuid(nameOrId) ? nameOrId.toLowerCase() : undefined,
   });
   if (!workflow) {
     throw new ConveyorError({

@@ -1,5 +1,5 @@
 import { type Caller, type JwtSettings, verifyToken } from '@conveyor/auth';
-import type { PrismaClient } from '@conveyor/db';
+import { findMembershipRole, type PrismaClient } from '@conveyor/db';
 import { ConveyorError } from '@conveyor/errors';
 import type { FastifyRequest } from 'fastify';
 
@@ -23,11 +23,8 @@ export function authenticate({ prisma, jwt }: { prisma: PrismaClient; jwt: JwtSe
         code: 'UNAUTHORIZED',
         message: 'a valid bearer token is required (Authorization: Bearer <jwt>)',
       });
-    const member = await prisma.membership.findFirst({
-      where: { tenantId: caller.tenantId, userId: caller.userId },
-      select: { id: true },
-    });
-    if (!member) throw new ConveyorError({ code: 'FORBIDDEN', message: 'the caller is not a member of the token’s tenant' });
+    const role = await findMembershipRole(prisma, { tenantId: caller.tenantId, userId: caller.userId });
+    if (!role) throw new ConveyorError({ code: 'FORBIDDEN', message: 'the caller is not a member of the token’s tenant' });
     request.caller = caller;
   };
 }

@@ -1,7 +1,7 @@
-import { Prisma, type PrismaClient } from '@conveyor/db';
+import { findConnectableAppId, insertConnection, type PrismaClient } from '@conveyor/db';
 import { ConveyorError } from '@conveyor/errors';
 import type { Keyring } from '@conveyor/secrets';
-import type { TenantCaller } from '../hasura-actions/session';
+import type { TenantCaller } from '../auth/session';
 
 /** Connections: credentials are sealed (AES-256-GCM, with the key id) before they touch the database. */
 export function createConnectionsService({ prisma, keyring }: { prisma: PrismaClient; keyring: Keyring }) {
@@ -10,13 +10,8 @@ export function createConnectionsService({ prisma, keyring }: { prisma: PrismaCl
       caller: TenantCaller,
       { name, appKey, credentials }: { name: string; appKey?: string | undefined; credentials: unknown },
     ) {
-      const app = appKey
-        ? await prisma.app.findFirst({
-            where: { key: appKey, OR: [{ tenantId: caller.tenantId }, { tenantId: null }] },
-            select: { id: true },
-          })
-        : null;
-      if (appKey && !app) {
+      const appId = appKey ? await findConnectableAppId(prisma, { tenantId: caller.tenantId, appKey }) : null;
+      if (appKey && !appId) {
         throw new ConveyorError({
           code: 'NOT_FOUND',
           message: `input.appKey: no app "${appKey}"`,
@@ -24,29 +19,22 @@ export function createConnectionsService({ prisma, keyring }: { prisma: PrismaCl
         });
       }
       const sealed = keyring.seal(credentials);
-      try {
-        const connection = await prisma.connection.create({
-          data: {
-            tenantId: caller.tenantId,
-            appId: app?.id ?? null,
-            name,
-            credentialsCiphertext: Buffer.from(sealed.ciphertext),
-            credentialsKeyId: sealed.keyId,
-            createdById: caller.userId ?? null,
-          },
-          select: { id: true },
+      const stored = await insertConnection(prisma, {
+        tenantId: caller.tenantId,
+        appId,
+        name,
+        credentialsCiphertext: sealed.ciphertext,
+        credentialsKeyId: sealed.keyId,
+        createdById: caller.userId ?? null,
+      });
+      if (stored.kind === 'name-taken') {
+        throw new ConveyorError({
+          code: 'CONFLICT',
+          message: `input.name: a connection named "${name}" exists`,
+          details: { field: 'input.name' },
         });
-        return { connectionId: connection.id };
-      } catch (error) {
-        if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
-          throw new ConveyorError({
-            code: 'CONFLICT',
-            message: `input.name: a connection named "${name}" exists`,
-            details: { field: 'input.name' },
-          });
-        }
-        throw error;
       }
+      return { connectionId: stored.connectionId };
     },
   };
 }

@@ -1,7 +1,7 @@
 import { cancellationChannel, type StepJobData } from '@conveyor/queue';
 import { createTestRedis, insertRun, seedWorkflow, type TenantFixture, type TestRedis, waitFor } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApi, TEST_HOOK_SECRET, type TestApi } from '../../test-support';
+import { createTestApi, TEST_HOOK_SECRET, type TestApi } from '../../../test/test-api';
 
 const definition = {
   steps: [

@@ -6,6 +6,7 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import { requireHookSecret } from '../../plugins/shared-secret';
 import type { ConveyorApp } from '../../types';
+import { type ActionSession, requireTenantCaller, requireUser, sessionFrom } from '../auth/session';
 import { createConnectionsService } from '../connections/connections.service';
 import { createMembersService } from '../members/members.service';
 import type { RunsService } from '../runs/runs.service';
@@ -25,7 +26,6 @@ import {
   retryRunInputSchema,
   runActionOutputSchema,
 } from './hasura-actions.schemas';
-import { type ActionSession, requireTenantCaller, requireUser, sessionFrom } from './session';
 
 export interface HasuraActionsOptions {
   hookSecret: string;

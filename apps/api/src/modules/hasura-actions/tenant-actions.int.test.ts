@@ -2,7 +2,7 @@ import { upsertBuiltinApp } from '@conveyor/db';
 import { createKeyring, parseKeys } from '@conveyor/secrets';
 import { seedWorkflow, type TenantFixture } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApi, TEST_HOOK_SECRET, type TestApi } from '../../test-support';
+import { createTestApi, TEST_HOOK_SECRET, type TestApi } from '../../../test/test-api';
 
 let api: TestApi;
 let admin: TenantFixture;

@@ -1,7 +1,7 @@
 import { runJob } from '@conveyor/queue';
 import { createTestRedis, hasuraRunInsertedEvent, insertRun, seedWorkflow, type TenantFixture } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApi, TEST_HOOK_SECRET, type TestApi } from '../../test-support';
+import { createTestApi, TEST_HOOK_SECRET, type TestApi } from '../../../test/test-api';
 
 const definition = { steps: [{ key: 'only', action: { app: 'core', version: '1', key: 'noop' } }] };
 const headers = { 'x-conveyor-hook-secret': TEST_HOOK_SECRET };

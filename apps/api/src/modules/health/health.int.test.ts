@@ -1,6 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApi } from '../../test-support';
+import { createTestApi } from '../../../test/test-api';
 
 let db: TestDatabase;
 beforeAll(async () => {

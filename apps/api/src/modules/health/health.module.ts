@@ -1,3 +1,4 @@
+import { pingDatabase } from '@conveyor/db';
 import { type HealthCheck, runHealthChecks } from '@conveyor/observability';
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../../types';
@@ -8,7 +9,7 @@ import type { ApiDeps } from '../../types';
  */
 export async function healthModule(app: FastifyInstance, deps: Pick<ApiDeps, 'prisma' | 'redis' | 'metrics' | 'logStore'>) {
   const checks: Record<string, HealthCheck> = {
-    postgres: () => deps.prisma.$queryRaw`SELECT 1`,
+    postgres: () => pingDatabase(deps.prisma),
     redis: () => deps.redis.ping(),
     logStore: () => deps.logStore.ping(),
   };

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { PrismaClient } from '@conveyor/db';
+import { findRunStatus, type PrismaClient } from '@conveyor/db';
 import { isTerminalRunStatus, type RunStatus } from '@conveyor/engine';
 import { ConveyorError } from '@conveyor/errors';
 import { cursorOf, type LogPage, type LogStore, type StoredLogLine } from '@conveyor/logs';
@@ -14,12 +14,9 @@ export type LogsService = ReturnType<typeof createLogsService>;
 /** Reads execution logs of one run, always within the caller's tenant: another tenant's run is "not found". */
 export function createLogsService({ prisma, logStore }: { prisma: PrismaClient; logStore: LogStore }) {
   const runOf = async (tenantId: string, runId: string) => {
-    const run = await prisma.workflowRun.findFirst({
-      where: { id: runId, tenantId },
-      select: { status: true, finishedAt: true },
-    });
+    const run = await findRunStatus(prisma, { tenantId, runId });
     if (!run) throw new ConveyorError({ code: 'NOT_FOUND', message: `run ${runId} not found`, details: { runId } });
-    return run as { status: RunStatus; finishedAt: Date | null };
+    return run;
   };
 
   return {

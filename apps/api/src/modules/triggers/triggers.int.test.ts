@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createTestRedis, seedWebhookTrigger, seedWorkflow, type TenantFixture } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApi, type TestApi } from '../../test-support';
+import { createTestApi, type TestApi } from '../../../test/test-api';
 
 const definition = { steps: [{ key: 'only', action: { app: 'core', version: '1', key: 'noop' } }] };
 

@@ -1,6 +1,6 @@
 import { listActionRefs, type PrismaClient, publishVersion } from '@conveyor/db';
 import { actionRefKey, validateDefinition } from '@conveyor/engine';
-import type { TenantCaller } from '../hasura-actions/session';
+import type { TenantCaller } from '../auth/session';
 
 /** Publishing: a definition is validated (errors name the step and field), then stored as the next version. */
 export function createWorkflowsService({ prisma }: { prisma: PrismaClient }) {

@@ -1,4 +1,4 @@
-import type { PrismaClient } from '@conveyor/db';
+import { findMembershipRole, type MemberRole, type PrismaClient } from '@conveyor/db';
 import { ConveyorError } from '@conveyor/errors';
 import { z } from 'zod';
 
@@ -13,7 +13,7 @@ export interface TenantCaller {
   tenantId: string;
   userId: string | undefined;
   /** The caller's membership role; Hasura's `admin` (admin secret) counts as ADMIN. */
-  memberRole: 'ADMIN' | 'MEMBER';
+  memberRole: MemberRole;
 }
 
 const uuid = z.string().uuid();
@@ -46,14 +46,12 @@ export async function requireTenantCaller(
     });
   }
   if (session.role === 'admin') return { tenantId: session.tenantId, userId: session.userId, memberRole: 'ADMIN' };
-  const membership = session.userId
-    ? await prisma.membership.findFirst({ where: { tenantId: session.tenantId, userId: session.userId }, select: { role: true } })
-    : null;
-  if (!membership) throw new ConveyorError({ code: 'FORBIDDEN', message: 'the caller is not a member of this tenant' });
-  if (admin && membership.role !== 'ADMIN') {
+  const role = session.userId ? await findMembershipRole(prisma, { tenantId: session.tenantId, userId: session.userId }) : null;
+  if (!role) throw new ConveyorError({ code: 'FORBIDDEN', message: 'the caller is not a member of this tenant' });
+  if (admin && role !== 'ADMIN') {
     throw new ConveyorError({ code: 'FORBIDDEN', message: 'this action needs the tenant_admin role (an ADMIN membership)' });
   }
-  return { tenantId: session.tenantId, userId: session.userId, memberRole: membership.role };
+  return { tenantId: session.tenantId, userId: session.userId, memberRole: role };
 }
 
 export function requireUser(session: ActionSession): string {

@@ -1,9 +1,8 @@
 import { mintToken } from '@conveyor/auth';
 import { loadApiConfig } from '@conveyor/config';
-import { createMongoLogStore, type LogStore } from '@conveyor/logs';
-import { createLogger, createMetricsRegistry } from '@conveyor/observability';
-import { createProducers, createRedisConnection, type Producers } from '@conveyor/queue';
-import { createKeyring, parseKeys } from '@conveyor/secrets';
+import type { LogStore } from '@conveyor/logs';
+import { createLogger } from '@conveyor/observability';
+import type { Producers } from '@conveyor/queue';
 import {
   createTestDatabase,
   createTestMongo,
@@ -12,7 +11,8 @@ import {
   testServices,
   uniqueSuffix,
 } from '@conveyor/testing';
-import { buildApp, type ConveyorApp } from './app';
+import { buildApp, type ConveyorApp } from '../src/app';
+import { composeApi } from '../src/compose';
 
 export const TEST_HOOK_SECRET = 'test-hook-secret-0123456789';
 
@@ -38,29 +38,17 @@ export async function createTestApi(
   const mongo = await createTestMongo(options.label ?? 'api');
   const config = loadApiConfig({
     DATABASE_URL: db.url,
+    DATABASE_POOL_SIZE: '4',
     REDIS_URL: redisUrl,
     MONGO_URL: mongo.url,
     QUEUE_PREFIX: queuePrefix,
     CONVEYOR_HOOK_SECRET: TEST_HOOK_SECRET,
     LOG_TAIL_POLL_MS: '50',
   });
-  const redis = createRedisConnection(redisUrl, 'producer');
-  await redis.connect().catch(() => undefined);
-  const producers = createProducers({ connection: redis, prefix: queuePrefix });
-  const log = createLogger({ service: 'api', level: 'silent' });
-  const logStore = createMongoLogStore({ url: mongo.url, retentionDays: config.logRetentionDays, log });
-  await logStore.init();
-  const app = await buildApp({
-    config,
-    log,
-    prisma: db.prisma,
-    pool: db.pool,
-    redis,
-    producers,
-    logStore,
-    keyring: createKeyring(parseKeys(config.connections.keys), config.connections.activeKeyId),
-    metrics: createMetricsRegistry('api'),
-  });
+  // The same composition as main.ts; a test may point it at an unreachable Redis (`/readyz` reports it).
+  const composed = await composeApi(config, createLogger({ service: 'api', level: 'silent' }), { requireRedis: false });
+  const { producers, redis, logStore } = composed.deps;
+  const app = await buildApp(composed.deps);
   return {
     app,
     db,
@@ -75,8 +63,7 @@ export async function createTestApi(
       // Closing a queue writes its meta key: the prefix is cleared after it (when Redis is reachable).
       const keys = await redis.keys(`${queuePrefix}*`).catch(() => []);
       if (keys.length > 0) await redis.del(...keys);
-      redis.disconnect();
-      await logStore.close();
+      await composed.close();
       await mongo.drop();
       if (!options.db) await db.drop();
     },

@@ -1,10 +1,10 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ActionContext } from './action';
-import { ActionError } from './action-error';
-import { httpRequestAction } from './http-request.action';
-import { runAction } from './run-action';
+import type { ActionContext } from '../src/action';
+import { ActionError } from '../src/action-error';
+import { httpRequestAction } from '../src/http-request.action';
+import { runAction } from '../src/run-action';
 import { createTestContext } from './test-context';
 
 /**

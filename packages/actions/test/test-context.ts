@@ -1,9 +1,8 @@
-import type { ActionContext, StepLogger } from './action';
+import type { ActionContext, StepLogger } from '../src/action';
 
 /**
  * Test support (not exported from the package): an `ActionContext` whose logger records lines.
- * Lives in `src` because unit tests sit next to the code and `@conveyor/testing` is not a
- * dependency of this package.
+ * Its own helper, not `@conveyor/testing`'s, because that is not a dependency of this package.
  */
 export function createTestContext(overrides: Partial<ActionContext> = {}): { ctx: ActionContext; lines: LoggedLine[] } {
   const lines: LoggedLine[] = [];

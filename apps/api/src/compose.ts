@@ -1,0 +1,68 @@
+import type { ApiConfig } from '@conveyor/config';
+import { createDatabase } from '@conveyor/db';
+import { createMongoLogStore } from '@conveyor/logs';
+import { createMetricsRegistry, type Logger, registerQueueGauges } from '@conveyor/observability';
+import { createProducers, createRedisConnection, snapshotQueue } from '@conveyor/queue';
+import { createKeyring, parseKeys } from '@conveyor/secrets';
+import type { ApiDeps } from './types';
+
+export interface ComposedApi {
+  deps: ApiDeps;
+  /** Closes the queues, the database pool and the log store, then drops the Redis connection. */
+  close(): Promise<void>;
+}
+
+export interface ComposeOptions {
+  /**
+   * `true` (the default): an unreachable Redis fails the composition, so the process stops before it
+   * listens. `false` lets the api start anyway and report Redis in `/readyz` (tests of that path).
+   */
+  requireRedis?: boolean;
+}
+
+/**
+ * The api's one composition, used by main.ts and by the tests: opens every connection the parsed
+ * config names and hands each module only the values it needs.
+ */
+export async function composeApi(
+  config: Readonly<ApiConfig>,
+  log: Logger,
+  { requireRedis = true }: ComposeOptions = {},
+): Promise<ComposedApi> {
+  const database = createDatabase(config.database);
+  const redis = createRedisConnection(config.redis.url, 'producer', log);
+  const logStore = createMongoLogStore({ url: config.mongo.url, retentionDays: config.logRetentionDays, log });
+  try {
+    await redis.connect().catch((error: unknown) => {
+      if (requireRedis) throw error;
+    });
+    await logStore.init();
+  } catch (error) {
+    await Promise.allSettled([database.close(), logStore.close()]);
+    redis.disconnect();
+    throw error;
+  }
+  const producers = createProducers({ connection: redis, prefix: config.redis.queuePrefix });
+  const metrics = createMetricsRegistry('api');
+  registerQueueGauges(metrics, () => Promise.all([snapshotQueue(producers.runs), snapshotQueue(producers.steps)]));
+  const deps: ApiDeps = {
+    log,
+    prisma: database.prisma,
+    pool: database.pool,
+    redis,
+    producers,
+    logStore,
+    keyring: createKeyring(parseKeys(config.connections.keys), config.connections.activeKeyId),
+    metrics,
+    hookSecret: config.hasura.hookSecret,
+    jwt: config.auth,
+    logTailPollMs: config.logs.tailPollMs,
+  };
+  return {
+    deps,
+    async close() {
+      await Promise.allSettled([producers.close(), database.close(), logStore.close()]);
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,6 @@
+import type { PrismaClient } from './client';
+
+/** The tenant with this slug, or null. */
+export async function findTenantBySlug(prisma: PrismaClient, slug: string): Promise<{ id: string; slug: string } | null> {
+  return prisma.tenant.findUnique({ where: { slug }, select: { id: true, slug: true } });
+}
