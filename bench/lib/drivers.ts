@@ -1,5 +1,5 @@
 import { dispatchRun, type RunRef } from '@conveyor/db';
-import { createProducers, createRedisConnection } from '@conveyor/queue';
+import { createProducers, createQueues, createRedisConnection } from '@conveyor/queue';
 import { seedWorkflow, type TenantFixture } from '@conveyor/testing';
 import { Queue } from 'bullmq';
 import type { BenchEnvironment } from './environment';
@@ -42,7 +42,8 @@ async function insertRun(env: BenchEnvironment, fixture: TenantFixture, input: o
 export async function conveyorDriver(env: BenchEnvironment): Promise<Driver> {
   const connection = createRedisConnection(env.redisUrl, 'producer');
   await connection.connect();
-  const producers = createProducers({ connection, prefix: env.queuePrefix });
+  const queues = createQueues({ connection, prefix: env.queuePrefix });
+  const producers = createProducers({ connection, prefix: env.queuePrefix, queues });
   const tenantIds: string[] = [];
   return {
     tenantIds,
@@ -61,7 +62,7 @@ export async function conveyorDriver(env: BenchEnvironment): Promise<Driver> {
       return ref;
     },
     async close() {
-      await producers.close();
+      await queues.close();
       connection.disconnect();
     },
   };

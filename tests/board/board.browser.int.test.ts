@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { dispatchRun } from '@conveyor/db';
-import { createProducers, createRedisConnection, type Producers, type Redis } from '@conveyor/queue';
+import { createProducers, createQueues, createRedisConnection, type Producers, type Queues, type Redis } from '@conveyor/queue';
 import {
   createTestDatabase,
   createTestMongo,
@@ -46,6 +46,7 @@ let db: TestDatabase;
 let mongo: TestMongo;
 let testRedis: TestRedis;
 let redis: Redis;
+let queues: Queues;
 let producers: Producers;
 let worker: ServiceProcess | undefined;
 let board: ServiceProcess | undefined;
@@ -61,15 +62,16 @@ beforeAll(async () => {
   testRedis = await createTestRedis('board-ui');
   redis = createRedisConnection(testServices().redisUrl, 'producer');
   await redis.connect();
-  producers = createProducers({ connection: redis, prefix: testRedis.prefix });
-  const queues = { REDIS_URL: testServices().redisUrl, QUEUE_PREFIX: testRedis.prefix };
+  queues = createQueues({ connection: redis, prefix: testRedis.prefix });
+  producers = createProducers({ connection: redis, prefix: testRedis.prefix, queues });
+  const redisEnv = { REDIS_URL: testServices().redisUrl, QUEUE_PREFIX: testRedis.prefix };
 
   // A real worker runs a real step that fails: http.request to loopback, which the destination
   // policy refuses (no HTTP_ALLOW_PRIVATE_NETWORKS), a non-retryable error.
   const workerPort = await freePort();
   worker = await startService(
     'worker',
-    { ...queues, DATABASE_URL: db.url, MONGO_URL: mongo.url, DATABASE_POOL_SIZE: '3', WORKER_HEALTH_PORT: String(workerPort) },
+    { ...redisEnv, DATABASE_URL: db.url, MONGO_URL: mongo.url, DATABASE_POOL_SIZE: '3', WORKER_HEALTH_PORT: String(workerPort) },
     { readyUrl: `http://127.0.0.1:${workerPort}/readyz`, name: 'board-ui-worker' },
   );
   const fixture = await seedWorkflow(db.prisma, {
@@ -93,11 +95,11 @@ beforeAll(async () => {
   expect(failedStep?.status).toBe('FAILED');
   // The step job reaches BullMQ's failed set just after the run's row is written.
   await waitFor(
-    () => producers.steps.getFailedCount(),
+    () => queues.steps.getFailedCount(),
     (count) => count === 1,
     10_000,
   );
-  const [job] = await producers.steps.getFailed();
+  const [job] = await queues.steps.getFailed();
   expect(job?.failedReason).toContain('refused destination 127.0.0.1');
   expect(job?.name).toContain('fetch_orders'); // named after its step, recognisable at a glance
   failedJob = {
@@ -117,7 +119,7 @@ beforeAll(async () => {
   boardUrl = `http://127.0.0.1:${boardPort}`;
   board = await startService(
     'board',
-    { ...queues, BOARD_PORT: String(boardPort), BOARD_USERNAME: USERNAME, BOARD_PASSWORD: PASSWORD },
+    { ...redisEnv, BOARD_PORT: String(boardPort), BOARD_USERNAME: USERNAME, BOARD_PASSWORD: PASSWORD },
     { readyUrl: `${boardUrl}/healthz` },
   );
   await mkdir(SCREENSHOTS, { recursive: true });
@@ -129,7 +131,7 @@ afterAll(async () => {
   await Promise.allSettled(contexts.map((context) => context.close()));
   await browser?.close();
   await Promise.all([board?.stop(), worker?.stop()]);
-  await producers?.close();
+  await queues?.close();
   redis?.disconnect();
   await testRedis?.cleanup();
   await mongo?.drop();
@@ -145,7 +147,7 @@ async function dispatch(fixture: TenantFixture, input: object): Promise<string> 
 }
 
 async function runsQueueTotal(): Promise<number> {
-  const counts = await producers.runs.getJobCounts();
+  const counts = await queues.runs.getJobCounts();
   return Object.values(counts).reduce((sum, count) => sum + count, 0);
 }
 

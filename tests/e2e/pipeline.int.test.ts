@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mintToken } from '@conveyor/auth';
-import { createProducers, createRedisConnection } from '@conveyor/queue';
+import { createQueues, createRedisConnection } from '@conveyor/queue';
 import {
   createTestDatabase,
   createTestMongo,
@@ -272,9 +272,9 @@ describe('the run pipeline, end to end', () => {
     );
     const redis = createRedisConnection(env.REDIS_URL as string, 'producer');
     await redis.connect();
-    const producers = createProducers({ connection: redis, prefix: env.QUEUE_PREFIX as string });
-    expect(await producers.steps.getJobState(waiting?.jobId as string)).toBe('delayed');
-    await producers.close();
+    const queues = createQueues({ connection: redis, prefix: env.QUEUE_PREFIX as string });
+    expect(await queues.steps.getJobState(waiting?.jobId as string)).toBe('delayed');
+    await queues.close();
     redis.disconnect();
     const run = await finished(runId);
     expect(run.status).toBe('SUCCEEDED');

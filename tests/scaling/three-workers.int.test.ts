@@ -1,5 +1,5 @@
 import { dispatchRun } from '@conveyor/db';
-import { createProducers, createRedisConnection, type Producers, type Redis } from '@conveyor/queue';
+import { createProducers, createQueues, createRedisConnection, type Producers, type Queues, type Redis } from '@conveyor/queue';
 import {
   createTestDatabase,
   createTestMongo,
@@ -33,6 +33,7 @@ let db: TestDatabase;
 let mongo: TestMongo;
 let testRedis: TestRedis;
 let redis: Redis;
+let queues: Queues;
 let producers: Producers;
 let server: LocalServer;
 const workers: ServiceProcess[] = [];
@@ -44,7 +45,8 @@ beforeAll(async () => {
   server = await startLocalServer();
   redis = createRedisConnection(testServices().redisUrl, 'producer');
   await redis.connect();
-  producers = createProducers({ connection: redis, prefix: testRedis.prefix });
+  queues = createQueues({ connection: redis, prefix: testRedis.prefix });
+  producers = createProducers({ connection: redis, prefix: testRedis.prefix, queues });
   const env = {
     DATABASE_URL: db.url,
     MONGO_URL: mongo.url,
@@ -77,7 +79,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(workers.map((worker) => worker.stop()));
   await server?.close();
-  await producers?.close();
+  await queues?.close();
   redis?.disconnect();
   await testRedis?.cleanup();
   await mongo?.drop();

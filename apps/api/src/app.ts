@@ -7,7 +7,6 @@ import { healthModule } from './modules/health/health.module';
 import { logsGraphqlModule } from './modules/logs/logs.graphql';
 import { logsModule } from './modules/logs/logs.module';
 import { createLogsService } from './modules/logs/logs.service';
-import { createRunsService } from './modules/runs/runs.service';
 import { triggersModule } from './modules/triggers/triggers.module';
 import { errorHandler } from './plugins/error-handler';
 import type { ApiDeps, ConveyorApp } from './types';
@@ -21,7 +20,7 @@ export async function buildApp(deps: ApiDeps): Promise<ConveyorApp> {
   app.setSerializerCompiler(serializerCompiler);
   await app.register(errorHandler);
   await app.register(healthModule, { prisma: deps.prisma, redis: deps.redis, logStore: deps.logStore, metrics: deps.metrics });
-  const runs = createRunsService({ prisma: deps.prisma, pool: deps.pool, producers: deps.producers });
+  const { runs } = deps;
   await app.register(hasuraEventsModule, { hookSecret: deps.hookSecret, runs });
   await app.register(hasuraActionsModule, {
     hookSecret: deps.hookSecret,
@@ -30,7 +29,7 @@ export async function buildApp(deps: ApiDeps): Promise<ConveyorApp> {
     runs,
   });
   await app.register(triggersModule, { prisma: deps.prisma, runs });
-  const logs = createLogsService({ prisma: deps.prisma, logStore: deps.logStore });
+  const logs = createLogsService({ pool: deps.pool, logStore: deps.logStore });
   const auth = authenticate({ prisma: deps.prisma, jwt: deps.jwt });
   await app.register(logsModule, { logs, auth, tailPollMs: deps.logTailPollMs });
   await app.register(logsGraphqlModule, { logs, hookSecret: deps.hookSecret });

@@ -1,8 +1,9 @@
 import type { ApiConfig } from '@conveyor/config';
 import { createDatabase } from '@conveyor/db';
 import { createMongoLogStore } from '@conveyor/logs';
-import { createMetricsRegistry, type Logger, registerQueueGauges } from '@conveyor/observability';
-import { createProducers, createRedisConnection, snapshotQueue } from '@conveyor/queue';
+import { createMetricsRegistry, createPipelineMetrics, type Logger, registerQueueGauges } from '@conveyor/observability';
+import { createProducers, createQueues, createRedisConnection, snapshotQueue } from '@conveyor/queue';
+import { createRuns } from '@conveyor/runs';
 import { createKeyring, parseKeys } from '@conveyor/secrets';
 import type { ApiDeps } from './types';
 
@@ -42,15 +43,18 @@ export async function composeApi(
     redis.disconnect();
     throw error;
   }
-  const producers = createProducers({ connection: redis, prefix: config.redis.queuePrefix });
+  const prefix = config.redis.queuePrefix;
+  const queues = createQueues({ connection: redis, prefix });
+  const producers = createProducers({ connection: redis, prefix, queues });
   const metrics = createMetricsRegistry('api');
-  registerQueueGauges(metrics, () => Promise.all([snapshotQueue(producers.runs), snapshotQueue(producers.steps)]));
+  registerQueueGauges(metrics, () => Promise.all([snapshotQueue(queues.runs), snapshotQueue(queues.steps)]));
   const deps: ApiDeps = {
     log,
     prisma: database.prisma,
     pool: database.pool,
     redis,
-    producers,
+    queues,
+    runs: createRuns({ pool: database.pool, producers, log, metrics: createPipelineMetrics(metrics) }),
     logStore,
     keyring: createKeyring(parseKeys(config.connections.keys), config.connections.activeKeyId),
     metrics,
@@ -61,7 +65,7 @@ export async function composeApi(
   return {
     deps,
     async close() {
-      await Promise.allSettled([producers.close(), database.close(), logStore.close()]);
+      await Promise.allSettled([queues.close(), database.close(), logStore.close()]);
       redis.disconnect();
     },
   };

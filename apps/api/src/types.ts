@@ -3,7 +3,8 @@ import type { JwtSettings } from '@conveyor/auth';
 import type { PrismaClient, SqlPool } from '@conveyor/db';
 import type { LogStore } from '@conveyor/logs';
 import type { Logger, Registry } from '@conveyor/observability';
-import type { Producers, Redis } from '@conveyor/queue';
+import type { Queues, Redis } from '@conveyor/queue';
+import type { Runs } from '@conveyor/runs';
 import type { Keyring } from '@conveyor/secrets';
 import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -15,7 +16,10 @@ export interface ApiDeps {
   /** The pool Prisma runs on: run state transitions use it directly. */
   pool: SqlPool;
   redis: Redis;
-  producers: Producers;
+  /** The raw queues, for the queue gauges and readers. */
+  queues: Queues;
+  /** The run use cases: start, dispatch, cancel, retry. */
+  runs: Runs;
   logStore: LogStore;
   /** Seals connection credentials (createConnection). */
   keyring: Keyring;

@@ -2,7 +2,7 @@ import { mintToken } from '@conveyor/auth';
 import { loadApiConfig } from '@conveyor/config';
 import type { LogStore } from '@conveyor/logs';
 import { createLogger } from '@conveyor/observability';
-import type { Producers } from '@conveyor/queue';
+import type { Queues } from '@conveyor/queue';
 import {
   createTestDatabase,
   createTestMongo,
@@ -23,7 +23,8 @@ export interface TestApi {
   logStore: LogStore;
   /** A bearer token for a member of a tenant, signed with the api's test key. */
   tokenFor(caller: { tenantId: string; userId: string }): Promise<string>;
-  producers: Producers;
+  /** The api's queues, to look at the jobs it added. */
+  queues: Queues;
   queuePrefix: string;
   close(): Promise<void>;
 }
@@ -47,7 +48,7 @@ export async function createTestApi(
   });
   // The same composition as main.ts; a test may point it at an unreachable Redis (`/readyz` reports it).
   const composed = await composeApi(config, createLogger({ service: 'api', level: 'silent' }), { requireRedis: false });
-  const { producers, redis, logStore } = composed.deps;
+  const { queues, redis, logStore } = composed.deps;
   const app = await buildApp(composed.deps);
   return {
     app,
@@ -55,11 +56,11 @@ export async function createTestApi(
     mongo,
     logStore,
     tokenFor: (caller) => mintToken(caller, config.auth),
-    producers,
+    queues,
     queuePrefix,
     async close() {
       await app.close();
-      await producers.close().catch(() => undefined);
+      await queues.close().catch(() => undefined);
       // Closing a queue writes its meta key: the prefix is cleared after it (when Redis is reachable).
       const keys = await redis.keys(`${queuePrefix}*`).catch(() => []);
       if (keys.length > 0) await redis.del(...keys);

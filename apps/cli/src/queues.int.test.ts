@@ -1,4 +1,4 @@
-import { allQueueNames, createProducers, createRedisConnection, type Producers, type Redis } from '@conveyor/queue';
+import { allQueueNames, createQueues, createRedisConnection, type Queues, type Redis } from '@conveyor/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliEnvironment, createCliEnvironment, runCli } from '../test/test-cli';
 
@@ -12,17 +12,17 @@ interface QueueSnapshot {
 
 let cli: CliEnvironment;
 let connection: Redis;
-let producers: Producers;
+let queues: Queues;
 
 beforeAll(async () => {
   cli = await createCliEnvironment('cli_queues');
   connection = createRedisConnection(cli.env.REDIS_URL as string, 'producer');
   await connection.connect();
-  producers = createProducers({ connection, prefix: cli.redis.prefix });
+  queues = createQueues({ connection, prefix: cli.redis.prefix });
 });
 
 afterAll(async () => {
-  await producers?.close();
+  await queues?.close();
   connection?.disconnect();
   await cli?.cleanup();
 });
@@ -42,11 +42,11 @@ describe('conveyor queues', () => {
   });
 
   it('counts the jobs added per queue and state, and the oldest waiting job’s age', async () => {
-    await producers.runs.add('run', {}, { jobId: 'w1', timestamp: Date.now() - 90_000 });
-    await producers.runs.add('run', {}, { jobId: 'w2' });
-    await producers.runs.add('run', {}, { jobId: 'p1', priority: 5 });
-    await producers.runs.add('run-timeout', {}, { jobId: 'd1', delay: 60_000 });
-    await producers.steps.add('wf/step', {}, { jobId: 's1' });
+    await queues.runs.add('run', {}, { jobId: 'w1', timestamp: Date.now() - 90_000 });
+    await queues.runs.add('run', {}, { jobId: 'w2' });
+    await queues.runs.add('run', {}, { jobId: 'p1', priority: 5 });
+    await queues.runs.add('run-timeout', {}, { jobId: 'd1', delay: 60_000 });
+    await queues.steps.add('wf/step', {}, { jobId: 's1' });
 
     const { code, stdout, stderr } = await runCli(['queues', '--json'], cli.env);
 

@@ -1,5 +1,5 @@
 import { dispatchRun } from '@conveyor/db';
-import { createProducers, createRedisConnection, type Producers, type Redis } from '@conveyor/queue';
+import { createQueues, createRedisConnection, type Queues, type Redis } from '@conveyor/queue';
 import { freePort, insertRun, type ServiceProcess, seedWorkflow, startService, waitFor } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliEnvironment, createCliEnvironment, runCli } from '../test/test-cli';
@@ -11,19 +11,19 @@ const STALE_AFTER_MS = 300;
 const definition = { steps: [{ key: 'only', action: { app: 'core', version: '1', key: 'noop' }, input: {} }] };
 let cli: CliEnvironment;
 let connection: Redis;
-let producers: Producers;
+let queues: Queues;
 let worker: ServiceProcess | undefined;
 
 beforeAll(async () => {
   cli = await createCliEnvironment('cli_reconcile', { mongo: true });
   connection = createRedisConnection(cli.env.REDIS_URL as string, 'producer');
   await connection.connect();
-  producers = createProducers({ connection, prefix: cli.redis.prefix });
+  queues = createQueues({ connection, prefix: cli.redis.prefix });
 });
 
 afterAll(async () => {
   await worker?.stop();
-  await producers?.close();
+  await queues?.close();
   connection?.disconnect();
   await cli?.cleanup();
 });
@@ -35,7 +35,7 @@ describe('conveyor reconcile', () => {
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr).toContain('no worker answered within 800 ms');
-    const counts = await producers.runs.getJobCounts();
+    const counts = await queues.runs.getJobCounts();
     expect(Object.values(counts).every((count) => count === 0)).toBe(true);
   });
 

@@ -1,7 +1,9 @@
 import type { CommonConfig } from '@conveyor/config';
 import { createDatabase, type Database, findActingMember, findTenantBySlug, type PrismaClient } from '@conveyor/db';
 import { ConveyorError } from '@conveyor/errors';
-import { createRedisConnection, type Redis } from '@conveyor/queue';
+import { createLogger, createMetricsRegistry, createPipelineMetrics } from '@conveyor/observability';
+import { createProducers, createQueues, createRedisConnection, type Redis } from '@conveyor/queue';
+import { createRuns, type Runs } from '@conveyor/runs';
 
 /** A command holds at most this many PostgreSQL connections, whatever DATABASE_POOL_SIZE says for services. */
 const CLI_POOL_SIZE = 2;
@@ -41,6 +43,28 @@ export async function withRedis<T>(
   } finally {
     redis.disconnect();
   }
+}
+
+/**
+ * Runs `use` with the run use cases (the api's and the worker's own) on a database pool and a Redis
+ * connection, and always closes them. Redis is connected first, so a queue outage fails before anything is written.
+ */
+export async function withRuns<T>(config: CommonConfig, use: (runs: Runs, db: Database) => Promise<T>): Promise<T> {
+  return withRedis(config, (connection) =>
+    withDatabase(config, async (db) => {
+      const queues = createQueues({ connection, prefix: config.redis.queuePrefix });
+      const producers = createProducers({ connection, prefix: config.redis.queuePrefix, queues });
+      const log = createLogger({ service: 'cli', level: 'silent' });
+      try {
+        return await use(
+          createRuns({ pool: db.pool, producers, log, metrics: createPipelineMetrics(createMetricsRegistry('cli')) }),
+          db,
+        );
+      } finally {
+        await queues.close();
+      }
+    }),
+  );
 }
 
 export interface TenantRef {

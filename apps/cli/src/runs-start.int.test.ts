@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createProducers, createRedisConnection, type Producers, type Redis, runJob } from '@conveyor/queue';
+import { createQueues, createRedisConnection, type Queues, type Redis, runJob } from '@conveyor/queue';
 import { seedWorkflow, type TenantFixture } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliEnvironment, createCliEnvironment, runCli } from '../test/test-cli';
@@ -11,7 +11,7 @@ import { type CliEnvironment, createCliEnvironment, runCli } from '../test/test-
 const definition = { steps: [{ key: 'only', action: { app: 'core', version: '1', key: 'noop' }, input: {} }] };
 let cli: CliEnvironment;
 let connection: Redis;
-let producers: Producers;
+let queues: Queues;
 let tenant: TenantFixture & { slug: string };
 let dir: string;
 
@@ -19,7 +19,7 @@ beforeAll(async () => {
   cli = await createCliEnvironment('cli_start');
   connection = createRedisConnection(cli.env.REDIS_URL as string, 'producer');
   await connection.connect();
-  producers = createProducers({ connection, prefix: cli.redis.prefix });
+  queues = createQueues({ connection, prefix: cli.redis.prefix });
   const slug = `start-${cli.redis.prefix.slice(-8)}`;
   tenant = { slug, ...(await seedWorkflow(cli.db.prisma, definition, { slug })) };
   await cli.db.prisma.workflow.update({ where: { id: tenant.workflowId }, data: { name: 'orders' } });
@@ -27,7 +27,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await producers?.close();
+  await queues?.close();
   connection?.disconnect();
   await rm(dir, { recursive: true, force: true });
   await cli?.cleanup();
@@ -49,7 +49,7 @@ describe('conveyor runs start', () => {
     const run = await cli.db.prisma.workflowRun.findUniqueOrThrow({ where: { id: result.runId } });
     expect(run).toMatchObject({ tenantId: tenant.tenantId, status: 'QUEUED', input: { orderId: 42, items: ['a', 'b'] } });
     expect(run.workflowVersionId).toBe(tenant.versionId);
-    const job = await producers.runs.getJob(runJob.id(result.runId));
+    const job = await queues.runs.getJob(runJob.id(result.runId));
     expect(job?.name).toBe(runJob.name);
     expect(job?.data).toEqual({ tenantId: tenant.tenantId, runId: result.runId });
   });
@@ -75,7 +75,7 @@ describe('conveyor runs start', () => {
     expect([a.created, b.created]).toEqual([true, false]);
     expect(b.status).toBe('QUEUED');
     expect(await cli.db.prisma.workflowRun.count({ where: { idempotencyKey: 'order-7' } })).toBe(1);
-    const jobs = await producers.runs.getJobs(['waiting', 'prioritized', 'delayed']);
+    const jobs = await queues.runs.getJobs(['waiting', 'prioritized', 'delayed']);
     expect(jobs.filter((job) => job.id === runJob.id(a.runId))).toHaveLength(1);
   });
 
@@ -129,6 +129,6 @@ describe('conveyor runs start', () => {
     expect(code).toBe(1);
     const result = JSON.parse(stdout);
     expect(result).toMatchObject({ status: 'FAILED', reason: 'workflow is inactive' });
-    expect(await producers.runs.getJob(runJob.id(result.runId))).toBeUndefined();
+    expect(await queues.runs.getJob(runJob.id(result.runId))).toBeUndefined();
   });
 });

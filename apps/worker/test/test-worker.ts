@@ -2,7 +2,14 @@ import type { Action } from '@conveyor/actions';
 import { loadWorkerConfig, type WorkerConfig } from '@conveyor/config';
 import { createLogger, type Registry } from '@conveyor/observability';
 import { createRedisConnection, type Redis } from '@conveyor/queue';
-import { createTestDatabase, createTestMongo, type TestDatabase, type TestMongo, testServices, uniqueSuffix } from '@conveyor/testing';
+import {
+  createTestDatabase,
+  createTestMongo,
+  type TestDatabase,
+  type TestMongo,
+  testServices,
+  uniqueSuffix,
+} from '@conveyor/testing';
 import { composeWorker } from '../src/deps/compose';
 import type { WorkerDeps } from '../src/deps/worker-deps';
 

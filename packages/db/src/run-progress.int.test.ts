@@ -105,7 +105,7 @@ describe('run progress without a lock', () => {
     const { ref, progress } = await startedRun(definition);
     const a = progress.queued[0] as QueuedStep;
     await markRunning([a.stepRunId]);
-    const error = { code: 'ACTION_FAILED', message: 'boom', attempt: 1, retryable: false };
+    const error = { code: 'ACTION_FAILED' as const, message: 'boom', attempt: 1, retryable: false };
     const report = await finishStep(db.pool, { ...ref, ...a }, definition, { status: 'FAILED', error });
     expect(report).toMatchObject({ applied: true, queued: [], finished: 'FAILED' });
     const run = await db.prisma.workflowRun.findUniqueOrThrow({ where: { id: ref.runId } });

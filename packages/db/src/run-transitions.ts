@@ -3,7 +3,14 @@ import { ConveyorError } from '@conveyor/errors';
 import { findRunByIdempotencyKey, getDispatchState, type RunRef } from './runs.repo';
 import { execute, prepared, queryRows, raw, type SqlExecutor, type SqlPool, sql, transaction } from './sql';
 import { runCreation, runMove, statusIn } from './status-moves';
-import { cancelUnfinishedSteps, type QueuedStep, queuedCreation, recordSuccess, resetStepsForRerun, stepJobIdOf } from './step-transitions';
+import {
+  cancelUnfinishedSteps,
+  type QueuedStep,
+  queuedCreation,
+  recordSuccess,
+  resetStepsForRerun,
+  stepJobIdOf,
+} from './step-transitions';
 
 /**
  * Every statement that changes a WorkflowRun's status. Each guard and assignment comes from a move

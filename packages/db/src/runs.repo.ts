@@ -35,13 +35,16 @@ export async function getRunForExecution(db: SqlExecutor, { tenantId, runId }: R
   return row ?? null;
 }
 
-/** A run's status, within its tenant; null when the tenant has no such run. */
-export async function getRunStatus(db: SqlExecutor, { tenantId, runId }: RunRef): Promise<RunStatus | null> {
-  const [row] = await queryRows<{ status: RunStatus }>(
+/** A run's status and end, within its tenant: another tenant's run is null, as a missing one. */
+export async function getRunStatus(
+  db: SqlExecutor,
+  { tenantId, runId }: RunRef,
+): Promise<{ status: RunStatus; finishedAt: Date | null } | null> {
+  const [row] = await queryRows<{ status: RunStatus; finishedAt: Date | null }>(
     db,
-    sql`SELECT "status" FROM "WorkflowRun" WHERE "id" = ${runId}::uuid AND "tenantId" = ${tenantId}::uuid`,
+    sql`SELECT "status", "finishedAt" FROM "WorkflowRun" WHERE "id" = ${runId}::uuid AND "tenantId" = ${tenantId}::uuid`,
   );
-  return row?.status ?? null;
+  return row ?? null;
 }
 
 /** What decides a dispatch that did not apply: the run's status and whether its workflow can run. */

@@ -9,7 +9,9 @@ const edges = (table: Readonly<Record<string, readonly string[]>>) =>
 
 function declaredEdges(table: 'WorkflowRun' | 'StepRun'): string[] {
   const moves = declaredMoves.filter((move) => move.table === table);
-  return [...new Set(moves.flatMap((move) => move.from.filter((from) => from !== move.to).map((from) => `${from} → ${move.to}`)))];
+  return [
+    ...new Set(moves.flatMap((move) => move.from.filter((from) => from !== move.to).map((from) => `${from} → ${move.to}`))),
+  ];
 }
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
@@ -48,13 +50,16 @@ describe('the state statements and the engine’s legal-move tables', () => {
   });
 
   it('are the only SQL that writes a run or step row, and write no status by hand', () => {
-    const writes = /UPDATE\s+"(WorkflowRun|StepRun)"|INSERT\s+INTO\s+"(WorkflowRun|StepRun)"|\.(workflowRun|stepRun)\.(update|updateMany|upsert)\(/;
+    const writes =
+      /UPDATE\s+"(WorkflowRun|StepRun)"|INSERT\s+INTO\s+"(WorkflowRun|StepRun)"|\.(workflowRun|stepRun)\.(update|updateMany|upsert)\(/;
     const writers = productFiles().filter((file) => writes.test(readFileSync(path.join(repoRoot, file), 'utf8')));
     expect(writers.sort()).toEqual(STATE_MODULES);
     for (const file of STATE_MODULES) {
       const statements = readFileSync(path.join(repoRoot, file), 'utf8').match(/sql`[^`]*`/g) ?? [];
       expect(statements.length, file).toBeGreaterThan(3);
-      const handWritten = statements.flatMap((text) => text.match(/'(PENDING|QUEUED|RUNNING|SUCCEEDED|FAILED|SKIPPED|CANCELLED)'/g) ?? []);
+      const handWritten = statements.flatMap(
+        (text) => text.match(/'(PENDING|QUEUED|RUNNING|SUCCEEDED|FAILED|SKIPPED|CANCELLED)'/g) ?? [],
+      );
       expect(handWritten, file).toEqual([]);
     }
   });

@@ -2,7 +2,7 @@ import { stepJob } from '@conveyor/queue';
 import type { RunRef } from './runs.repo';
 import { execute, prepared, queryRows, raw, type SqlExecutor, type Statement, sql } from './sql';
 import { statusIn, stepCreation, stepMove } from './status-moves';
-import type { StepError, StepRunRef, StepRunContext } from './steps.repo';
+import type { StepError, StepRunContext, StepRunRef } from './steps.repo';
 
 /**
  * Every statement that changes a StepRun's status. Each guard and assignment comes from a move

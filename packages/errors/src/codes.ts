@@ -48,5 +48,7 @@ export type FailureCode = keyof typeof failureCodes | ErrorCode;
 
 /** Whether another attempt may help after a failure with this code. */
 export function isRetryableFailure(code: FailureCode): boolean {
-  return code in failureCodes ? failureCodes[code as keyof typeof failureCodes].retryable : errorCodes[code as ErrorCode].retryable;
+  return code in failureCodes
+    ? failureCodes[code as keyof typeof failureCodes].retryable
+    : errorCodes[code as ErrorCode].retryable;
 }

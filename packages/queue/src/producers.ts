@@ -1,7 +1,7 @@
 import { ConveyorError } from '@conveyor/errors';
 import { publishCancellation } from './cancellation';
 import type { Redis } from './connection';
-import { runJob, runTimeoutJob, type StepBackoff, stepJob } from './jobs';
+import { reconcileJob, runJob, runTimeoutJob, type StepBackoff, stepJob } from './jobs';
 import type { Queues } from './queues';
 import { createTenantAdmission } from './tenant-admission';
 
@@ -37,6 +37,9 @@ export function createProducers({ connection, prefix, queues }: { connection: Re
           priority: await admission.priorityForNewRun(ref.tenantId),
         }),
       ),
+    /** Asks a worker for one reconciler pass (the `conveyor reconcile` command); its repairs are the job's result. */
+    requestReconcile: () =>
+      unavailableOnError('request a reconciler pass', () => runs.add(reconcileJob.name, {}, reconcileJob.opts)),
     scheduleRunTimeout: (ref: { tenantId: string; runId: string }, delayMs: number) =>
       unavailableOnError('schedule run timeout', () =>
         runs.add(runTimeoutJob.name, runTimeoutJob.schema.parse(ref), {

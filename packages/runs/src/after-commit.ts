@@ -1,6 +1,6 @@
 import type { Progress, RunForExecution } from '@conveyor/db';
 import { defaultRetryPolicy, type WorkflowDefinition } from '@conveyor/engine';
-import type { RunsDeps } from './runs';
+import type { RunsDeps } from './deps';
 
 /** A run as its step jobs carry it (ids only) and name it (the workflow, in Bull Board). */
 export interface RunContext {

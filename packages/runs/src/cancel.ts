@@ -1,6 +1,6 @@
 import { type RunRef, stopRun } from '@conveyor/db';
+import type { RunsDeps } from './deps';
 import { notChangeable } from './not-changeable';
-import type { RunsDeps } from './runs';
 
 /**
  * The run and its unfinished steps CANCELLED in one transaction, then their waiting jobs removed,

@@ -1,6 +1,6 @@
 import { type DispatchOutcome, dispatchRun, type RunRef } from '@conveyor/db';
 import { ConveyorError } from '@conveyor/errors';
-import type { RunsDeps } from './runs';
+import type { RunsDeps } from './deps';
 
 /**
  * PENDING → QUEUED and the run job, idempotently: a repeated call finds the run dispatched and only

@@ -1,3 +1,4 @@
 export { type RunContext, runContextOf } from './after-commit';
-export { createRuns, type Runs, type RunsDeps } from './runs';
+export type { RunsDeps } from './deps';
+export { createRuns, type Runs } from './runs';
 export type { StartedRun } from './start';

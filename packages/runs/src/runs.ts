@@ -1,20 +1,10 @@
-import type { SqlPool } from '@conveyor/db';
-import type { Logger, PipelineMetrics } from '@conveyor/observability';
-import type { Producers } from '@conveyor/queue';
 import { afterCommit } from './after-commit';
 import { cancel } from './cancel';
+import type { RunsDeps } from './deps';
 import { dispatch } from './dispatch';
 import { retry } from './retry';
 import { start } from './start';
 import { timeOut } from './time-out';
-
-/** What the run use cases need: the database pool, the producers, a logger and the pipeline metrics. */
-export interface RunsDeps {
-  pool: SqlPool;
-  producers: Producers;
-  log: Logger;
-  metrics: PipelineMetrics;
-}
 
 /**
  * The run use cases, in one place for the api, the worker and the cli: each pairs a state change

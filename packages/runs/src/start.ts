@@ -1,6 +1,6 @@
 import { createRun, type DispatchOutcome, type NewRun } from '@conveyor/db';
+import type { RunsDeps } from './deps';
 import { dispatch } from './dispatch';
-import type { RunsDeps } from './runs';
 
 export interface StartedRun {
   runId: string;

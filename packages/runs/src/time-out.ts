@@ -1,8 +1,11 @@
 import { type RunRef, stopRun } from '@conveyor/db';
-import type { RunsDeps } from './runs';
+import type { RunsDeps } from './deps';
 
 /** A run that outlived its `timeoutMs` fails, and whatever it still had running or waiting is cancelled; false if it had ended. */
-export async function timeOut({ pool, producers, log }: Pick<RunsDeps, 'pool' | 'producers' | 'log'>, ref: RunRef): Promise<boolean> {
+export async function timeOut(
+  { pool, producers, log }: Pick<RunsDeps, 'pool' | 'producers' | 'log'>,
+  ref: RunRef,
+): Promise<boolean> {
   const stopped = await stopRun(pool, ref, { status: 'FAILED', code: 'RUN_TIMEOUT', message: 'run exceeded its timeout' });
   if (!stopped.applied) return false;
   await producers.withdrawRun(ref, stopped.stepJobIds);

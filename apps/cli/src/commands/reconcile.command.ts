@@ -1,6 +1,6 @@
 import { loadCommonConfig } from '@conveyor/config';
 import { ConveyorError } from '@conveyor/errors';
-import { createProducers, createRedisConnection, queueNames, reconcileJob } from '@conveyor/queue';
+import { createProducers, createQueues, createRedisConnection, queueNames, reconcileJob } from '@conveyor/queue';
 import { QueueEvents } from 'bullmq';
 import { z } from 'zod';
 import { type Command, parseCommand, positiveInt } from '../args';
@@ -56,13 +56,13 @@ Exit codes: 0 the pass ran, 1 no worker answered in time or the pass failed, 2 b
     const prefix = config.redis.queuePrefix;
 
     const answer = await withRedis(config, async (connection) => {
-      const producers = createProducers({ connection, prefix });
+      const queues = createQueues({ connection, prefix });
       // QueueEvents blocks on Redis: it gets a connection of its own that retries forever.
       const blocking = createRedisConnection(config.redis.url, 'worker');
       const events = new QueueEvents(queueNames.runs, { connection: blocking, prefix });
       try {
         await events.waitUntilReady(); // listening before the job exists, so its completion cannot be missed
-        const job = await producers.runs.add(reconcileJob.name, {}, reconcileJob.opts);
+        const job = await createProducers({ connection, prefix, queues }).requestReconcile();
         try {
           return await job.waitUntilFinished(events, timeoutMs);
         } catch (error) {
@@ -89,7 +89,7 @@ Exit codes: 0 the pass ran, 1 no worker answered in time or the pass failed, 2 b
         }
       } finally {
         await events.close();
-        await producers.close();
+        await queues.close();
         blocking.disconnect();
       }
     });

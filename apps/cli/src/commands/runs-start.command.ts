@@ -1,17 +1,9 @@
 import { loadCommonConfig } from '@conveyor/config';
-import {
-  createRun,
-  type DispatchOutcome,
-  dispatchRun,
-  findWorkflowByNameOrId,
-  type PrismaClient,
-  type SqlPool,
-} from '@conveyor/db';
+import { type DispatchOutcome, findWorkflowByNameOrId, type PrismaClient } from '@conveyor/db';
 import { assertNever, ConveyorError } from '@conveyor/errors';
-import { createProducers } from '@conveyor/queue';
 import { type Command, isUuid, jsonObjectOption, parseCommand } from '../args';
 import { createOutput } from '../output';
-import { DEFAULT_TENANT, findTenant, withDatabase, withRedis } from '../resources';
+import { DEFAULT_TENANT, findTenant, withRuns } from '../resources';
 
 const spec = {
   positionals: ['workflow'],
@@ -24,8 +16,8 @@ const spec = {
 } as const;
 
 /**
- * `conveyor runs start`: inserts a PENDING run and dispatches it exactly as the api does for
- * Hasura's insert event — the guarded PENDING → QUEUED update, then the run job.
+ * `conveyor runs start`: inserts a PENDING run and dispatches it through the same run use cases
+ * as the api's webhook triggers (@conveyor/runs `start`): the guarded PENDING → QUEUED update, then the run job.
  */
 export const runsStartCommand: Command = {
   name: 'runs start',
@@ -49,27 +41,17 @@ version, a service down), 2 bad arguments.`,
     const out = createOutput({ json: values.json });
     const config = loadCommonConfig();
 
-    // Redis is checked first, so that a queue outage fails before anything is written.
-    const result = await withRedis(config, (connection) =>
-      withDatabase(config, async ({ prisma, pool }) => {
-        const producers = createProducers({ connection, prefix: config.redis.queuePrefix });
-        try {
-          const tenant = await findTenant(prisma, values.tenant);
-          const workflow = await findWorkflow(prisma, tenant, positionals.workflow);
-          const { runId, created } = await createRun(prisma, {
-            tenantId: tenant.id,
-            workflowId: workflow.id,
-            input,
-            idempotencyKey: values['idempotency-key'],
-          });
-          const outcome = await dispatch(pool, producers, { tenantId: tenant.id, runId });
-          return { tenant: tenant.slug, workflow, runId, created, outcome };
-        } finally {
-          await producers.close();
-        }
-      }),
-    );
-
+    const result = await withRuns(config, async (runs, { prisma }) => {
+      const tenant = await findTenant(prisma, values.tenant);
+      const workflow = await findWorkflow(prisma, tenant, positionals.workflow);
+      const started = await runs.start({
+        tenantId: tenant.id,
+        workflowId: workflow.id,
+        input,
+        idempotencyKey: values['idempotency-key'],
+      });
+      return { tenant: tenant.slug, workflow, ...started };
+    });
     const { status, reason } = describe(result.outcome);
     const summary = {
       runId: result.runId,
@@ -92,30 +74,6 @@ version, a service down), 2 bad arguments.`,
     return result.outcome.kind === 'failed' ? 1 : 0;
   },
 };
-
-/** The same outcome handling as the api's runs.service `dispatch`. */
-async function dispatch(
-  pool: SqlPool,
-  producers: ReturnType<typeof createProducers>,
-  ref: { tenantId: string; runId: string },
-): Promise<DispatchOutcome> {
-  const outcome = await dispatchRun(pool, ref);
-  const needsJob = outcome.kind === 'queued' || (outcome.kind === 'already-dispatched' && outcome.status === 'QUEUED');
-  if (needsJob) {
-    try {
-      await producers.enqueueRun(ref);
-    } catch (cause) {
-      throw new ConveyorError({
-        code: 'DEPENDENCY_UNAVAILABLE',
-        message:
-          `run ${ref.runId} is QUEUED but its job could not be added (${(cause as Error).message}); ` +
-          'the reconciler adds it later, or start it again with the same --idempotency-key',
-        cause,
-      });
-    }
-  }
-  return outcome;
-}
 
 async function findWorkflow(prisma: PrismaClient, tenant: { id: string; slug: string }, nameOrId: string) {
   const workflow = await findWorkflowByNameOrId(prisma, tenant.id, {

@@ -31,7 +31,11 @@ export interface ComposedWorker {
 }
 
 /** The worker's one composition: connections, stores and use cases from its config; used by main.ts and by the tests. */
-export async function composeWorker(config: Readonly<WorkerConfig>, log: Logger, options: WorkerOptions = {}): Promise<ComposedWorker> {
+export async function composeWorker(
+  config: Readonly<WorkerConfig>,
+  log: Logger,
+  options: WorkerOptions = {},
+): Promise<ComposedWorker> {
   const database = createDatabase(config.database);
   const blocking = createRedisConnection(config.redis.url, 'worker', log);
   const producer = createRedisConnection(config.redis.url, 'producer', log);

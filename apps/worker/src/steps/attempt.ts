@@ -6,7 +6,7 @@ import type { Logger } from '@conveyor/observability';
 import { RunCancelledReason } from '../deps/abort-registry';
 import type { WorkerDeps } from '../deps/worker-deps';
 import { templateContextOf } from './prepared-step';
-import { type StepInFlight, logIds } from './step-in-flight';
+import { logIds, type StepInFlight } from './step-in-flight';
 import { createStepLogger, secretStrings } from './step-logger';
 
 /** What one attempt came to, as data: the step job's processor maps it to the database and to BullMQ. */
@@ -37,7 +37,9 @@ export async function attempt(deps: WorkerDeps, step: StepInFlight, attemptsLeft
     if (condition && !(await condition.evaluate(context))) return outcome({ status: 'SKIPPED', reason: 'condition is false' });
     stepLog.info(`step started (attempt ${step.attempt})`, { attempt: step.attempt });
     const input = await step.prepared.input.evaluate(context);
-    const connection = definition.connectionId ? await openConnection(deps, step.ref.tenantId, definition.connectionId) : undefined;
+    const connection = definition.connectionId
+      ? await openConnection(deps, step.ref.tenantId, definition.connectionId)
+      : undefined;
     secretValues.push(...secretStrings(connection));
     const ctx: ActionContext = {
       signal: cancel.signal,
@@ -60,12 +62,17 @@ export async function attempt(deps: WorkerDeps, step: StepInFlight, attemptsLeft
     stepLog.info(`step succeeded in ${durationMs} ms`, { attempt: step.attempt, durationMs });
     return outcome({ status: 'SUCCEEDED', output: result.output });
   } catch (error) {
-    if (cancel.signal.reason instanceof RunCancelledReason) return outcome({ status: 'CANCELLED', reason: cancel.signal.reason.message });
+    if (cancel.signal.reason instanceof RunCancelledReason)
+      return outcome({ status: 'CANCELLED', reason: cancel.signal.reason.message });
     const stepError = toStepError(error, step.attempt);
     const retrying = stepError.retryable === true && attemptsLeft > 0;
     deps.metrics.stepDuration.observe({ action, outcome: 'failed' }, (deps.now() - started) / 1_000);
     log.warn({ error, attempt: step.attempt, attemptsLeft, durationMs: deps.now() - started }, 'step attempt failed');
-    stepLog.error(`attempt ${step.attempt} failed: ${stepError.message}`, { code: stepError.code, attempt: step.attempt, retrying });
+    stepLog.error(`attempt ${step.attempt} failed: ${stepError.message}`, {
+      code: stepError.code,
+      attempt: step.attempt,
+      retrying,
+    });
     if (!retrying) return outcome({ status: 'FAILED', error: stepError });
     deps.metrics.stepRetries.inc({ action });
     return { kind: 'retry', error: stepError, cause: error };

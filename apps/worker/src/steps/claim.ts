@@ -1,4 +1,4 @@
-import { claimStep, finishStep, findStepRunningUnderJob, getRunForExecution, replanRun } from '@conveyor/db';
+import { claimStep, findStepRunningUnderJob, finishStep, getRunForExecution, replanRun } from '@conveyor/db';
 import type { StepJobData } from '@conveyor/queue';
 import { runContextOf } from '@conveyor/runs';
 import type { WorkerDeps } from '../deps/worker-deps';
@@ -57,7 +57,16 @@ async function claimJobStep(
     await deps.runs.afterCommit(run, await finishStep(deps.pool, ref, run.definition, unknown));
     return undefined;
   }
-  return { ref, run, prepared, runInput: row.input, outputs: claimed.outputs, attempt: claimed.attempt, carried, resumeAt: data.resumeAt };
+  return {
+    ref,
+    run,
+    prepared,
+    runInput: row.input,
+    outputs: claimed.outputs,
+    attempt: claimed.attempt,
+    carried,
+    resumeAt: data.resumeAt,
+  };
 }
 
 /**

@@ -21,7 +21,12 @@ export async function stepProcessor(deps: WorkerDeps, job: Job, token?: string):
   const jobId = String(job.id);
   let step = await claim(deps, jobId, data);
   while (step) {
-    const log = deps.log.child({ ...logIds(step.ref), jobId, stepKey: step.ref.stepKey, actionType: actionType(step.prepared.step) });
+    const log = deps.log.child({
+      ...logIds(step.ref),
+      jobId,
+      stepKey: step.ref.stepKey,
+      actionType: actionType(step.prepared.step),
+    });
     log.info({ attempt: step.attempt, carried: step.carried }, 'step started');
     const attemptsLeft = step.carried ? 0 : (job.opts.attempts ?? 1) - job.attemptsMade - 1;
     const result = await attempt(deps, step, attemptsLeft, log);

@@ -90,8 +90,8 @@ async function queuedStep(tenant: TenantFixture, runId: string, stepKey: string)
   const jobId = `step-${step.id}-0`;
   await api.db.prisma.stepRun.update({ where: { id: step.id }, data: { jobId } });
   const data: StepJobData = { tenantId: tenant.tenantId, runId, stepRunId: step.id, retry };
-  await api.producers.steps.add(stepKey, data, { jobId, attempts: 3 });
-  expect(await api.producers.steps.getJob(jobId)).toBeDefined();
+  await api.queues.steps.add(stepKey, data, { jobId, attempts: 3 });
+  expect(await api.queues.steps.getJob(jobId)).toBeDefined();
   return { stepRunId: step.id, jobId };
 }
 
@@ -163,10 +163,10 @@ describe('POST /hooks/hasura/actions/cancel-workflow-run', () => {
       expect(steps[key]).toMatchObject({ status: 'CANCELLED', error: { code: 'CANCELLED', message: 'stopped by user' } });
       expect(steps[key]?.finishedAt).toBeInstanceOf(Date);
     }
-    expect(await api.producers.steps.getJob(fetch.jobId)).toBeUndefined();
-    expect(await api.producers.steps.getJob(send.jobId)).toBeUndefined();
+    expect(await api.queues.steps.getJob(fetch.jobId)).toBeUndefined();
+    expect(await api.queues.steps.getJob(send.jobId)).toBeUndefined();
     // Another run's step and job are left alone.
-    expect(await api.producers.steps.getJob(other.jobId)).toBeDefined();
+    expect(await api.queues.steps.getJob(other.jobId)).toBeDefined();
     expect((await stepsOf(otherRunId)).fetch?.status).toBe('QUEUED');
     expect((await runOf(otherRunId)).status).toBe('QUEUED');
     expect(
@@ -203,7 +203,7 @@ describe('POST /hooks/hasura/actions/cancel-workflow-run', () => {
     const steps = await stepsOf(runId);
     expect(steps.fetch).toMatchObject({ status: 'SUCCEEDED', output: { value: 1 }, error: null });
     expect(steps.send?.status).toBe('CANCELLED');
-    expect(await api.producers.steps.getJob(send.jobId)).toBeUndefined();
+    expect(await api.queues.steps.getJob(send.jobId)).toBeUndefined();
   });
 
   it('answers 409 CONFLICT when the run is already cancelled, and keeps the first reason', async () => {
@@ -235,7 +235,7 @@ describe('POST /hooks/hasura/actions/cancel-workflow-run', () => {
     expect(body.extensions).toEqual({ code: 'NOT_FOUND', runId: theirs });
     expect(await runOf(theirs)).toMatchObject({ status: 'QUEUED', error: null, finishedAt: null });
     expect((await stepsOf(theirs)).fetch).toMatchObject({ status: 'QUEUED', error: null });
-    expect(await api.producers.steps.getJob(step.jobId)).toBeDefined();
+    expect(await api.queues.steps.getJob(step.jobId)).toBeDefined();
     expect(announced).not.toContain(theirs);
   });
 
@@ -295,7 +295,7 @@ describe('POST /hooks/hasura/actions/cancel-workflow-run', () => {
 describe('POST /hooks/hasura/actions/retry-workflow-run', () => {
   it('requeues a FAILED run from its failure: error cleared, failed step PENDING, succeeded step kept, run job added', async () => {
     const runId = await failedRun(tenantA);
-    expect(await api.producers.runs.getJob(`run-${runId}`)).toBeUndefined();
+    expect(await api.queues.runs.getJob(`run-${runId}`)).toBeUndefined();
 
     const response = await rerun(tenantA, runId);
 
@@ -313,7 +313,7 @@ describe('POST /hooks/hasura/actions/retry-workflow-run', () => {
     expect(steps.send).toMatchObject({ status: 'PENDING', error: null, output: null, finishedAt: null });
     expect(steps.fetch).toMatchObject({ status: 'SUCCEEDED', output: { orders: [1, 2, 3] }, error: null });
     expect(steps.fetch?.finishedAt).toBeInstanceOf(Date);
-    const job = await api.producers.runs.getJob(`run-${runId}`);
+    const job = await api.queues.runs.getJob(`run-${runId}`);
     expect(job?.name).toBe('run');
     expect(job?.data).toEqual({ tenantId: tenantA.tenantId, runId });
   });
@@ -332,7 +332,7 @@ describe('POST /hooks/hasura/actions/retry-workflow-run', () => {
     expectHasuraError(body, 'CONFLICT');
     expect(body.extensions).toEqual({ code: 'CONFLICT', runId, status: 'SUCCEEDED' });
     expect(await runOf(runId)).toMatchObject({ status: 'SUCCEEDED', output: { done: true } });
-    expect(await api.producers.runs.getJob(`run-${runId}`)).toBeUndefined();
+    expect(await api.queues.runs.getJob(`run-${runId}`)).toBeUndefined();
   });
 
   it("answers 404 when tenant A retries tenant B's FAILED run, and leaves it FAILED", async () => {
@@ -349,7 +349,7 @@ describe('POST /hooks/hasura/actions/retry-workflow-run', () => {
       error: { code: 'STEP_FAILED', message: 'step send failed' },
     });
     expect((await stepsOf(theirs)).send?.status).toBe('FAILED');
-    expect(await api.producers.runs.getJob(`run-${theirs}`)).toBeUndefined();
+    expect(await api.queues.runs.getJob(`run-${theirs}`)).toBeUndefined();
   });
 
   it('answers 401 without the hook secret and leaves the run FAILED', async () => {

@@ -1,5 +1,6 @@
 import type { PrismaClient } from '@conveyor/db';
 import { isConveyorError } from '@conveyor/errors';
+import type { Runs } from '@conveyor/runs';
 import type { Keyring } from '@conveyor/secrets';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
@@ -9,7 +10,6 @@ import type { ConveyorApp } from '../../types';
 import { type ActionSession, requireTenantCaller, requireUser, sessionFrom } from '../auth/session';
 import { createConnectionsService } from '../connections/connections.service';
 import { createMembersService } from '../members/members.service';
-import type { RunsService } from '../runs/runs.service';
 import { createWorkflowsService } from '../workflows/workflows.service';
 import {
   acceptInvitationInputSchema,
@@ -31,7 +31,7 @@ export interface HasuraActionsOptions {
   hookSecret: string;
   prisma: PrismaClient;
   keyring: Keyring;
-  runs: RunsService;
+  runs: Runs;
 }
 
 /**

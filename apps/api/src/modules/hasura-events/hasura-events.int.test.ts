@@ -31,7 +31,7 @@ describe('POST /hooks/hasura/events', () => {
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ outcome: 'queued', runId });
     expect(await runOf(runId)).toMatchObject({ status: 'QUEUED', workflowVersionId: tenant.versionId });
-    const job = await api.producers.runs.getJob(runJob.id(runId));
+    const job = await api.queues.runs.getJob(runJob.id(runId));
     expect(job?.data).toEqual({ tenantId: tenant.tenantId, runId });
   });
 
@@ -45,7 +45,7 @@ describe('POST /hooks/hasura/events', () => {
     ];
     expect(replies.map((reply) => reply.statusCode)).toEqual([200, 200, 200]);
     expect(replies.map((reply) => reply.json().outcome)).toEqual(['queued', 'already-dispatched', 'already-dispatched']);
-    const jobs = await api.producers.runs.getJobs(['waiting', 'prioritized', 'delayed', 'active']);
+    const jobs = await api.queues.runs.getJobs(['waiting', 'prioritized', 'delayed', 'active']);
     expect(jobs.filter((job) => job.data.runId === runId)).toHaveLength(1);
   });
 
@@ -116,6 +116,6 @@ describe('POST /hooks/hasura/events', () => {
     }
     const retried = await post({ ...event, delivery_info: { current_retry: 1, max_retries: 5 } });
     expect(retried.json()).toMatchObject({ outcome: 'already-dispatched' });
-    expect(await api.producers.runs.getJob(runJob.id(runId))).toBeDefined();
+    expect(await api.queues.runs.getJob(runJob.id(runId))).toBeDefined();
   });
 });

@@ -1,11 +1,11 @@
+import type { Runs } from '@conveyor/runs';
 import { requireHookSecret } from '../../plugins/shared-secret';
 import type { ConveyorApp } from '../../types';
-import type { RunsService } from '../runs/runs.service';
 import { hasuraEventBodySchema, hasuraEventReplySchema } from './hasura-events.schemas';
 import { createHasuraEventsService } from './hasura-events.service';
 
 /** `POST /hooks/hasura/events`: Hasura's event triggers, behind the shared secret. */
-export async function hasuraEventsModule(app: ConveyorApp, opts: { hookSecret: string; runs: RunsService }) {
+export async function hasuraEventsModule(app: ConveyorApp, opts: { hookSecret: string; runs: Runs }) {
   const service = createHasuraEventsService({ runs: opts.runs });
   app.post(
     '/hooks/hasura/events',

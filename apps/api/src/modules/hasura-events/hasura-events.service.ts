@@ -1,12 +1,12 @@
 import { ConveyorError } from '@conveyor/errors';
+import type { Runs } from '@conveyor/runs';
 import type { FastifyBaseLogger } from 'fastify';
-import type { RunsService } from '../runs/runs.service';
 import { type HasuraEventBody, type HasuraEventReply, workflowRunRowSchema } from './hasura-events.schemas';
 
 /** The event triggers Conveyor's metadata defines, by name: a closed table. */
 const WORKFLOW_RUN_CREATED = 'workflow_run_created';
 
-export function createHasuraEventsService({ runs }: { runs: RunsService }) {
+export function createHasuraEventsService({ runs }: { runs: Runs }) {
   return {
     /**
      * Routes one event. Deliveries are at-least-once: the event id and the run id make a

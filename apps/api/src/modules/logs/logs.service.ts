@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { findRunStatus, type PrismaClient } from '@conveyor/db';
+import { getRunStatus, type SqlPool } from '@conveyor/db';
 import { isTerminalRunStatus, type RunStatus } from '@conveyor/engine';
 import { ConveyorError } from '@conveyor/errors';
 import { cursorOf, type LogPage, type LogStore, type StoredLogLine } from '@conveyor/logs';
@@ -12,9 +12,9 @@ const TAIL_BATCH = 500;
 export type LogsService = ReturnType<typeof createLogsService>;
 
 /** Reads execution logs of one run, always within the caller's tenant: another tenant's run is "not found". */
-export function createLogsService({ prisma, logStore }: { prisma: PrismaClient; logStore: LogStore }) {
+export function createLogsService({ pool, logStore }: { pool: SqlPool; logStore: LogStore }) {
   const runOf = async (tenantId: string, runId: string) => {
-    const run = await findRunStatus(prisma, { tenantId, runId });
+    const run = await getRunStatus(pool, { tenantId, runId });
     if (!run) throw new ConveyorError({ code: 'NOT_FOUND', message: `run ${runId} not found`, details: { runId } });
     return run;
   };

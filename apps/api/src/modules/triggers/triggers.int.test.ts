@@ -34,7 +34,7 @@ const fire = (triggerId: string, payload: unknown, headers: Record<string, strin
 const secretHeader = (secret: string) => ({ 'x-conveyor-trigger-secret': secret });
 const runsOf = (tenant: TenantFixture) =>
   api.db.prisma.workflowRun.findMany({ where: { tenantId: tenant.tenantId }, orderBy: { createdAt: 'asc' } });
-const runJobOf = (runId: string) => api.producers.runs.getJob(`run-${runId}`);
+const runJobOf = (runId: string) => api.queues.runs.getJob(`run-${runId}`);
 
 describe('POST /hooks/triggers/:triggerId', () => {
   it('creates a QUEUED run with the body as input, the trigger id and the pinned version, and adds its run job', async () => {
@@ -76,7 +76,7 @@ describe('POST /hooks/triggers/:triggerId', () => {
     const runs = await runsOf(tenant);
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ id: first.json().runId, input: { orderId: 42 }, status: 'QUEUED' });
-    const jobs = await api.producers.runs.getJobs(['waiting', 'delayed', 'active', 'prioritized']);
+    const jobs = await api.queues.runs.getJobs(['waiting', 'delayed', 'active', 'prioritized']);
     expect(jobs.filter((job) => job.data.runId === first.json().runId)).toHaveLength(1);
   });
 

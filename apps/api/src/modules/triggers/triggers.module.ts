@@ -1,6 +1,6 @@
 import type { PrismaClient } from '@conveyor/db';
+import type { Runs } from '@conveyor/runs';
 import type { ConveyorApp } from '../../types';
-import type { RunsService } from '../runs/runs.service';
 import {
   TRIGGER_SECRET_HEADER,
   triggerBodySchema,
@@ -11,7 +11,7 @@ import {
 import { createTriggersService } from './triggers.service';
 
 /** `POST /hooks/triggers/:triggerId`: start a run from an outside system's webhook call. */
-export async function triggersModule(app: ConveyorApp, opts: { prisma: PrismaClient; runs: RunsService }) {
+export async function triggersModule(app: ConveyorApp, opts: { prisma: PrismaClient; runs: Runs }) {
   const service = createTriggersService(opts);
   app.post(
     '/hooks/triggers/:triggerId',

@@ -1,8 +1,8 @@
-import { createRun, findTrigger, type PrismaClient } from '@conveyor/db';
+import { findTrigger, type PrismaClient } from '@conveyor/db';
 import { ConveyorError } from '@conveyor/errors';
+import type { Runs } from '@conveyor/runs';
 import { sha256Hex } from '@conveyor/secrets';
 import { secretsMatch } from '../../plugins/shared-secret';
-import type { RunsService } from '../runs/runs.service';
 
 export interface FireWebhook {
   triggerId: string;
@@ -12,7 +12,7 @@ export interface FireWebhook {
 }
 
 /** Webhook triggers: a caller holding the trigger's secret starts a run of its workflow. */
-export function createTriggersService({ prisma, runs }: { prisma: PrismaClient; runs: RunsService }) {
+export function createTriggersService({ prisma, runs }: { prisma: PrismaClient; runs: Runs }) {
   return {
     async fireWebhook({ triggerId, secret, idempotencyKey, input }: FireWebhook) {
       const trigger = await findTrigger(prisma, triggerId);
@@ -25,14 +25,13 @@ export function createTriggersService({ prisma, runs }: { prisma: PrismaClient; 
       if (!trigger || !valid) {
         throw new ConveyorError({ code: 'NOT_FOUND', message: `no active webhook trigger ${triggerId} for this secret` });
       }
-      const { runId, created } = await createRun(prisma, {
+      const { runId, created, outcome } = await runs.start({
         tenantId: trigger.tenantId,
         workflowId: trigger.workflowId,
         triggerId,
         input: input ?? {},
         idempotencyKey: idempotencyKey === undefined ? undefined : `webhook:${triggerId}:${idempotencyKey}`,
       });
-      const outcome = await runs.dispatch({ tenantId: trigger.tenantId, runId });
       const status = outcome.kind === 'queued' ? 'QUEUED' : outcome.kind === 'already-dispatched' ? outcome.status : 'FAILED';
       return { runId, status, created };
     },
