@@ -30,7 +30,7 @@ export async function composeApi(
   log: Logger,
   { requireRedis = true }: ComposeOptions = {},
 ): Promise<ComposedApi> {
-  const database = createDatabase(config.database);
+  const database = createDatabase({ ...config.database, log });
   const redis = createRedisConnection(config.redis.url, 'producer', log);
   const logStore = createMongoLogStore({ url: config.mongo.url, retentionDays: config.logRetentionDays, log });
   try {

@@ -4,9 +4,9 @@ import { snapshotQueue, subscribeCancellations } from '@conveyor/queue';
 import { composeWorker } from './deps/compose';
 import { createHealthServer } from './health-server';
 import { createReconciler } from './reconciler/reconciler';
+import { createRunWorker } from './runs/run.worker';
+import { createStepWorker } from './steps/step.worker';
 import { createCanary } from './workers/canary';
-import { createRunWorker } from './workers/run.worker';
-import { createStepWorker } from './workers/step.worker';
 
 // Composition root: config → composeWorker → queue workers, reconciler, probes; SIGTERM drains them.
 async function main(): Promise<void> {

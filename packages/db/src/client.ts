@@ -1,6 +1,6 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from './generated/prisma/client';
-import { createSqlPool, type SqlPool } from './sql';
+import { createSqlPool, type IdleErrorLog, type SqlPool } from './sql';
 
 export type { PrismaClient };
 
@@ -8,6 +8,8 @@ export interface DbOptions {
   url: string;
   /** Connections this process may hold; replicas × poolSize must stay under PostgreSQL's max_connections. */
   poolSize: number;
+  /** Where a failed idle connection is reported (it never ends the process). */
+  log?: IdleErrorLog | undefined;
 }
 
 /**

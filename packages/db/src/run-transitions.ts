@@ -1,5 +1,5 @@
 import type { RunOutcome, RunStatus, StepStatus } from '@conveyor/engine';
-import { ConveyorError } from '@conveyor/errors';
+import { ConveyorError, type FailureCode } from '@conveyor/errors';
 import { findRunByIdempotencyKey, getDispatchState, type RunRef } from './runs.repo';
 import { execute, prepared, queryRows, raw, type SqlExecutor, type SqlPool, sql, transaction } from './sql';
 import { runCreation, runMove, statusIn } from './status-moves';
@@ -221,7 +221,7 @@ export interface StopResult {
 export async function stopRun(
   pool: SqlPool,
   ref: RunRef,
-  stop: { status: 'CANCELLED' | 'FAILED'; code: string; message: string },
+  stop: { status: 'CANCELLED' | 'FAILED'; code: FailureCode; message: string },
 ): Promise<StopResult> {
   const move = stop.status === 'CANCELLED' ? moves.cancel : moves.timeOut;
   const error = JSON.stringify({ code: stop.code, message: stop.message });

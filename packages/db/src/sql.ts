@@ -87,6 +87,18 @@ export async function transaction<T>(pool: SqlPool, body: (tx: pg.PoolClient) =>
   }
 }
 
-export function createSqlPool({ url, poolSize }: { url: string; poolSize: number }): SqlPool {
-  return new pg.Pool({ connectionString: url, max: poolSize });
+/**
+ * The pool, with a handler for errors on idle connections: a PostgreSQL restart or failover
+ * terminates them, and node-postgres would otherwise raise that as an uncaught exception and end
+ * the process. The dead connection leaves the pool; the next query opens a new one.
+ */
+export function createSqlPool({ url, poolSize, log }: { url: string; poolSize: number; log?: IdleErrorLog }): SqlPool {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  pool.on('error', (error) => log?.warn({ error }, 'an idle database connection failed; it leaves the pool'));
+  return pool;
+}
+
+/** Where the pool reports a failed idle connection. */
+export interface IdleErrorLog {
+  warn(fields: object, message: string): void;
 }

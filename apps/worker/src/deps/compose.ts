@@ -36,7 +36,7 @@ export async function composeWorker(
   log: Logger,
   options: WorkerOptions = {},
 ): Promise<ComposedWorker> {
-  const database = createDatabase(config.database);
+  const database = createDatabase({ ...config.database, log });
   const blocking = createRedisConnection(config.redis.url, 'worker', log);
   const producer = createRedisConnection(config.redis.url, 'producer', log);
   const subscriber = createRedisConnection(config.redis.url, 'worker', log);

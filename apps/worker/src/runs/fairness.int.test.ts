@@ -2,8 +2,8 @@ import { seedWorkflow, type TenantFixture, waitFor } from '@conveyor/testing';
 import type { Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestWorkerDeps, type TestWorkerDeps } from '../../test/test-worker';
-import { createRunWorker } from '../workers/run.worker';
-import { createStepWorker } from '../workers/step.worker';
+import { createStepWorker } from '../steps/step.worker';
+import { createRunWorker } from './run.worker';
 
 const definition = { steps: [{ key: 'only', action: { app: 'core', version: '1', key: 'noop' } }] };
 const FLOOD = 5_000;

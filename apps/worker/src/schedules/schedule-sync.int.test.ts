@@ -3,7 +3,7 @@ import { seedWorkflow, waitFor } from '@conveyor/testing';
 import type { Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestWorkerDeps, type TestWorkerDeps } from '../../test/test-worker';
-import { createRunWorker } from '../workers/run.worker';
+import { createRunWorker } from '../runs/run.worker';
 import { syncSchedules } from './schedule-sync';
 
 let t: TestWorkerDeps;

@@ -1,13 +1,13 @@
-import { type ActionContext, isActionAbortedError, isRetryableActionError, runAction } from '@conveyor/actions';
+import { type ActionContext, isActionAbortedError, isRetryableActionError, runAction, type StepLogger } from '@conveyor/actions';
 import { getSealedConnection, type StepError, type StepOutcome } from '@conveyor/db';
 import { actionRefKey, type StepDefinition } from '@conveyor/engine';
 import { ConveyorError, isConveyorError } from '@conveyor/errors';
+import type { BatchingWriter, LogLevel } from '@conveyor/logs';
 import type { Logger } from '@conveyor/observability';
 import { RunCancelledReason } from '../deps/abort-registry';
 import type { WorkerDeps } from '../deps/worker-deps';
 import { templateContextOf } from './prepared-step';
 import { logIds, type StepInFlight } from './step-in-flight';
-import { createStepLogger, secretStrings } from './step-logger';
 
 /** What one attempt came to, as data: the step job's processor maps it to the database and to BullMQ. */
 export type AttemptResult =
@@ -116,4 +116,28 @@ function toStepError(error: unknown, attempt: number): StepError {
 
 function describeTimeout(reason: unknown): string {
   return reason instanceof Error || reason instanceof DOMException ? reason.message : 'step timed out';
+}
+
+interface StepLogTarget {
+  writer: BatchingWriter;
+  ids: { tenantId: string; workflowRunId: string; stepRunId: string };
+  /** Values that must never reach a log line: the step's connection credentials. */
+  secretValues: string[];
+  now: () => number;
+}
+
+/** Execution log lines of one step, batched into the log store; the writer redacts and bounds each line. */
+function createStepLogger({ writer, ids, secretValues, now }: StepLogTarget): StepLogger {
+  const write = (level: LogLevel) => (message: string, context?: Record<string, unknown>) => {
+    writer.write({ ...ids, level, message, ...(context ? { context } : {}), timestamp: new Date(now()) }, { secretValues });
+  };
+  return { debug: write('DEBUG'), info: write('INFO'), warn: write('WARN'), error: write('ERROR') };
+}
+
+/** Every string inside a connection's credentials, for redaction. */
+export function secretStrings(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(secretStrings);
+  if (value && typeof value === 'object') return Object.values(value).flatMap(secretStrings);
+  return [];
 }

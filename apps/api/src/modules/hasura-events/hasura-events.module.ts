@@ -1,18 +1,69 @@
+import { ConveyorError } from '@conveyor/errors';
 import type { Runs } from '@conveyor/runs';
+import type { FastifyBaseLogger } from 'fastify';
 import { requireHookSecret } from '../../plugins/shared-secret';
 import type { ConveyorApp } from '../../types';
-import { hasuraEventBodySchema, hasuraEventReplySchema } from './hasura-events.schemas';
-import { createHasuraEventsService } from './hasura-events.service';
+import {
+  type HasuraEventBody,
+  type HasuraEventReply,
+  hasuraEventBodySchema,
+  hasuraEventReplySchema,
+  workflowRunRowSchema,
+} from './hasura-events.schemas';
 
 /** `POST /hooks/hasura/events`: Hasura's event triggers, behind the shared secret. */
 export async function hasuraEventsModule(app: ConveyorApp, opts: { hookSecret: string; runs: Runs }) {
-  const service = createHasuraEventsService({ runs: opts.runs });
   app.post(
     '/hooks/hasura/events',
     {
       onRequest: requireHookSecret(opts.hookSecret),
       schema: { body: hasuraEventBodySchema, response: { 200: hasuraEventReplySchema } },
     },
-    async (request) => service.handle(request.body, request.log),
+    async (request) => handleEvent(opts.runs, request.body, request.log),
   );
+}
+
+/** The event triggers Conveyor's metadata defines, by name: a closed table. */
+const WORKFLOW_RUN_CREATED = 'workflow_run_created';
+
+/**
+ * Routes one event. Deliveries are at-least-once: the event id and the run id make a repeated
+ * delivery a no-op that still answers 200, so Hasura stops retrying.
+ */
+async function handleEvent(runs: Runs, body: HasuraEventBody, log: FastifyBaseLogger): Promise<HasuraEventReply> {
+  if (body.trigger.name !== WORKFLOW_RUN_CREATED) {
+    throw new ConveyorError({
+      code: 'VALIDATION_FAILED',
+      message: `trigger.name: unknown event trigger "${body.trigger.name}"`,
+      details: { field: 'trigger.name' },
+    });
+  }
+  if (body.table.name !== 'WorkflowRun') {
+    throw new ConveyorError({
+      code: 'VALIDATION_FAILED',
+      message: `table.name: ${WORKFLOW_RUN_CREATED} fires on WorkflowRun, not ${body.table.name}`,
+      details: { field: 'table.name' },
+    });
+  }
+  if (body.event.op !== 'INSERT' && body.event.op !== 'MANUAL') {
+    return { eventId: body.id, outcome: 'ignored', detail: `op ${body.event.op} is not dispatched` };
+  }
+  const row = workflowRunRowSchema.safeParse(body.event.data.new);
+  if (!row.success) {
+    const issue = row.error.issues[0];
+    const field = ['event', 'data', 'new', ...(issue?.path ?? [])].join('.');
+    throw new ConveyorError({ code: 'VALIDATION_FAILED', message: `${field}: ${issue?.message}`, details: { field } });
+  }
+  const ref = { tenantId: row.data.tenantId, runId: row.data.id };
+  const outcome = await runs.dispatch(ref);
+  log.info(
+    { eventId: body.id, deliveryRetry: body.delivery_info.current_retry, workflowRunId: ref.runId, outcome: outcome.kind },
+    'hasura event handled',
+  );
+  return {
+    eventId: body.id,
+    outcome: outcome.kind,
+    runId: ref.runId,
+    ...(outcome.kind === 'failed' ? { detail: outcome.reason } : {}),
+  };
 }

@@ -2,10 +2,10 @@ import { queueNames, type Redis, reconcileJob, runJob, runTimeoutJob, scheduledR
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { WorkerDeps } from '../deps/worker-deps';
 import { reconcileOnce } from '../reconciler/reconciler';
-import { runTimeoutProcessor } from '../runs/run-timeout.processor';
-import { scheduledRunProcessor } from '../runs/scheduled-run.processor';
-import { startRunProcessor } from '../runs/start-run.processor';
-import { workerOptions } from './worker-options';
+import { workerOptions } from '../workers/worker-options';
+import { runTimeoutProcessor } from './run-timeout.processor';
+import { scheduledRunProcessor } from './scheduled-run.processor';
+import { startRunProcessor } from './start-run.processor';
 
 /** Run-level jobs: start a run (plan its first steps), enforce its timeout, fire schedules, reconcile on demand. */
 export function createRunWorker(deps: WorkerDeps, connection: Redis): Worker {

@@ -6,8 +6,8 @@ import type { Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createTestWorkerDeps, type TestWorkerDeps } from '../../test/test-worker';
-import { createRunWorker } from '../workers/run.worker';
-import { createStepWorker } from '../workers/step.worker';
+import { createRunWorker } from '../runs/run.worker';
+import { createStepWorker } from './step.worker';
 
 // A test-only action that reports what the worker handed it: the connection and the context.
 const whoAmI: Action = defineAction({

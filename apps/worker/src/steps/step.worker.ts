@@ -1,11 +1,27 @@
 import { finishStep, recordRetry, recordWait } from '@conveyor/db';
-import { stepJob } from '@conveyor/queue';
-import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import { retryDelayMs } from '@conveyor/engine';
+import { queueNames, type Redis, stepJob } from '@conveyor/queue';
+import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { WorkerDeps } from '../deps/worker-deps';
+import { workerOptions } from '../workers/worker-options';
 import { type AttemptResult, actionType, attempt } from './attempt';
 import { carriedStep, carryOnAfter } from './carry-on';
 import { claim } from './claim';
 import { logIds, type StepInFlight } from './step-in-flight';
+
+/** Executes step jobs; a failed attempt is retried after the step's own backoff policy. */
+export function createStepWorker(deps: WorkerDeps, connection: Redis): Worker {
+  return new Worker(queueNames.steps, (job, token) => stepProcessor(deps, job, token), {
+    ...workerOptions(deps, connection),
+    settings: {
+      backoffStrategy: (attemptsMade, type, _error, job) => {
+        if (type !== stepJob.backoffType || !job) return 0;
+        const { retry } = stepJob.schema.parse(job.data);
+        return retryDelayMs({ ...retry, attempts: job.opts.attempts ?? 1 }, attemptsMade, Math.random);
+      },
+    },
+  });
+}
 
 /**
  * A step job: claim its step, run an attempt, record the outcome and queue what it unblocks. A
@@ -16,7 +32,7 @@ import { logIds, type StepInFlight } from './step-in-flight';
  * This is the only place that speaks BullMQ's control flow: a throw retries the job, DelayedError
  * parks it until a wait is over, UnrecoverableError fails it for good.
  */
-export async function stepProcessor(deps: WorkerDeps, job: Job, token?: string): Promise<void> {
+async function stepProcessor(deps: WorkerDeps, job: Job, token?: string): Promise<void> {
   const data = stepJob.schema.parse(job.data);
   const jobId = String(job.id);
   let step = await claim(deps, jobId, data);
