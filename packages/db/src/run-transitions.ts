@@ -26,9 +26,9 @@ const moves = {
 };
 const creation = runCreation('create', 'PENDING');
 const finishMoves = {
-  SUCCEEDED: runMove('succeed', ['RUNNING'], 'SUCCEEDED'),
-  FAILED: runMove('fail', ['RUNNING'], 'FAILED'),
-  CANCELLED: runMove('end cancelled', ['RUNNING'], 'CANCELLED'),
+  SUCCEEDED: runMove('finish succeeded', ['RUNNING'], 'SUCCEEDED'),
+  FAILED: runMove('finish failed', ['RUNNING'], 'FAILED'),
+  CANCELLED: runMove('finish cancelled', ['RUNNING'], 'CANCELLED'),
 } satisfies Record<RunOutcome, unknown>;
 
 export interface NewRun {

@@ -1,6 +1,13 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { initialRunStatus, initialStepStatuses, runTransitions, stepTransitions } from '@conveyor/engine';
+import {
+  initialRunStatus,
+  initialStepStatuses,
+  runStatuses,
+  runTransitions,
+  stepStatuses,
+  stepTransitions,
+} from '@conveyor/engine';
 import { describe, expect, it } from 'vitest';
 import { declaredMoves } from './index';
 
@@ -64,3 +71,45 @@ describe('the state statements and the engine’s legal-move tables', () => {
     }
   });
 });
+
+describe('docs/architecture.md', () => {
+  it('shows the state machine as the engine’s tables, with the statements that make each move', () => {
+    const doc = path.join(repoRoot, 'docs', 'architecture.md');
+    const text = readFileSync(doc, 'utf8');
+    const begin = '<!-- states:begin (packages/db/src/status-moves.test.ts) -->';
+    const end = '<!-- states:end -->';
+    const block = text.slice(text.indexOf(begin) + begin.length, text.indexOf(end)).trim();
+    const expected = renderStates();
+    // UPDATE_DOCS=1 npx vitest run packages/db/src/status-moves.test.ts rewrites the block.
+    if (process.env.UPDATE_DOCS === '1')
+      writeFileSync(doc, text.replace(/<!-- states:begin[\s\S]*?<!-- states:end -->/, `${begin}\n${expected}\n${end}`));
+    else expect(block).toBe(expected);
+  });
+});
+
+function renderStates(): string {
+  const render = (
+    table: 'WorkflowRun' | 'StepRun',
+    statuses: readonly string[],
+    edges: Readonly<Record<string, readonly string[]>>,
+  ) => {
+    const moves = declaredMoves.filter((move) => move.table === table);
+    const by = (from: string | null, to: string) =>
+      moves
+        .filter((move) => move.to === to && (from === null ? move.from.length === 0 : move.from.includes(from)))
+        .map((move) => move.name)
+        .join(', ');
+    const created = [...new Set(moves.filter((move) => move.from.length === 0).map((move) => move.to))];
+    const rows = [
+      ...created.map((to) => `| (new row) | ${to} | ${by(null, to)} |`),
+      ...statuses.flatMap((from) => [
+        ...(edges[from] ?? []).map((to) => `| ${from} | ${to} | ${by(from, to)} |`),
+        ...(moves.some((move) => move.to === from && move.from.includes(from))
+          ? [`| ${from} | ${from} | ${by(from, from)} |`]
+          : []),
+      ]),
+    ];
+    return [`**${table}**`, '', '| from | to | statements (moves) |', '|---|---|---|', ...rows].join('\n');
+  };
+  return [render('WorkflowRun', runStatuses, runTransitions), '', render('StepRun', stepStatuses, stepTransitions)].join('\n');
+}
