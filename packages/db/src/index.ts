@@ -21,7 +21,6 @@ export {
   type StaleRun,
   type StaleStep,
 } from './stale.repo';
-export { type DeclaredMove, declaredMoves } from './status-moves';
 export {
   type AttemptReads,
   type CarryOn,
@@ -35,7 +34,6 @@ export {
 export {
   findStepRunningUnderJob,
   getSealedConnection,
-  getStepKey,
   type StepError,
   type StepRunContext,
   type StepRunRef,

@@ -9,7 +9,9 @@ import {
   stepTransitions,
 } from '@conveyor/engine';
 import { describe, expect, it } from 'vitest';
-import { declaredMoves } from './index';
+import './run-transitions';
+import './step-transitions';
+import { declaredMoves } from './status-moves';
 
 const edges = (table: Readonly<Record<string, readonly string[]>>) =>
   Object.entries(table).flatMap(([from, targets]) => targets.map((to) => `${from} → ${to}`));

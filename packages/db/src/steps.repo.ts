@@ -35,15 +35,6 @@ export async function findStepRunningUnderJob(
   return row ?? null;
 }
 
-/** The key of one of the tenant's steps; null when it has no such step. */
-export async function getStepKey(db: SqlExecutor, { tenantId, stepRunId }: { tenantId: string; stepRunId: string }) {
-  const [row] = await queryRows<{ stepKey: string }>(
-    db,
-    sql`SELECT "stepKey" FROM "StepRun" WHERE "id" = ${stepRunId}::uuid AND "tenantId" = ${tenantId}::uuid`,
-  );
-  return row?.stepKey ?? null;
-}
-
 /** A connection's sealed credentials, only within its tenant; null when the tenant has no such connection. */
 export async function getSealedConnection(
   db: SqlExecutor,

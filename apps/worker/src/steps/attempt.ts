@@ -1,7 +1,7 @@
 import { type ActionContext, isActionAbortedError, isRetryableActionError, runAction, type StepLogger } from '@conveyor/actions';
 import { getSealedConnection, type StepError, type StepOutcome } from '@conveyor/db';
 import { actionRefKey, type StepDefinition } from '@conveyor/engine';
-import { ConveyorError, isConveyorError } from '@conveyor/errors';
+import { ConveyorError, isConveyorError, isRetryableFailure } from '@conveyor/errors';
 import type { BatchingWriter, LogLevel } from '@conveyor/logs';
 import type { Logger } from '@conveyor/observability';
 import { RunCancelledReason } from '../deps/abort-registry';
@@ -85,9 +85,9 @@ export function actionType(step: StepDefinition): string {
   return actionRefKey(step.action);
 }
 
-/** A failure no attempt can mend, such as a step missing from its definition. */
+/** A failure recorded as the step's outcome at once (no attempt ran), its retryable flag from the catalogue. */
 export function finalFailure(code: StepError['code'], message: string, attempt: number): StepOutcome {
-  return { status: 'FAILED', error: { code, message, attempt, retryable: false } };
+  return { status: 'FAILED', error: { code, message, attempt, retryable: isRetryableFailure(code) } };
 }
 
 function outcome(value: StepOutcome): AttemptResult {
@@ -106,7 +106,12 @@ async function openConnection(deps: WorkerDeps, tenantId: string, connectionId: 
 /** What an attempt's failure is recorded as; template and input errors are never retried. */
 function toStepError(error: unknown, attempt: number): StepError {
   if (isActionAbortedError(error) && error.timedOut) {
-    return { code: 'STEP_TIMEOUT', message: describeTimeout(error.reason), attempt, retryable: true };
+    return {
+      code: 'STEP_TIMEOUT',
+      message: describeTimeout(error.reason),
+      attempt,
+      retryable: isRetryableFailure('STEP_TIMEOUT'),
+    };
   }
   const message = error instanceof Error ? error.message : String(error);
   const code = isConveyorError(error) ? error.code : 'ACTION_FAILED';
