@@ -16,10 +16,16 @@ export type { SqlExecutor, SqlPool } from './sql';
 export {
   countQueuedRunsByTenant,
   findActiveRunIds,
+  findIdleRunningRuns,
+  findLongRunningSteps,
+  findRunsWithTimeout,
   findStaleQueuedSteps,
   findStaleRuns,
+  type RunningStep,
+  type StaleQuery,
   type StaleRun,
   type StaleStep,
+  type TimedRun,
 } from './stale.repo';
 export {
   type AttemptReads,
@@ -27,11 +33,13 @@ export {
   type ClaimedStep,
   claimStep,
   type QueuedStep,
+  recordLostAttempt,
   recordRetry,
   recordWait,
   type StepOutcome,
 } from './step-transitions';
 export {
+  type AttemptRef,
   findStepRunningUnderJob,
   getSealedConnection,
   type StepError,

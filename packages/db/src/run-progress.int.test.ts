@@ -1,7 +1,7 @@
 import { type WorkflowDefinition, workflowDefinitionSchema } from '@conveyor/engine';
 import { createTestDatabase, insertRun, seedWorkflow, type TestDatabase } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispatchRun, finishStep, type QueuedStep, replanRun, startRun, stopRun } from './index';
+import { dispatchRun, finishStep, type QueuedStep, replanRun, rerunRun, startRun, stopRun } from './index';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -73,12 +73,14 @@ describe('run progress without a lock', () => {
       const { ref, progress } = await startedRun(definition);
       const start = progress.queued[0] as QueuedStep;
       await markRunning([start.stepRunId]);
-      const afterStart = await finishStep(db.pool, { ...ref, ...start }, definition, succeeded('start'));
+      const afterStart = await finishStep(db.pool, { ...ref, ...start, attempt: 1 }, definition, succeeded('start'));
       expect(afterStart.queued).toHaveLength(width);
       await markRunning(afterStart.queued.map((step) => step.stepRunId));
 
       const reports = await Promise.all(
-        afterStart.queued.map((step) => finishStep(db.pool, { ...ref, ...step }, definition, succeeded(step.stepKey))),
+        afterStart.queued.map((step) =>
+          finishStep(db.pool, { ...ref, ...step, attempt: 1 }, definition, succeeded(step.stepKey)),
+        ),
       );
       const joins = reports.flatMap((report) => report.queued);
       expect(joins.map((step) => step.stepKey)).toEqual(['join']);
@@ -93,7 +95,7 @@ describe('run progress without a lock', () => {
     const { ref, progress } = await startedRun(definition);
     await markRunning(progress.queued.map((step) => step.stepRunId));
     const reports = await Promise.all(
-      progress.queued.map((step) => finishStep(db.pool, { ...ref, ...step }, definition, succeeded(step.stepKey))),
+      progress.queued.map((step) => finishStep(db.pool, { ...ref, ...step, attempt: 1 }, definition, succeeded(step.stepKey))),
     );
     expect(reports.map((report) => report.finished).filter(Boolean)).toEqual(['SUCCEEDED']);
     const run = await db.prisma.workflowRun.findUniqueOrThrow({ where: { id: ref.runId } });
@@ -106,7 +108,7 @@ describe('run progress without a lock', () => {
     const a = progress.queued[0] as QueuedStep;
     await markRunning([a.stepRunId]);
     const error = { code: 'ACTION_FAILED' as const, message: 'boom', attempt: 1, retryable: false };
-    const report = await finishStep(db.pool, { ...ref, ...a }, definition, { status: 'FAILED', error });
+    const report = await finishStep(db.pool, { ...ref, ...a, attempt: 1 }, definition, { status: 'FAILED', error });
     expect(report).toMatchObject({ applied: true, queued: [], finished: 'FAILED' });
     const run = await db.prisma.workflowRun.findUniqueOrThrow({ where: { id: ref.runId } });
     expect(run.error).toEqual({ code: 'STEP_FAILED', message: 'failed steps: a', failedSteps: ['a'] });
@@ -117,7 +119,7 @@ describe('run progress without a lock', () => {
   it('refuses a repeated or late report, and one naming another tenant', async () => {
     const definition = workflowDefinitionSchema.parse({ steps: [transform('a'), transform('b', ['a'])] });
     const { ref, progress } = await startedRun(definition);
-    const a = { ...ref, ...(progress.queued[0] as QueuedStep) };
+    const a = { ...ref, ...(progress.queued[0] as QueuedStep), attempt: 1 };
     const other = await startedRun(definition);
 
     // QUEUED, not RUNNING: a success cannot be reported for a step that never started.
@@ -158,12 +160,12 @@ describe('run progress without a lock', () => {
     let current = progress.queued[0] as QueuedStep;
     for (const next of ['b', 'c']) {
       await markRunning([current.stepRunId]);
-      const report = await finishStep(db.pool, { ...ref, ...current }, definition, succeeded(current.stepKey));
+      const report = await finishStep(db.pool, { ...ref, ...current, attempt: 1 }, definition, succeeded(current.stepKey));
       expect(report).toMatchObject({ applied: true, finished: null, queued: [{ stepKey: next }] });
       current = report.queued[0] as QueuedStep;
     }
     await markRunning([current.stepRunId]);
-    expect(await finishStep(db.pool, { ...ref, ...current }, definition, succeeded('c'))).toEqual({
+    expect(await finishStep(db.pool, { ...ref, ...current, attempt: 1 }, definition, succeeded('c'))).toEqual({
       applied: true,
       queued: [],
       finished: 'SUCCEEDED',
@@ -176,7 +178,7 @@ describe('run progress without a lock', () => {
   it('queues nothing after a step of a cancelled run, and leaves the cancelled run as it is', async () => {
     const definition = workflowDefinitionSchema.parse({ steps: [transform('a'), transform('b', ['a'])] });
     const { ref, progress } = await startedRun(definition);
-    const a = { ...ref, ...(progress.queued[0] as QueuedStep) };
+    const a = { ...ref, ...(progress.queued[0] as QueuedStep), attempt: 1 };
     await markRunning([a.stepRunId]);
     await db.prisma.workflowRun.update({ where: { id: ref.runId }, data: { status: 'CANCELLED' } });
     expect(await finishStep(db.pool, a, definition, succeeded('a'))).toEqual({ applied: true, queued: [], finished: null });
@@ -188,7 +190,7 @@ describe('run progress without a lock', () => {
   it('plans in full when a rerun kept the next step’s result, and finishes the run', async () => {
     const definition = workflowDefinitionSchema.parse({ steps: [transform('a'), transform('b', ['a'])] });
     const { ref, progress } = await startedRun(definition);
-    const a = { ...ref, ...(progress.queued[0] as QueuedStep) };
+    const a = { ...ref, ...(progress.queued[0] as QueuedStep), attempt: 1 };
     // b already succeeded in an earlier generation; a runs again (a rerun from a continueOnError failure).
     await db.prisma.stepRun.create({
       data: { tenantId: ref.tenantId, workflowRunId: ref.runId, stepKey: 'b', status: 'SUCCEEDED', output: { from: 'b' } },
@@ -206,12 +208,38 @@ describe('run progress without a lock', () => {
   it('starts the next step at once, under the caller’s job, when the caller carries on with it', async () => {
     const definition = workflowDefinitionSchema.parse({ steps: [transform('a'), transform('b', ['a'])] });
     const { ref, progress } = await startedRun(definition);
-    const a = { ...ref, ...(progress.queued[0] as QueuedStep) };
+    const a = { ...ref, ...(progress.queued[0] as QueuedStep), attempt: 1 };
     await markRunning([a.stepRunId]);
     const report = await finishStep(db.pool, a, definition, succeeded('a'), { stepKey: 'b', jobId: a.jobId });
     expect(report.queued).toEqual([expect.objectContaining({ stepKey: 'b', jobId: a.jobId, started: true })]);
     const b = await db.prisma.stepRun.findFirstOrThrow({ where: { workflowRunId: ref.runId, stepKey: 'b' } });
     expect(b).toMatchObject({ status: 'RUNNING', attempt: 1, jobId: a.jobId });
     expect(b.startedAt).not.toBeNull();
+  });
+
+  it('fences every outcome write to its attempt: a late result after a stop and a rerun changes nothing', async () => {
+    const definition = workflowDefinitionSchema.parse({ steps: [transform('a'), transform('b', ['a'])] });
+    const { ref, progress } = await startedRun(definition);
+    const late = { ...ref, ...(progress.queued[0] as QueuedStep), attempt: 1 };
+    await markRunning([late.stepRunId]);
+    // The run times out while attempt 1 is still running, is retried, and attempt 2 starts under a new job.
+    await stopRun(db.pool, ref, { status: 'FAILED', code: 'RUN_TIMEOUT', message: 'run exceeded its timeout' });
+    expect((await rerunRun(db.pool, ref)).applied).toBe(true);
+    const [requeued] = (await startRun(db.pool, ref, definition)).queued;
+    expect(requeued?.jobId).not.toBe(late.jobId);
+    await db.prisma.stepRun.update({ where: { id: late.stepRunId }, data: { status: 'RUNNING', attempt: 2 } });
+
+    // Attempt 1's result arrives now: neither a success nor a failure is recorded as attempt 2's.
+    expect((await finishStep(db.pool, late, definition, succeeded('a'))).applied).toBe(false);
+    const failure = { code: 'ACTION_FAILED' as const, message: 'late', attempt: 1, retryable: false };
+    expect((await finishStep(db.pool, late, definition, { status: 'FAILED', error: failure })).applied).toBe(false);
+    const row = await db.prisma.stepRun.findUniqueOrThrow({ where: { id: late.stepRunId } });
+    expect(row).toMatchObject({ status: 'RUNNING', attempt: 2, output: null, jobId: requeued?.jobId });
+    // Attempt 2, under its own job, is recorded.
+    const current = { ...late, attempt: 2, jobId: requeued?.jobId as string };
+    expect(await finishStep(db.pool, current, definition, succeeded('a'))).toMatchObject({
+      applied: true,
+      queued: [{ stepKey: 'b' }],
+    });
   });
 });

@@ -11,7 +11,7 @@ import {
   type StepOutcome,
   skipSteps,
 } from './step-transitions';
-import type { StepRunRef } from './steps.repo';
+import type { AttemptRef } from './steps.repo';
 
 /**
  * How a run moves on: the engine plans from every step's status, and the state statements apply
@@ -52,7 +52,7 @@ export async function startRun(pool: SqlPool, ref: RunRef, definition: WorkflowD
  */
 export async function finishStep(
   pool: SqlPool,
-  ref: StepRunRef,
+  ref: AttemptRef,
   definition: WorkflowDefinition,
   outcome: StepOutcome,
   carryOn?: CarryOn,

@@ -11,6 +11,7 @@ import {
   resetStepsForRerun,
   stepJobIdOf,
 } from './step-transitions';
+import type { AttemptRef } from './steps.repo';
 
 /**
  * Every statement that changes a WorkflowRun's status. Each guard and assignment comes from a move
@@ -175,7 +176,7 @@ export async function finishRun(db: SqlExecutor, ref: RunRef, leaves: string[], 
  */
 export async function recordAndFinish(
   db: SqlExecutor,
-  ref: RunRef & { stepRunId: string },
+  ref: AttemptRef,
   output: string,
 ): Promise<{ recorded: boolean; finished: boolean }> {
   const move = finishMoves.SUCCEEDED;

@@ -64,3 +64,70 @@ export async function countQueuedRunsByTenant(db: SqlExecutor): Promise<{ tenant
     sql`SELECT "tenantId"::text AS "tenantId", count(*)::int AS "queued" FROM "WorkflowRun" WHERE "status" = 'QUEUED' GROUP BY "tenantId"`,
   );
 }
+
+export interface RunningStep {
+  tenantId: string;
+  runId: string;
+  stepRunId: string;
+  stepKey: string;
+  attempt: number;
+  jobId: string;
+}
+
+/**
+ * RUNNING steps not touched for `olderThanMs`: a long action, or an attempt whose worker is gone.
+ * The caller tells them apart by their job's state in the queue. Cross-tenant by design.
+ */
+export async function findLongRunningSteps(db: SqlExecutor, { olderThanMs, limit }: StaleQuery): Promise<RunningStep[]> {
+  return queryRows<RunningStep>(
+    db,
+    sql`
+    SELECT "tenantId"::text AS "tenantId", "workflowRunId"::text AS "runId", "id"::text AS "stepRunId", "stepKey", "attempt", "jobId"
+      FROM "StepRun"
+     WHERE "status" = 'RUNNING' AND "jobId" IS NOT NULL AND "updatedAt" < now() - make_interval(secs => ${olderThanMs / 1000})
+     ORDER BY "updatedAt" LIMIT ${limit}`,
+  );
+}
+
+/**
+ * RUNNING runs with nothing in flight for `olderThanMs`: no step QUEUED or RUNNING, so nothing will
+ * move them on (a worker died between recording a step and planning, and its job is gone).
+ */
+export async function findIdleRunningRuns(db: SqlExecutor, { olderThanMs, limit }: StaleQuery): Promise<RunRefRow[]> {
+  return queryRows<RunRefRow>(
+    db,
+    sql`
+    SELECT r."tenantId"::text AS "tenantId", r."id"::text AS "runId" FROM "WorkflowRun" AS r
+     WHERE r."status" = 'RUNNING' AND r."updatedAt" < now() - make_interval(secs => ${olderThanMs / 1000})
+       AND NOT EXISTS (SELECT 1 FROM "StepRun" AS s
+                        WHERE s."workflowRunId" = r."id" AND s."tenantId" = r."tenantId"
+                          AND s."status" IN ('QUEUED', 'RUNNING'))
+     ORDER BY r."updatedAt" LIMIT ${limit}`,
+  );
+}
+
+export interface RunRefRow {
+  tenantId: string;
+  runId: string;
+}
+
+export interface TimedRun {
+  tenantId: string;
+  runId: string;
+  /** When the run's timeout falls due (epoch ms). */
+  dueAt: number;
+}
+
+/** RUNNING runs whose workflow has a run-level timeout: the reconciler makes sure each has its timeout job. */
+export async function findRunsWithTimeout(db: SqlExecutor, { olderThanMs, limit }: StaleQuery): Promise<TimedRun[]> {
+  return queryRows<TimedRun>(
+    db,
+    sql`
+    SELECT r."tenantId"::text AS "tenantId", r."id"::text AS "runId",
+           (extract(epoch FROM r."startedAt") * 1000 + (v."definition"->>'timeoutMs')::bigint)::float8 AS "dueAt"
+      FROM "WorkflowRun" AS r JOIN "WorkflowVersion" AS v ON v."id" = r."workflowVersionId"
+     WHERE r."status" = 'RUNNING' AND r."startedAt" < now() - make_interval(secs => ${olderThanMs / 1000})
+       AND v."definition" ? 'timeoutMs'
+     ORDER BY r."startedAt" LIMIT ${limit}`,
+  );
+}

@@ -2,7 +2,7 @@ import { stepJob } from '@conveyor/queue';
 import type { RunRef } from './runs.repo';
 import { execute, prepared, queryRows, raw, type SqlExecutor, type Statement, sql } from './sql';
 import { statusIn, stepCreation, stepMove } from './status-moves';
-import type { StepError, StepRunContext, StepRunRef } from './steps.repo';
+import type { AttemptRef, StepError, StepRunContext } from './steps.repo';
 
 /**
  * Every statement that changes a StepRun's status. Each guard and assignment comes from a move
@@ -13,6 +13,8 @@ const moves = {
   /** The same job handed out again after its worker died: the lost attempt is counted and run again. */
   reclaim: stepMove('reclaim', ['RUNNING'], 'RUNNING'),
   retry: stepMove('retry', ['RUNNING'], 'QUEUED'),
+  /** The attempt's job ended (or vanished) with the step still RUNNING: its worker was lost; retried under a new job. */
+  retryLost: stepMove('retry lost', ['RUNNING'], 'QUEUED'),
   wait: stepMove('wait', ['RUNNING'], 'QUEUED'),
   succeed: stepMove('succeed', ['RUNNING'], 'SUCCEEDED'),
   fail: stepMove('fail', ['RUNNING'], 'FAILED'),
@@ -39,6 +41,8 @@ export interface QueuedStep {
   jobId: string;
   /** True when it was started at once (RUNNING, attempt 1) for the caller's job to carry on with. */
   started?: boolean;
+  /** Attempts its job may make, when fewer than the step's policy (attempts already spent). */
+  attempts?: number;
 }
 
 /** How a step ended: what `recordOutcome` writes. */
@@ -119,28 +123,46 @@ export async function claimStep(
 }
 
 /** RUNNING → QUEUED after a failed attempt that will be retried; the attempt's error is kept. */
-export async function recordRetry(db: SqlExecutor, { tenantId, stepRunId }: StepRunRef, error: StepError): Promise<boolean> {
+export async function recordRetry(db: SqlExecutor, ref: AttemptRef, error: StepError): Promise<boolean> {
   const count = await execute(
     db,
     sql`
     UPDATE "StepRun"
        SET ${moves.retry.set}, "updatedAt" = now(),
            "attemptErrors" = "attemptErrors" || jsonb_build_array(${JSON.stringify(error)}::jsonb)
-     WHERE "id" = ${stepRunId}::uuid AND "tenantId" = ${tenantId}::uuid AND ${moves.retry.guard()}`,
+     WHERE ${attemptIs(ref)} AND ${moves.retry.guard()}`,
   );
   return count === 1;
+}
+
+/**
+ * RUNNING → QUEUED for an attempt whose job ended or vanished while the step was RUNNING (its worker
+ * was lost): the lost attempt is recorded, and the step is queued again under a job of a new generation
+ * (the attempt count), since the old job id is spent. Returns the new job id; null if the attempt had moved on.
+ */
+export async function recordLostAttempt(db: SqlExecutor, ref: AttemptRef, error: StepError): Promise<string | null> {
+  const [row] = await queryRows<{ jobId: string }>(
+    db,
+    sql`
+    UPDATE "StepRun"
+       SET ${moves.retryLost.set}, "updatedAt" = now(), "jobId" = ${stepJobIdOf('"id"', '"attempt"')},
+           "attemptErrors" = "attemptErrors" || jsonb_build_array(${JSON.stringify(error)}::jsonb)
+     WHERE ${attemptIs(ref)} AND ${moves.retryLost.guard()}
+    RETURNING "jobId"`,
+  );
+  return row?.jobId ?? null;
 }
 
 /**
  * RUNNING → QUEUED for a step that asked to wait (the delay action): not a failure, so the
  * attempt it used is given back.
  */
-export async function recordWait(db: SqlExecutor, { tenantId, stepRunId }: StepRunRef): Promise<boolean> {
+export async function recordWait(db: SqlExecutor, ref: AttemptRef): Promise<boolean> {
   const count = await execute(
     db,
     sql`
     UPDATE "StepRun" SET ${moves.wait.set}, "updatedAt" = now(), "attempt" = GREATEST("attempt" - 1, 0)
-     WHERE "id" = ${stepRunId}::uuid AND "tenantId" = ${tenantId}::uuid AND ${moves.wait.guard()}`,
+     WHERE ${attemptIs(ref)} AND ${moves.wait.guard()}`,
   );
   return count === 1;
 }
@@ -153,7 +175,7 @@ const outcomeMoves = {
 } as const;
 
 /** Records how an attempt ended; false for a duplicate or late report (the step was not in the move's states). */
-export async function recordOutcome(db: SqlExecutor, ref: StepRunRef, outcome: StepOutcome): Promise<boolean> {
+export async function recordOutcome(db: SqlExecutor, ref: AttemptRef, outcome: StepOutcome): Promise<boolean> {
   const move = outcomeMoves[outcome.status];
   const output = outcome.status === 'SUCCEEDED' ? JSON.stringify(outcome.output ?? null) : null;
   const error =
@@ -169,17 +191,22 @@ export async function recordOutcome(db: SqlExecutor, ref: StepRunRef, outcome: S
       sql`
     UPDATE "StepRun"
        SET ${move.set}, "updatedAt" = now(), "finishedAt" = now(), "output" = ${output}::jsonb, "error" = ${error}::jsonb
-     WHERE "id" = ${ref.stepRunId}::uuid AND "tenantId" = ${ref.tenantId}::uuid AND ${move.guard()}`,
+     WHERE ${attemptIs(ref)} AND ${move.guard()}`,
     ),
   );
   return count === 1;
 }
 
 /** RUNNING → SUCCEEDED, as a fragment of the statements that also apply what the success decides. */
-export function recordSuccess(ref: { tenantId: string; stepRunId: string }, output: string): Statement {
+export function recordSuccess(ref: AttemptRef, output: string): Statement {
   return sql`
       UPDATE "StepRun" SET ${moves.succeed.set}, "updatedAt" = now(), "finishedAt" = now(), "output" = ${output}::jsonb, "error" = NULL
-       WHERE "id" = ${ref.stepRunId}::uuid AND "tenantId" = ${ref.tenantId}::uuid AND ${moves.succeed.guard()}`;
+       WHERE ${attemptIs(ref)} AND ${moves.succeed.guard()}`;
+}
+
+/** The row of this attempt, and only while this attempt (number and job) holds it: the fence of every outcome write. */
+function attemptIs(ref: AttemptRef): Statement {
+  return sql`"id" = ${ref.stepRunId}::uuid AND "tenantId" = ${ref.tenantId}::uuid AND "attempt" = ${ref.attempt}::int AND "jobId" = ${ref.jobId}::text`;
 }
 
 /** The next step the caller's job carries on with: started at once under the job's id. */
@@ -195,7 +222,7 @@ export interface CarryOn {
  */
 export async function recordAndQueue(
   db: SqlExecutor,
-  ref: StepRunRef,
+  ref: AttemptRef,
   output: string,
   next: string[],
   carryOn: CarryOn | undefined,

@@ -8,6 +8,16 @@ export interface StepRunRef extends RunRef {
   stepKey: string;
 }
 
+/**
+ * One attempt of a StepRun: every write of its outcome names the attempt and the job that ran it,
+ * and applies to that attempt only, so a late result (the step stopped and rerun since, or its job
+ * handed to another worker) changes nothing.
+ */
+export interface AttemptRef extends StepRunRef {
+  attempt: number;
+  jobId: string;
+}
+
 /** The run as a step attempt sees it: a step needs no tenant cap (admission is the run job's). */
 export type StepRunContext = Omit<RunForExecution, 'maxConcurrentRuns'>;
 

@@ -33,6 +33,12 @@ export function createPipelineMetrics(registry: Registry) {
       labelNames: ['status'] as const,
       registers: [registry],
     }),
+    reconcilerFailures: new Counter({
+      name: 'conveyor_reconciler_failures_total',
+      help: 'Reconciler repairs that failed in a pass, by kind (the other kinds still ran)',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
     reconcilerRepairs: new Counter({
       name: 'conveyor_reconciler_repairs_total',
       help: 'What the reconciler repaired, by kind',

@@ -36,7 +36,7 @@ export async function afterCommit(
   if (toEnqueue.length > 0) {
     const byKey = new Map(run.definition.steps.map((step) => [step.key, step]));
     await producers.enqueueSteps(
-      toEnqueue.map(({ stepRunId, stepKey, jobId }) => {
+      toEnqueue.map(({ stepRunId, stepKey, jobId, attempts }) => {
         const retry = byKey.get(stepKey)?.retry ?? defaultRetryPolicy;
         return {
           ...ref,
@@ -45,7 +45,7 @@ export async function afterCommit(
           jobId,
           workflowVersionId: run.workflowVersionId,
           jobName: `${run.workflowName} / ${stepKey}`,
-          attempts: retry.attempts,
+          attempts: attempts ?? retry.attempts,
           retry,
         };
       }),

@@ -35,7 +35,7 @@ export async function attempt(deps: WorkerDeps, step: StepInFlight, attemptsLeft
   try {
     const condition = step.prepared.condition();
     if (condition && !(await condition.evaluate(context))) return outcome({ status: 'SKIPPED', reason: 'condition is false' });
-    stepLog.info(`step started (attempt ${step.attempt})`, { attempt: step.attempt });
+    stepLog.info(`step started (attempt ${step.ref.attempt})`, { attempt: step.ref.attempt });
     const input = await step.prepared.input.evaluate(context);
     const connection = definition.connectionId
       ? await openConnection(deps, step.ref.tenantId, definition.connectionId)
@@ -45,7 +45,7 @@ export async function attempt(deps: WorkerDeps, step: StepInFlight, attemptsLeft
       signal: cancel.signal,
       log: stepLog,
       idempotencyKey: step.ref.stepRunId,
-      attempt: step.attempt,
+      attempt: step.ref.attempt,
       now: deps.now,
       http: { allowPrivateNetworks: [...deps.settings.allowPrivateNetworks] },
       ...(step.resumeAt ? { resume: { waitedUntil: step.resumeAt } } : {}),
@@ -58,19 +58,19 @@ export async function attempt(deps: WorkerDeps, step: StepInFlight, attemptsLeft
     }
     const durationMs = deps.now() - started;
     deps.metrics.stepDuration.observe({ action, outcome: 'succeeded' }, durationMs / 1_000);
-    log.info({ durationMs, attempt: step.attempt }, 'step succeeded');
-    stepLog.info(`step succeeded in ${durationMs} ms`, { attempt: step.attempt, durationMs });
+    log.info({ durationMs, attempt: step.ref.attempt }, 'step succeeded');
+    stepLog.info(`step succeeded in ${durationMs} ms`, { attempt: step.ref.attempt, durationMs });
     return outcome({ status: 'SUCCEEDED', output: result.output });
   } catch (error) {
     if (cancel.signal.reason instanceof RunCancelledReason)
       return outcome({ status: 'CANCELLED', reason: cancel.signal.reason.message });
-    const stepError = toStepError(error, step.attempt);
+    const stepError = toStepError(error, step.ref.attempt);
     const retrying = stepError.retryable === true && attemptsLeft > 0;
     deps.metrics.stepDuration.observe({ action, outcome: 'failed' }, (deps.now() - started) / 1_000);
-    log.warn({ error, attempt: step.attempt, attemptsLeft, durationMs: deps.now() - started }, 'step attempt failed');
-    stepLog.error(`attempt ${step.attempt} failed: ${stepError.message}`, {
+    log.warn({ error, attempt: step.ref.attempt, attemptsLeft, durationMs: deps.now() - started }, 'step attempt failed');
+    stepLog.error(`attempt ${step.ref.attempt} failed: ${stepError.message}`, {
       code: stepError.code,
-      attempt: step.attempt,
+      attempt: step.ref.attempt,
       retrying,
     });
     if (!retrying) return outcome({ status: 'FAILED', error: stepError });

@@ -37,12 +37,11 @@ export async function carriedStep(
   if (!prepared) return undefined; // carryOnAfter only names steps of the definition
   await deps.logWriter.waitForCapacity();
   return {
-    ref: { ...previous.ref, stepRunId: next.stepRunId, stepKey: next.stepKey },
+    ref: { ...previous.ref, stepRunId: next.stepRunId, stepKey: next.stepKey, attempt: 1 },
     run: previous.run,
     prepared,
     runInput: previous.runInput,
     outputs: { ...previous.outputs, [previous.ref.stepKey]: output },
-    attempt: 1,
     carried: true,
   };
 }

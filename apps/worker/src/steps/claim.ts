@@ -45,7 +45,14 @@ async function claimJobStep(
   if (!claimed) return NOT_WAITING;
   if (!claimed.run) return undefined;
   const { run: row } = claimed;
-  const ref = { tenantId: data.tenantId, runId: data.runId, stepRunId: data.stepRunId, stepKey: claimed.stepKey };
+  const ref = {
+    tenantId: data.tenantId,
+    runId: data.runId,
+    stepRunId: data.stepRunId,
+    stepKey: claimed.stepKey,
+    attempt: claimed.attempt,
+    jobId,
+  };
   const run = runContextOf(ref, row, cached ?? deps.definitions.get(row.workflowVersionId, row.definition));
   if (row.status !== 'RUNNING') {
     await finishStep(deps.pool, ref, run.definition, { status: 'CANCELLED', reason: `run is ${row.status}` });
@@ -53,7 +60,7 @@ async function claimJobStep(
   }
   const prepared = known ?? prepareStep(run.definition, claimed.stepKey);
   if (!prepared) {
-    const unknown = finalFailure('UNKNOWN_STEP', `step ${claimed.stepKey} is not in the definition`, claimed.attempt);
+    const unknown = finalFailure('UNKNOWN_STEP', `step ${claimed.stepKey} is not in the definition`, ref.attempt);
     await deps.runs.afterCommit(run, await finishStep(deps.pool, ref, run.definition, unknown));
     return undefined;
   }
@@ -63,7 +70,6 @@ async function claimJobStep(
     prepared,
     runInput: row.input,
     outputs: claimed.outputs,
-    attempt: claimed.attempt,
     carried,
     resumeAt: data.resumeAt,
   };

@@ -1,4 +1,4 @@
-import type { StepRunRef } from '@conveyor/db';
+import type { AttemptRef, StepRunRef } from '@conveyor/db';
 import type { RunContext } from '@conveyor/runs';
 import type { PreparedStep } from './prepared-step';
 
@@ -7,14 +7,13 @@ import type { PreparedStep } from './prepared-step';
  * outcome. A job holds one at a time: the step it was added for, then any it carries on with.
  */
 export interface StepInFlight {
-  ref: StepRunRef;
+  /** The step, its attempt number and the job running it: what fences the attempt's writes. */
+  ref: AttemptRef;
   run: RunContext;
   prepared: PreparedStep;
   runInput: unknown;
   /** Outputs of succeeded steps, by key (at least those the step may read). */
   outputs: Record<string, unknown>;
-  /** 1-based number of this attempt. */
-  attempt: number;
   /** False for the step the job was added for; true for a step the job carried on with, which is never retried. */
   carried: boolean;
   /** Set when the step re-enters after asking to wait (the delay action): when it was due. */

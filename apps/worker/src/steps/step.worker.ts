@@ -43,7 +43,7 @@ async function stepProcessor(deps: WorkerDeps, job: Job, token?: string): Promis
       stepKey: step.ref.stepKey,
       actionType: actionType(step.prepared.step),
     });
-    log.info({ attempt: step.attempt, carried: step.carried }, 'step started');
+    log.info({ attempt: step.ref.attempt, carried: step.carried }, 'step started');
     const attemptsLeft = step.carried ? 0 : (job.opts.attempts ?? 1) - job.attemptsMade - 1;
     const result = await attempt(deps, step, attemptsLeft, log);
     if (result.kind === 'retry') {

@@ -1,0 +1,65 @@
+import {
+  type AttemptRef,
+  findLongRunningSteps,
+  findStaleQueuedSteps,
+  finishStep,
+  getRunForExecution,
+  recordLostAttempt,
+  type StaleQuery,
+} from '@conveyor/db';
+import { runContextOf } from '@conveyor/runs';
+import type { WorkerDeps } from '../deps/worker-deps';
+import { hasEnded, isLost } from './job-state';
+
+/** QUEUED steps whose step job Redis no longer has: the job again. */
+export async function restoreStepJobs(deps: WorkerDeps, query: StaleQuery): Promise<number> {
+  let repaired = 0;
+  for (const step of await findStaleQueuedSteps(deps.pool, query)) {
+    if (!(await isLost(deps.queues.steps, step.jobId))) continue;
+    const row = await getRunForExecution(deps.pool, step);
+    if (!row) continue;
+    const run = runContextOf(step, row, deps.definitions.get(row.workflowVersionId, row.definition));
+    const queued = [{ stepRunId: step.stepRunId, stepKey: step.stepKey, jobId: step.jobId }];
+    await deps.runs.afterCommit(run, { applied: true, queued, finished: null });
+    repaired += 1;
+  }
+  return repaired;
+}
+
+/**
+ * RUNNING steps whose job has ended or vanished: BullMQ gave the job up (its workers died, or it
+ * stalled too often) or Redis lost it, and no worker runs the attempt any more. The lost attempt is
+ * recorded as WORKER_LOST; the step runs again under a new job while its retry policy allows, and
+ * fails otherwise. A step whose job is active (a long action) is left to its worker.
+ */
+export async function recoverAbandonedSteps(deps: WorkerDeps, query: StaleQuery): Promise<number> {
+  let repaired = 0;
+  for (const step of await findLongRunningSteps(deps.pool, query)) {
+    const state = await deps.queues.steps.getJobState(step.jobId);
+    if (!hasEnded(state)) continue;
+    repaired += Number(await recoverAbandonedStep(deps, step, state));
+  }
+  return repaired;
+}
+
+async function recoverAbandonedStep(deps: WorkerDeps, step: AttemptRef, jobState: string): Promise<boolean> {
+  const row = await getRunForExecution(deps.pool, step);
+  if (!row) return false;
+  const run = runContextOf(step, row, deps.definitions.get(row.workflowVersionId, row.definition));
+  const attempts = run.definition.steps.find((candidate) => candidate.key === step.stepKey)?.retry.attempts ?? 1;
+  const retrying = step.attempt < attempts;
+  const message = `attempt ${step.attempt} was lost: its job is ${jobState} while the step was still RUNNING`;
+  const error = { code: 'WORKER_LOST' as const, message, attempt: step.attempt, retryable: retrying };
+  const ids = { tenantId: step.tenantId, workflowRunId: step.runId, stepRunId: step.stepRunId, jobId: step.jobId };
+  deps.log.warn({ ...ids, jobState, retrying }, 'step abandoned by its worker');
+  if (retrying) {
+    const jobId = await recordLostAttempt(deps.pool, step, error);
+    if (!jobId) return false;
+    const queued = [{ stepRunId: step.stepRunId, stepKey: step.stepKey, jobId, attempts: attempts - step.attempt }];
+    await deps.runs.afterCommit(run, { applied: true, queued, finished: null });
+    return true;
+  }
+  const progress = await finishStep(deps.pool, step, run.definition, { status: 'FAILED', error });
+  await deps.runs.afterCommit(run, progress);
+  return progress.applied;
+}
