@@ -31,14 +31,14 @@ export interface TestApi {
 
 /** The api wired to a database and a queue prefix of its own; only test files import this. */
 export async function createTestApi(
-  options: { label?: string; redisUrl?: string; db?: TestDatabase; queuePrefix?: string } = {},
+  options: { label?: string; redisUrl?: string; databaseUrl?: string; db?: TestDatabase; queuePrefix?: string } = {},
 ): Promise<TestApi> {
   const db = options.db ?? (await createTestDatabase(options.label ?? 'api'));
   const redisUrl = options.redisUrl ?? testServices().redisUrl;
   const queuePrefix = options.queuePrefix ?? `conveyor-test-${uniqueSuffix()}`;
   const mongo = await createTestMongo(options.label ?? 'api');
   const config = loadApiConfig({
-    DATABASE_URL: db.url,
+    DATABASE_URL: options.databaseUrl ?? db.url,
     DATABASE_POOL_SIZE: '4',
     REDIS_URL: redisUrl,
     MONGO_URL: mongo.url,

@@ -5,6 +5,7 @@ import { composeWorker } from './deps/compose';
 import { createHealthServer } from './health-server';
 import { createReconciler } from './reconciler/reconciler';
 import { createRunWorker } from './runs/run.worker';
+import { createShutdown } from './shutdown';
 import { createStepWorker } from './steps/step.worker';
 import { createCanary } from './workers/canary';
 
@@ -41,23 +42,15 @@ async function main(): Promise<void> {
   health.listen(config.http.port, config.http.host);
   log.info({ concurrency: config.concurrency, port: config.http.port }, 'worker started');
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: no new jobs, letting active steps finish');
-    const grace = setTimeout(() => {
-      log.warn('grace period over: exiting with steps still active; their jobs will be retried as stalled');
-      process.exit(1);
-    }, config.shutdownGraceMs);
-    await reconciler.stop();
-    await Promise.all([...workers.map((queueWorker) => queueWorker.close()), canary.close()]);
-    await worker.close(); // drains the log writer first: every buffered execution log line reaches the store
-    clearTimeout(grace);
-    health.close();
-    log.info('worker stopped');
-    process.exit(0);
-  };
+  const shutdown = createShutdown({
+    log,
+    graceMs: config.shutdownGraceMs,
+    consumers: [...workers, canary],
+    reconciler,
+    composed: worker,
+    health,
+    exit: (code) => process.exit(code),
+  });
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
 }

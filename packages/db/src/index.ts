@@ -3,6 +3,7 @@ export { createDatabase, type Database, type DbOptions, type PrismaClient } from
 // Reads and writes of the apps' use cases (api, cli), one concern per repository.
 export { findConnectableAppId, insertConnection } from './connections.repo';
 export { databaseNameOf, dropDatabase, ensureDatabase } from './database-admin';
+export { isDatabaseUnavailable } from './database-errors';
 export { Prisma } from './generated/prisma/client';
 export type * from './generated/prisma/models';
 export { pingDatabase } from './health.repo';

@@ -93,10 +93,15 @@ export async function transaction<T>(pool: SqlPool, body: (tx: pg.PoolClient) =>
  * the process. The dead connection leaves the pool; the next query opens a new one.
  */
 export function createSqlPool({ url, poolSize, log }: { url: string; poolSize: number; log?: IdleErrorLog }): SqlPool {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // A connection that cannot be had within CONNECT_TIMEOUT_MS fails the statement (the api answers 503)
+  // instead of waiting for ever on a server that is down or a pool that is exhausted.
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   pool.on('error', (error) => log?.warn({ error }, 'an idle database connection failed; it leaves the pool'));
   return pool;
 }
+
+/** How long a statement waits for a connection (a new one, or a free one of the pool). */
+const CONNECT_TIMEOUT_MS = 5_000;
 
 /** Where the pool reports a failed idle connection. */
 export interface IdleErrorLog {

@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from '@conveyor/db';
 import { isConveyorError } from '@conveyor/errors';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -23,6 +24,11 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
     }
     if (error.statusCode && error.statusCode < 500) {
       return reply.status(error.statusCode).send({ error: { code: 'VALIDATION_FAILED', message: error.message, details: {} } });
+    }
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ error }, 'database unavailable');
+      const message = 'the database (PostgreSQL) is unavailable; retry later';
+      return reply.status(503).send({ error: { code: 'DEPENDENCY_UNAVAILABLE', message, details: {} } });
     }
     request.log.error({ error }, 'unexpected error');
     return reply.status(500).send({ error: { code: 'INTERNAL', message: 'internal error', details: {} } });

@@ -67,7 +67,14 @@ export async function composeWorker(
     definitions: createDefinitionCache(),
     aborts: createAbortRegistry(),
     keyring: createKeyring(parseKeys(config.connections.keys), config.connections.activeKeyId),
-    logWriter: createBatchingWriter({ store: logStore, log, metrics: registry, ...options.logWriter }),
+    logWriter: createBatchingWriter({
+      store: logStore,
+      log,
+      metrics: registry,
+      // The drain ends within the shutdown grace period, so the process exits 0 with its lines written.
+      drainTimeoutMs: Math.max(1_000, config.shutdownGraceMs - 5_000),
+      ...options.logWriter,
+    }),
     logStore,
     sweepLogs: retention === 'sweep',
     metrics,

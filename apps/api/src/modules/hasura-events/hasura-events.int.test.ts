@@ -118,4 +118,24 @@ describe('POST /hooks/hasura/events', () => {
     expect(retried.json()).toMatchObject({ outcome: 'already-dispatched' });
     expect(await api.queues.runs.getJob(runJob.id(runId))).toBeDefined();
   });
+
+  it('answers 503 within seconds while PostgreSQL is down, so Hasura retries, and never hangs', async () => {
+    const runId = await insertRun(api.db.prisma, tenant);
+    const event = hasuraRunInsertedEvent({ id: runId, tenantId: tenant.tenantId });
+    const down = await createTestApi({
+      db: api.db,
+      databaseUrl: 'postgresql://postgres@127.0.0.1:1/conveyor',
+      queuePrefix: api.queuePrefix,
+    });
+    try {
+      const started = Date.now();
+      const response = await down.app.inject({ method: 'POST', url: '/hooks/hasura/events', headers, payload: event });
+      expect(response.statusCode).toBe(503);
+      expect(response.json()).toMatchObject({ error: { code: 'DEPENDENCY_UNAVAILABLE' } });
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await down.close();
+    }
+    expect((await post(event)).json()).toMatchObject({ outcome: 'queued' });
+  });
 });
