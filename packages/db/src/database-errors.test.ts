@@ -3,11 +3,15 @@ import { isDatabaseUnavailable } from './database-errors';
 
 describe('isDatabaseUnavailable', () => {
   it('recognises a server that is down, restarting, unreachable or full, also when wrapped', () => {
-    expect(isDatabaseUnavailable(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }))).toBe(true);
+    expect(isDatabaseUnavailable(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }))).toBe(
+      true,
+    );
     expect(isDatabaseUnavailable({ code: '57P01', message: 'terminating connection due to administrator command' })).toBe(true);
     expect(isDatabaseUnavailable({ code: '08006', message: 'connection failure' })).toBe(true);
     expect(isDatabaseUnavailable(new Error('timeout exceeded when trying to connect'))).toBe(true);
-    const wrapped = new Error('driver adapter error', { cause: { originalCode: '57P03', message: 'the database system is starting up' } });
+    const wrapped = new Error('driver adapter error', {
+      cause: { originalCode: '57P03', message: 'the database system is starting up' },
+    });
     expect(isDatabaseUnavailable(wrapped)).toBe(true);
   });
 
