@@ -1,6 +1,6 @@
 import type { ApiConfig } from '@conveyor/config';
 import { createDatabase } from '@conveyor/db';
-import { createMongoLogStore } from '@conveyor/logs';
+import { createMongoLogStore, keepInitialising } from '@conveyor/logs';
 import { createMetricsRegistry, createPipelineMetrics, type Logger, registerQueueGauges } from '@conveyor/observability';
 import { createProducers, createQueues, createRedisConnection, snapshotQueue } from '@conveyor/queue';
 import { createRuns } from '@conveyor/runs';
@@ -37,12 +37,14 @@ export async function composeApi(
     await redis.connect().catch((error: unknown) => {
       if (requireRedis) throw error;
     });
-    await logStore.init();
   } catch (error) {
     await Promise.allSettled([database.close(), logStore.close()]);
     redis.disconnect();
     throw error;
   }
+  // The log store is off the run path: the api serves while it is down, and initialises it once it is back.
+  const initialising = keepInitialising(logStore, log);
+  await initialising.firstAttempt;
   const prefix = config.redis.queuePrefix;
   const queues = createQueues({ connection: redis, prefix });
   const producers = createProducers({ connection: redis, prefix, queues });
@@ -65,6 +67,7 @@ export async function composeApi(
   return {
     deps,
     async close() {
+      initialising.stop();
       await Promise.allSettled([queues.close(), database.close(), logStore.close()]);
       redis.disconnect();
     },

@@ -31,7 +31,14 @@ export interface TestApi {
 
 /** The api wired to a database and a queue prefix of its own; only test files import this. */
 export async function createTestApi(
-  options: { label?: string; redisUrl?: string; databaseUrl?: string; db?: TestDatabase; queuePrefix?: string } = {},
+  options: {
+    label?: string;
+    redisUrl?: string;
+    databaseUrl?: string;
+    mongoUrl?: string;
+    db?: TestDatabase;
+    queuePrefix?: string;
+  } = {},
 ): Promise<TestApi> {
   const db = options.db ?? (await createTestDatabase(options.label ?? 'api'));
   const redisUrl = options.redisUrl ?? testServices().redisUrl;
@@ -41,7 +48,7 @@ export async function createTestApi(
     DATABASE_URL: options.databaseUrl ?? db.url,
     DATABASE_POOL_SIZE: '4',
     REDIS_URL: redisUrl,
-    MONGO_URL: mongo.url,
+    MONGO_URL: options.mongoUrl ?? mongo.url,
     QUEUE_PREFIX: queuePrefix,
     CONVEYOR_HOOK_SECRET: TEST_HOOK_SECRET,
     LOG_TAIL_POLL_MS: '50',

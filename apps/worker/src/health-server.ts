@@ -2,7 +2,11 @@ import { createServer, type Server } from 'node:http';
 import { type HealthCheck, type Registry, runHealthChecks } from '@conveyor/observability';
 
 /** The worker's probe endpoints: `/healthz` (alive), `/readyz` (dependencies answer), `/metrics`. */
-export function createHealthServer(checks: Record<string, HealthCheck>, metrics: Registry): Server {
+export function createHealthServer(
+  checks: Record<string, HealthCheck>,
+  metrics: Registry,
+  optional: Record<string, HealthCheck> = {},
+): Server {
   return createServer((request, response) => {
     const send = (status: number, contentType: string, body: string) => {
       response.writeHead(status, { 'content-type': contentType });
@@ -13,7 +17,7 @@ export function createHealthServer(checks: Record<string, HealthCheck>, metrics:
         case '/healthz':
           return send(200, 'application/json', JSON.stringify({ status: 'ok' }));
         case '/readyz': {
-          const report = await runHealthChecks(checks);
+          const report = await runHealthChecks(checks, undefined, optional);
           return send(report.ok ? 200 : 503, 'application/json', JSON.stringify(report));
         }
         case '/metrics':

@@ -31,13 +31,13 @@ async function main(): Promise<void> {
     {
       postgres: () => deps.pool.query('SELECT 1'),
       redis: () => worker.producer.ping(),
-      logStore: () => deps.logStore.ping(),
       consuming: async () => {
         if (!workers.every((queueWorker) => queueWorker.isRunning())) throw new Error('a queue worker is not running');
         await canary.check();
       },
     },
     registry,
+    { logStore: () => deps.logStore.ping() }, // off the run path: lines buffer while it is down
   );
   health.listen(config.http.port, config.http.host);
   log.info({ concurrency: config.concurrency, port: config.http.port }, 'worker started');

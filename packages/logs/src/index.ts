@@ -1,5 +1,6 @@
 export { type BatchingWriter, type BatchingWriterOptions, createBatchingWriter } from './batching-writer';
 export { indexSpecs, isTtlRefusal, LOG_COLLECTION, plainTimestampIndexSpec, ttlIndexSpec } from './index-specs';
+export { keepInitialising } from './keep-initialising';
 export {
   isLogLevel,
   type LogDocument,

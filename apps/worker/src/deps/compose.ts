@@ -1,7 +1,13 @@
 import { type Action, coreActions, createActionRegistry } from '@conveyor/actions';
 import type { WorkerConfig } from '@conveyor/config';
 import { createDatabase } from '@conveyor/db';
-import { type BatchingWriterOptions, createBatchingWriter, createMongoLogStore } from '@conveyor/logs';
+import {
+  type BatchingWriterOptions,
+  createBatchingWriter,
+  createMongoLogStore,
+  keepInitialising,
+  type RetentionMode,
+} from '@conveyor/logs';
 import { createMetricsRegistry, createPipelineMetrics, type Logger, type Registry } from '@conveyor/observability';
 import { createProducers, createQueues, createRedisConnection, createTenantAdmission, type Redis } from '@conveyor/queue';
 import { createRuns } from '@conveyor/runs';
@@ -44,7 +50,11 @@ export async function composeWorker(
   const registry = createMetricsRegistry('worker');
   const metrics = createPipelineMetrics(registry);
   const logStore = createMongoLogStore({ url: config.mongo.url, retentionDays: config.logRetentionDays, log });
-  const { retention } = await logStore.init();
+  // The log store is off the run path: the worker starts while it is down (lines buffer up to the
+  // writer's bound), and initialises it once it is back; until then it sweeps, which works on any store.
+  let retention: RetentionMode = 'sweep';
+  const initialising = keepInitialising(logStore, log, { onReady: (mode) => (retention = mode) });
+  await initialising.firstAttempt;
   const prefix = config.redis.queuePrefix;
   const queues = createQueues({ connection: producer, prefix });
   const producers = createProducers({ connection: producer, prefix, queues });
@@ -76,7 +86,9 @@ export async function composeWorker(
       ...options.logWriter,
     }),
     logStore,
-    sweepLogs: retention === 'sweep',
+    get sweepLogs() {
+      return retention === 'sweep';
+    },
     metrics,
     now: Date.now,
   };
@@ -87,6 +99,7 @@ export async function composeWorker(
     subscriber,
     registry,
     async close() {
+      initialising.stop();
       await deps.logWriter.close(); // every buffered execution log line reaches the store before exit
       await Promise.allSettled([queues.close(), database.close(), logStore.close()]);
       for (const connection of [blocking, producer, subscriber]) connection.disconnect();

@@ -34,6 +34,21 @@ describe('health endpoints', () => {
     }
   });
 
+  it('stays ready while the log store is down (logs are off the run path), naming it as degraded', async () => {
+    const { app, close } = await createTestApi({ db, mongoUrl: 'mongodb://127.0.0.1:1/conveyor' });
+    try {
+      const ready = await app.inject({ method: 'GET', url: '/readyz' });
+      expect(ready.statusCode).toBe(200);
+      expect(ready.json()).toMatchObject({
+        ok: true,
+        degraded: ['logStore'],
+        checks: { postgres: { ok: true }, logStore: { ok: false } },
+      });
+    } finally {
+      await close();
+    }
+  });
+
   it('serves Prometheus metrics and a JSON 404 for unknown routes', async () => {
     const { app, close } = await createTestApi({ db });
     try {
