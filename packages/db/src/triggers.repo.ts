@@ -35,3 +35,11 @@ export async function listActiveSchedules(prisma: PrismaClient): Promise<Schedul
       FROM "Trigger" AS t JOIN "Workflow" AS w ON w."id" = t."workflowId" AND w."tenantId" = t."tenantId"
      WHERE t."type" = 'SCHEDULE' AND t."isActive" AND w."isActive" AND t."cron" IS NOT NULL`;
 }
+
+/** Turns a trigger off (its schedule cannot run); the tenant sees it inactive and may fix and re-enable it. */
+export async function disableTrigger(
+  prisma: PrismaClient,
+  { tenantId, triggerId }: { tenantId: string; triggerId: string },
+): Promise<void> {
+  await prisma.trigger.updateMany({ where: { id: triggerId, tenantId }, data: { isActive: false } });
+}

@@ -65,6 +65,7 @@ export async function composeWorker(
       lockDurationMs: config.lockDurationMs,
       reconciler: config.reconciler,
       allowPrivateNetworks: config.actions.allowPrivateNetworks,
+      scheduleMinIntervalMs: config.schedules.minIntervalMs,
     },
     log,
     prisma: database.prisma,

@@ -15,6 +15,8 @@ export interface WorkerSettings {
   concurrency: number;
   lockDurationMs: number;
   reconciler: { intervalMs: number; staleAfterMs: number; logSweepIntervalMs: number };
+  /** A schedule trigger firing more often than this is disabled. */
+  scheduleMinIntervalMs: number;
   /** CIDRs `http.request` may reach although private. */
   allowPrivateNetworks: readonly string[];
 }

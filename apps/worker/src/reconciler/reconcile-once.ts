@@ -18,7 +18,7 @@ export interface Repairs {
   runsReplanned: number;
   /** Run-timeout jobs Redis no longer had, armed again for the time left. */
   timeoutsRestored: number;
-  /** Job schedulers added, changed or removed to match the SCHEDULE triggers. */
+  /** Job schedulers added, changed or removed to match the SCHEDULE triggers, and triggers disabled whose schedule cannot run. */
   schedulesSynced: number;
   /** Tenant run slots held by runs that had ended without freeing them (a worker died). */
   slotsFreed: number;
@@ -73,7 +73,7 @@ export async function reconcileOnce(
   await repair('timeoutsRestored', () => restoreTimeoutJobs(deps, query));
   await repair('schedulesSynced', async () => {
     const synced = await syncSchedules(deps);
-    return synced.upserted + synced.removed;
+    return synced.upserted + synced.removed + synced.disabled;
   });
   await repair('slotsFreed', () => freeStaleSlots(deps));
   if (sweepLogs) await repair('logLinesExpired', () => deps.logStore.sweepExpired(new Date(deps.now())));

@@ -9,7 +9,7 @@ import { syncSchedules } from './schedule-sync';
 let t: TestWorkerDeps;
 let worker: Worker;
 beforeAll(async () => {
-  t = await createTestWorkerDeps('schedules');
+  t = await createTestWorkerDeps('schedules', { SCHEDULE_MIN_INTERVAL_MS: '1000' }); // its schedules fire every second
   worker = createRunWorker(t.deps, t.blocking);
 });
 afterAll(async () => {
@@ -25,8 +25,8 @@ describe('schedule triggers', () => {
     const trigger = await t.db.prisma.trigger.create({
       data: { tenantId: fixture.tenantId, workflowId: fixture.workflowId, type: 'SCHEDULE', cron: '* * * * * *' },
     });
-    expect(await syncSchedules(t.deps)).toEqual({ upserted: 1, removed: 0 });
-    expect(await syncSchedules(t.deps)).toEqual({ upserted: 0, removed: 0 });
+    expect(await syncSchedules(t.deps)).toEqual({ upserted: 1, removed: 0, disabled: 0 });
+    expect(await syncSchedules(t.deps)).toEqual({ upserted: 0, removed: 0, disabled: 0 });
     const schedulers = await t.deps.queues.runs.getJobSchedulers();
     expect(schedulers.map((s) => s.key)).toEqual([scheduledRunJob.schedulerId(trigger.id)]);
 
@@ -65,5 +65,53 @@ describe('schedule triggers', () => {
     await t.db.prisma.trigger.updateMany({ where: { type: 'SCHEDULE' }, data: { isActive: false } });
     expect((await syncSchedules(t.deps)).removed).toBe(2);
     expect(await t.deps.queues.runs.getJobSchedulers()).toEqual([]);
+  });
+
+  it('disables only the trigger whose cron or timezone is bad, or fires more often than allowed, and syncs the others', async () => {
+    const fixture = await seedWorkflow(t.db.prisma, {
+      steps: [{ key: 'only', action: { app: 'core', version: '1', key: 'noop' } }],
+    });
+    const schedule = (cron: string, timezone: string | null = null) =>
+      t.db.prisma.trigger.create({
+        data: { tenantId: fixture.tenantId, workflowId: fixture.workflowId, type: 'SCHEDULE', cron, timezone },
+      });
+    const garbled = await schedule('every day at noon');
+    const badZone = await schedule('0 12 * * *', 'Mars/Olympus_Mons');
+    const everySecond = await schedule('* * * * * *'); // this worker's minimum is 1 s: allowed
+    const good = await schedule('0 12 * * *', 'Europe/Paris');
+    const changes = await syncSchedules(t.deps);
+    expect(changes).toMatchObject({ upserted: 2, disabled: 2 });
+    const active = await t.db.prisma.trigger.findMany({
+      where: { id: { in: [garbled.id, badZone.id, everySecond.id, good.id] } },
+    });
+    expect(Object.fromEntries(active.map((row) => [row.id, row.isActive]))).toEqual({
+      [garbled.id]: false,
+      [badZone.id]: false,
+      [everySecond.id]: true,
+      [good.id]: true,
+    });
+    const keys = (await t.deps.queues.runs.getJobSchedulers()).map((s) => s.key);
+    expect(keys).toEqual(
+      expect.arrayContaining([scheduledRunJob.schedulerId(good.id), scheduledRunJob.schedulerId(everySecond.id)]),
+    );
+    expect(keys).not.toContain(scheduledRunJob.schedulerId(garbled.id));
+    await t.db.prisma.trigger.updateMany({ where: { type: 'SCHEDULE' }, data: { isActive: false } });
+    await syncSchedules(t.deps);
+  });
+
+  it('refuses a schedule that fires more often than SCHEDULE_MIN_INTERVAL_MS', async () => {
+    const strict = await createTestWorkerDeps('schedules_strict', { SCHEDULE_MIN_INTERVAL_MS: '60000' });
+    try {
+      const fixture = await seedWorkflow(strict.db.prisma, {
+        steps: [{ key: 'only', action: { app: 'core', version: '1', key: 'noop' } }],
+      });
+      const trigger = await strict.db.prisma.trigger.create({
+        data: { tenantId: fixture.tenantId, workflowId: fixture.workflowId, type: 'SCHEDULE', cron: '*/10 * * * * *' },
+      });
+      expect(await syncSchedules(strict.deps)).toMatchObject({ upserted: 0, disabled: 1 });
+      expect((await strict.db.prisma.trigger.findUniqueOrThrow({ where: { id: trigger.id } })).isActive).toBe(false);
+    } finally {
+      await strict.close();
+    }
   });
 });
