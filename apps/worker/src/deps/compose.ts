@@ -70,6 +70,7 @@ export async function composeWorker(
     log,
     prisma: database.prisma,
     pool: database.pool,
+    redis: producer,
     queues,
     producers,
     admission: createTenantAdmission(producer, prefix),

@@ -2,7 +2,7 @@ import type { ActionRegistry } from '@conveyor/actions';
 import type { PrismaClient, SqlPool } from '@conveyor/db';
 import type { BatchingWriter, LogStore } from '@conveyor/logs';
 import type { Logger, PipelineMetrics } from '@conveyor/observability';
-import type { Producers, Queues, TenantAdmission } from '@conveyor/queue';
+import type { Producers, Queues, Redis, TenantAdmission } from '@conveyor/queue';
 import type { Runs } from '@conveyor/runs';
 import type { Keyring } from '@conveyor/secrets';
 import type { AbortRegistry } from './abort-registry';
@@ -29,6 +29,8 @@ export interface WorkerDeps {
   prisma: PrismaClient;
   /** The pool Prisma runs on: the run and step state statements use it directly. */
   pool: SqlPool;
+  /** A Redis connection for commands that do not block (the reconciler's scans). */
+  redis: Redis;
   /** The raw queues, for reading job states and schedulers. */
   queues: Queues;
   producers: Producers;

@@ -1,6 +1,7 @@
 import type { StaleQuery } from '@conveyor/db';
 import type { WorkerDeps } from '../deps/worker-deps';
 import { syncSchedules } from '../schedules/schedule-sync';
+import { reapDeadCanaries } from '../workers/canary';
 import { dispatchStaleRuns, replanIdleRuns, restoreRunJobs, restoreTimeoutJobs } from './repair-runs';
 import { freeStaleSlots } from './repair-slots';
 import { recoverAbandonedSteps, restoreStepJobs } from './repair-steps';
@@ -22,6 +23,8 @@ export interface Repairs {
   schedulesSynced: number;
   /** Tenant run slots held by runs that had ended without freeing them (a worker died). */
   slotsFreed: number;
+  /** Canary queues of worker processes that died without closing them, deleted. */
+  canariesReaped: number;
   /** Execution log lines past retention deleted, where the log store has no TTL index. */
   logLinesExpired: number;
   /** Repair kinds that failed in this pass (each is logged and counted; the others still ran). */
@@ -52,6 +55,7 @@ export async function reconcileOnce(
     timeoutsRestored: 0,
     schedulesSynced: 0,
     slotsFreed: 0,
+    canariesReaped: 0,
     logLinesExpired: 0,
     failed: 0,
   };
@@ -76,6 +80,7 @@ export async function reconcileOnce(
     return synced.upserted + synced.removed + synced.disabled;
   });
   await repair('slotsFreed', () => freeStaleSlots(deps));
+  await repair('canariesReaped', () => reapDeadCanaries(deps.redis, deps.settings.queuePrefix));
   if (sweepLogs) await repair('logLinesExpired', () => deps.logStore.sweepExpired(new Date(deps.now())));
   return repairs;
 }

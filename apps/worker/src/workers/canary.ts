@@ -8,7 +8,7 @@ import { Queue, Worker } from 'bullmq';
  * shows as a canary that stopped coming back, and /readyz turns 503.
  */
 export function createCanary({ connection, prefix, intervalMs }: { connection: Redis; prefix: string; intervalMs: number }) {
-  const name = `${queueNames.runs}-canary-${randomUUID()}`;
+  const name = `${CANARY_PREFIX}${randomUUID()}`;
   const queue = new Queue(name, { connection, prefix });
   let lastDelivered = Date.now();
   const worker = new Worker(
@@ -18,7 +18,12 @@ export function createCanary({ connection, prefix, intervalMs }: { connection: R
     },
     { connection, prefix, concurrency: 1 },
   );
-  const send = () => queue.add('canary', {}, { removeOnComplete: true, removeOnFail: true }).catch(() => undefined);
+  // Each send also says "this canary's process is alive" for a while: the reconciler reaps the queues of dead ones.
+  const send = () =>
+    Promise.all([
+      queue.add('canary', {}, { removeOnComplete: true, removeOnFail: true }),
+      connection.set(aliveKey(prefix, name), '1', 'PX', intervalMs * ALIVE_INTERVALS),
+    ]).catch(() => undefined);
   const timer = setInterval(send, intervalMs);
   timer.unref();
   void send();
@@ -33,7 +38,36 @@ export function createCanary({ connection, prefix, intervalMs }: { connection: R
       clearInterval(timer);
       await worker.close();
       await queue.obliterate({ force: true }).catch(() => undefined);
+      await connection.del(aliveKey(prefix, name)).catch(() => undefined);
       await queue.close();
     },
   };
+}
+
+const CANARY_PREFIX = `${queueNames.runs}-canary-`;
+/** A canary not heard of for this many intervals belongs to a process that is gone. */
+const ALIVE_INTERVALS = 6;
+const aliveKey = (prefix: string, name: string) => `${prefix}:canary-alive:${name}`;
+
+/**
+ * Deletes the canary queues of processes that died without closing them (a SIGKILL, a crash):
+ * those whose process has not said it is alive for a while. Returns how many it deleted.
+ */
+export async function reapDeadCanaries(connection: Redis, prefix: string): Promise<number> {
+  const names = new Set<string>();
+  let cursor = '0';
+  do {
+    const [next, keys] = await connection.scan(cursor, 'MATCH', `${prefix}:${CANARY_PREFIX}*:meta`, 'COUNT', 500);
+    for (const key of keys) names.add(key.slice(prefix.length + 1, -':meta'.length));
+    cursor = next;
+  } while (cursor !== '0');
+  let reaped = 0;
+  for (const name of names) {
+    if (await connection.exists(aliveKey(prefix, name))) continue;
+    const queue = new Queue(name, { connection, prefix });
+    await queue.obliterate({ force: true });
+    await queue.close();
+    reaped += 1;
+  }
+  return reaped;
 }
