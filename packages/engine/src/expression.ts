@@ -39,12 +39,18 @@ export function compileExpression(source: string, limits: TemplateLimits, locati
 }
 
 /** The VALIDATION_FAILED error every template problem becomes; `details.reason` is the bare cause. */
-export function expressionError(location: ExpressionLocation, reason: string, cause?: unknown): ConveyorError {
+export function expressionError(location: ExpressionLocation, reason: string, cause?: unknown, timedOut = false): ConveyorError {
   return new ConveyorError({
     code: 'VALIDATION_FAILED',
     message: `${describeLocation(location)}: ${reason}`,
     cause,
-    details: { ...(location.stepKey === undefined ? {} : { stepKey: location.stepKey }), path: location.path, reason },
+    details: {
+      ...(location.stepKey === undefined ? {} : { stepKey: location.stepKey }),
+      path: location.path,
+      reason,
+      // Out of time is no fault of the expression's alone: a busy machine gets there too.
+      ...(timedOut ? { timedOut } : {}),
+    },
   });
 }
 
@@ -67,7 +73,7 @@ async function evaluateExpression(
   try {
     value = await expression.evaluate(input);
   } catch (error) {
-    throw expressionError(location, evaluationReason(error, limits), error);
+    throw expressionError(location, evaluationReason(error, limits), error, isTimeout(error));
   }
   return toJsonValue(value, limits, location);
 }
@@ -84,6 +90,10 @@ function toJsonValue(value: unknown, limits: TemplateLimits, location: Expressio
   if (json === undefined) return undefined;
   assertWithinSize(json, limits, location);
   return JSON.parse(json);
+}
+
+function isTimeout(error: unknown): boolean {
+  return (innermost(error) as { code?: unknown } | null)?.code === 'D1012';
 }
 
 function evaluationReason(error: unknown, limits: TemplateLimits): string {

@@ -25,6 +25,8 @@ export const failureCodes = {
   /** The action threw something that is not a ConveyorError: assumed transient. */
   ACTION_FAILED: { retryable: true },
   STEP_TIMEOUT: { retryable: true },
+  /** A template ran past its evaluation time limit, which a busy machine can cause as well as the expression. */
+  EXPRESSION_TIMEOUT: { retryable: true },
   /** The worker running the attempt died; the attempt was run again. */
   WORKER_LOST: { retryable: true },
   /** The step's key is not in the run's pinned definition. */

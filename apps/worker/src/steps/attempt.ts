@@ -114,6 +114,15 @@ function toStepError(error: unknown, attempt: number): StepError {
     };
   }
   const message = error instanceof Error ? error.message : String(error);
+  if (isConveyorError(error) && error.details.timedOut === true) {
+    return {
+      code: 'EXPRESSION_TIMEOUT',
+      message,
+      attempt,
+      retryable: isRetryableFailure('EXPRESSION_TIMEOUT'),
+      details: error.details,
+    };
+  }
   const code = isConveyorError(error) ? error.code : 'ACTION_FAILED';
   const details = isConveyorError(error) ? error.details : {};
   return { code, message, attempt, retryable: isRetryableActionError(error), details };

@@ -221,4 +221,21 @@ describe('executing a step', () => {
     );
     expect(await t.registry.metrics()).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-/);
   });
+
+  it('records a template that ran out of time as EXPRESSION_TIMEOUT, which is retried (a busy machine), not a definition error', async () => {
+    const run = await runToEnd({
+      steps: [
+        {
+          key: 'spin',
+          action: { app: 'core', version: '1', key: 'noop' },
+          input: { value: '{{ ($f := function($x){ $f($x) }; $f(1)) }}' },
+          retry: { attempts: 2, backoff: 'fixed', delayMs: 10 },
+        },
+      ],
+    });
+    expect(run.status).toBe('FAILED');
+    const [spin] = run.stepRuns;
+    expect(spin?.attemptErrors).toEqual([expect.objectContaining({ code: 'EXPRESSION_TIMEOUT', retryable: true, attempt: 1 })]);
+    expect(spin?.error).toMatchObject({ code: 'EXPRESSION_TIMEOUT', attempt: 2 });
+  });
 });
