@@ -26,17 +26,20 @@ export async function cleanupAll(): Promise<void> {
       process.stderr.write(`chaos: cleanup of ${undo.name} failed: ${String(error)}\n`);
     }
   }
+  // Nothing left to undo: the process's own signal behaviour again.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.removeListener(signal, onSignal);
+  installed = false;
 }
 
 function installSignalHandlers(): void {
   if (installed) return;
   installed = true;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      process.stderr.write(`chaos: ${signal}, cleaning up\n`);
-      void cleanupAll().finally(() => process.exit(130));
-    });
-  }
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, onSignal);
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  process.stderr.write(`chaos: ${signal}, cleaning up\n`);
+  void cleanupAll().finally(() => process.exit(130));
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -14,13 +14,15 @@ export const mongoDown: Scenario = {
       .then((r) => String(r.status))
       .catch((error: Error) => error.name);
     ctx.details.apiReadyzDuringOutage = apiReady;
+    ctx.note(`api /readyz during the outage: ${apiReady}.`);
     try {
       const worker = await ctx.platform.startWorker({ readyTimeoutMs: 25_000 - (Date.now() - downAt) });
       ctx.platform.workers.push(worker);
       ctx.note('A worker started during the outage became ready.');
       ctx.details.workerStartedDuringOutage = true;
     } catch (error) {
-      ctx.note('A worker started during the outage did not become ready.');
+      const exit = /exited with (\d+)/.exec(String(error))?.[1];
+      ctx.note(`A worker started during the outage did not become ready${exit ? ` (exited with ${exit})` : ''}.`);
       ctx.details.workerStartedDuringOutage = false;
       ctx.details.workerStartError = String(error).slice(0, 400);
     }

@@ -36,6 +36,9 @@ export const sameJobKilledTwice: Scenario = {
       ? (await sql(ctx.endpoints.databaseUrl, `SELECT status::text AS status FROM "WorkflowRun" WHERE id = $1`, [runId])).rows[0]
       : undefined;
     ctx.details.markedRunStatus20sLater = row?.status;
+    ctx.note(
+      `Marked step redelivered ${((second.at - first.at) / 1000).toFixed(1)} s after the first kill (same key: ${first.key === second.key}); its run was ${row?.status ?? '?'} 20 s after the second kill.`,
+    );
   },
 };
 

@@ -67,6 +67,7 @@ export const workerPartition: Scenario = {
       .catch((error: Error) => error.name);
     ctx.details.partitionedWorkerReadyz10sAfter = ready;
     ctx.details.partitionedWorkerAlive = worker.alive();
+    ctx.note(`Partitioned worker ${worker.alive() ? 'alive' : 'dead'}, /readyz ${ready} 10 s after the link came back.`);
   },
 };
 
