@@ -3,7 +3,6 @@
 import { applyMigrations, createDatabase } from '@conveyor/db';
 import { migrationsDir, seedWebhookTrigger, seedWorkflow } from '@conveyor/testing';
 import { runChecks, type Scorecard, waitForDrain } from './checks';
-import { sleep } from './cleanup';
 import { chaosWorkflow, driveLoad, type LoadResult, startTarget, type Target } from './load';
 import { type Endpoints, Platform } from './platform';
 import { type FerretDB, type Postgres, type Redis, sql, startFerretDB, startPostgres, startRedis } from './services';
@@ -133,7 +132,8 @@ export async function runScenario(
     result.sent += extraRuns.length;
     log(`${scenario.name}: load done (${result.accepted.length}/${result.sent} accepted), waiting for drain`);
     const drainMs = await waitForDrain(endpoints.databaseUrl, result.accepted, options.drainTimeoutMs);
-    await sleep(3_000); // the log writers' last batches
+    // A graceful stop drains every worker's log writer: a line missing after it is lost, not late.
+    await platform.stop();
     details.workerStartFailures = platform.startFailures;
     const card = await runChecks({
       scenario: scenario.name,

@@ -16,9 +16,9 @@ if (offenders.length > 0) {
   process.exit(1);
 }
 
-/** `.ts`/`.tsx` files under apps/*\/src, packages/*\/src, scripts and bench, relative to the root, sorted. */
+/** `.ts`/`.tsx` files under apps/*\/src, packages/*\/src, scripts, bench and chaos, relative to the root, sorted. */
 function sourceFiles() {
-  const roots = [...workspaceSources('apps'), ...workspaceSources('packages'), 'scripts', 'bench'];
+  const roots = [...workspaceSources('apps'), ...workspaceSources('packages'), 'scripts', 'bench', 'chaos'];
   return roots
     .flatMap((root) => readdirSync(path.join(ROOT, root), { recursive: true }).map((file) => path.join(root, String(file))))
     .filter(isCounted)

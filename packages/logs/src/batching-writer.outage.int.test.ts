@@ -114,4 +114,20 @@ describe('batching writer while the MongoDB wire server is down', () => {
     expect(capture.lines.some((l) => /written again/.test(l.msg))).toBe(true);
     await store.close();
   });
+
+  it('writes every line once the server is back, when the store was created while it was down (a worker started mid-outage)', async () => {
+    const capture = captureLog('info');
+    await ferret.stop();
+    const store = createMongoLogStore({ url: ferret.url, retentionDays: 7, log: capture.log, serverSelectionTimeoutMS: 500 });
+    await expect(store.init()).rejects.toThrow();
+    const writer = createBatchingWriter({ store, log: capture.log, retryMaxMs: 300, flushIntervalMs: 50 });
+    for (let i = 0; i < 200; i++) writer.write(line('born-in-outage', i));
+    await sleep(1_500);
+    await ferret.start();
+    await store.init();
+    await writer.close();
+    expect(writer.stats()).toMatchObject({ buffered: 0, dropped: 0 });
+    expect(await countRun('born-in-outage')).toEqual({ count: 200, distinct: 200 });
+    await store.close();
+  });
 });

@@ -35,19 +35,39 @@ export function createMongoLogStore(opts: MongoLogStoreOptions): LogStore {
     });
   }
   const sweepMaxBatches = Math.max(1, Math.trunc(opts.sweepMaxBatches ?? DEFAULT_SWEEP_MAX_BATCHES));
-  const client = new MongoClient(url, {
-    serverSelectionTimeoutMS: opts.serverSelectionTimeoutMS ?? 5_000,
-    ignoreUndefined: true,
-  });
-  const db = client.db(); // the database named in the URL
+  const open = () => {
+    const client = new MongoClient(url, {
+      serverSelectionTimeoutMS: opts.serverSelectionTimeoutMS ?? 5_000,
+      ignoreUndefined: true,
+    });
+    const db = client.db(); // the database named in the URL
+    return { client, db, collection: db.collection<LogDocument>(collectionName) };
+  };
   const collectionName = opts.collection ?? LOG_COLLECTION;
-  const collection = db.collection<LogDocument>(collectionName);
+  let current = open();
+  /**
+   * Runs `operation` on the current client. A client whose first connection failed (the server was
+   * down when the process started) has its topology closed for good: it is replaced by a fresh one,
+   * so the next attempt (the writer retries) reaches the server once it is back.
+   */
+  const use = async <T>(operation: (connection: ReturnType<typeof open>) => Promise<T>): Promise<T> => {
+    const connection = current;
+    try {
+      return await operation(connection);
+    } catch (error) {
+      if (isTopologyClosed(error) && current === connection) {
+        current = open();
+        void connection.client.close().catch(() => undefined);
+      }
+      throw error;
+    }
+  };
   const retentionMs = retentionDays * 86_400_000;
   let initialized: Promise<{ retention: RetentionMode }> | null = null;
 
   return {
     init() {
-      initialized ??= ensureCollection(db, collectionName, retentionDays, log).catch((error: unknown) => {
+      initialized ??= use(({ db }) => ensureCollection(db, collectionName, retentionDays, log)).catch((error: unknown) => {
         initialized = null; // a failed start-up may be tried again
         throw error;
       });
@@ -57,7 +77,7 @@ export function createMongoLogStore(opts: MongoLogStoreOptions): LogStore {
     async insertMany(docs) {
       if (docs.length === 0) return;
       try {
-        await collection.insertMany(docs, { ordered: false });
+        await use(({ collection }) => collection.insertMany(docs, { ordered: false }));
       } catch (error) {
         const outcome = classifyBulkError(error);
         if (outcome === 'duplicates-only') return; // a retried batch: those lines are already stored
@@ -68,7 +88,7 @@ export function createMongoLogStore(opts: MongoLogStoreOptions): LogStore {
 
     async query(q): Promise<LogPage> {
       const { filter, sort, limit, pageSize } = buildLogFind(q);
-      const docs = await collection.find(filter, { sort, limit }).toArray();
+      const docs = await use(({ collection }) => collection.find(filter, { sort, limit }).toArray());
       const lines = docs.slice(0, pageSize).map(toStoredLine);
       const last = lines.at(-1);
       return { lines, nextCursor: docs.length > pageSize && last ? cursorOf(last) : null };
@@ -79,11 +99,13 @@ export function createMongoLogStore(opts: MongoLogStoreOptions): LogStore {
       const cutoff = new Date(now.getTime() - retentionMs);
       let deleted = 0;
       for (let batch = 0; batch < sweepMaxBatches; batch++) {
-        const expired = await collection
-          .find({ timestamp: { $lt: cutoff } }, { projection: { _id: 1 }, sort: { timestamp: 1 }, limit: size })
-          .toArray();
+        const expired = await use(({ collection }) =>
+          collection
+            .find({ timestamp: { $lt: cutoff } }, { projection: { _id: 1 }, sort: { timestamp: 1 }, limit: size })
+            .toArray(),
+        );
         if (expired.length === 0) break;
-        const result = await collection.deleteMany({ _id: { $in: expired.map((doc) => doc._id) } });
+        const result = await use(({ collection }) => collection.deleteMany({ _id: { $in: expired.map((doc) => doc._id) } }));
         deleted += result.deletedCount;
         if (expired.length < size) break;
       }
@@ -92,11 +114,11 @@ export function createMongoLogStore(opts: MongoLogStoreOptions): LogStore {
     },
 
     async ping() {
-      await db.command({ ping: 1 });
+      await use(({ db }) => db.command({ ping: 1 }));
     },
 
     async close() {
-      await client.close();
+      await current.client.close();
     },
   };
 }
@@ -145,6 +167,17 @@ function classifyBulkError(error: unknown): 'duplicates-only' | RejectedLogDocum
 }
 
 /** Creates the collection and its indexes; returns how retention works here. Idempotent. */
+/** The driver's word for a client that will not connect again (its first connection failed). */
+function isTopologyClosed(error: unknown): boolean {
+  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 4; depth += 1) {
+    const { name, message, errorResponse, cause } = current as Record<string, unknown>;
+    if (name === 'MongoTopologyClosedError' || (typeof message === 'string' && message.includes('Topology is closed')))
+      return true;
+    current = errorResponse ?? cause;
+  }
+  return false;
+}
+
 async function ensureCollection(db: Db, name: string, retentionDays: number, log: Logger): Promise<{ retention: RetentionMode }> {
   const server = await serverName(db);
   try {
