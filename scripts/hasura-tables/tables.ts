@@ -37,7 +37,7 @@ const runColumns = [
   'createdAt',
   'updatedAt',
 ];
-/** `jobId` is the worker's bookkeeping, not the app's. */
+/** `jobId` and `resumeAt` are the worker's bookkeeping, not the app's. */
 const stepColumns = [
   'id',
   'tenantId',

@@ -19,6 +19,8 @@ export interface StaleStep {
   stepRunId: string;
   stepKey: string;
   jobId: string;
+  /** When the step, waiting, is due (epoch ms); null when it is not waiting. */
+  resumeAt: number | null;
 }
 
 /** PENDING runs nobody dispatched (no Hasura event) and QUEUED runs whose job may be lost. Cross-tenant by design. */
@@ -38,7 +40,8 @@ export async function findStaleQueuedSteps(db: SqlExecutor, { olderThanMs, limit
   return queryRows<StaleStep>(
     db,
     sql`
-    SELECT "tenantId"::text AS "tenantId", "workflowRunId"::text AS "runId", "id"::text AS "stepRunId", "stepKey", "jobId"
+    SELECT "tenantId"::text AS "tenantId", "workflowRunId"::text AS "runId", "id"::text AS "stepRunId", "stepKey", "jobId",
+           (extract(epoch FROM "resumeAt") * 1000)::float8 AS "resumeAt"
       FROM "StepRun"
      WHERE "status" = 'QUEUED' AND "jobId" IS NOT NULL AND "updatedAt" < now() - make_interval(secs => ${olderThanMs / 1000})
      ORDER BY "updatedAt" LIMIT ${limit}`,

@@ -43,6 +43,8 @@ export interface QueuedStep {
   started?: boolean;
   /** Attempts its job may make, when fewer than the step's policy (attempts already spent). */
   attempts?: number;
+  /** Set for a step waiting (the delay action) until then, epoch ms: its job is added delayed to that time. */
+  resumeAt?: number;
 }
 
 /** How a step ended: what `recordOutcome` writes. */
@@ -154,14 +156,16 @@ export async function recordLostAttempt(db: SqlExecutor, ref: AttemptRef, error:
 }
 
 /**
- * RUNNING → QUEUED for a step that asked to wait (the delay action): not a failure, so the
- * attempt it used is given back.
+ * RUNNING → QUEUED for a step that asked to wait (the delay action) until `resumeAt` (epoch ms): not
+ * a failure, so the attempt it used is given back. The due time is kept on the row, so a job Redis
+ * loses meanwhile is re-armed for the time left.
  */
-export async function recordWait(db: SqlExecutor, ref: AttemptRef): Promise<boolean> {
+export async function recordWait(db: SqlExecutor, ref: AttemptRef, resumeAt: number): Promise<boolean> {
   const count = await execute(
     db,
     sql`
-    UPDATE "StepRun" SET ${moves.wait.set}, "updatedAt" = now(), "attempt" = GREATEST("attempt" - 1, 0)
+    UPDATE "StepRun" SET ${moves.wait.set}, "updatedAt" = now(), "attempt" = GREATEST("attempt" - 1, 0),
+           "resumeAt" = to_timestamp(${resumeAt}::float8 / 1000)
      WHERE ${attemptIs(ref)} AND ${moves.wait.guard()}`,
   );
   return count === 1;

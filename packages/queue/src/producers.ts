@@ -16,6 +16,8 @@ export interface StepToEnqueue {
   jobId: string;
   attempts: number;
   retry: StepBackoff;
+  /** A waiting step's due time (epoch ms): the job is delayed to it and re-enters the step as resumed. */
+  resumeAt?: number | undefined;
 }
 
 export type Producers = ReturnType<typeof createProducers>;
@@ -60,8 +62,13 @@ export function createProducers({ connection, prefix, queues }: { connection: Re
               stepKey: step.stepKey,
               workflowVersionId: step.workflowVersionId,
               retry: step.retry,
+              ...(step.resumeAt === undefined ? {} : { resumeAt: step.resumeAt }),
             }),
-            opts: { ...stepJob.opts(step.attempts), jobId: step.jobId },
+            opts: {
+              ...stepJob.opts(step.attempts),
+              jobId: step.jobId,
+              ...(step.resumeAt === undefined ? {} : { delay: Math.max(0, step.resumeAt - Date.now()) }),
+            },
           })),
         ),
       ),

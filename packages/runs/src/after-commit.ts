@@ -36,7 +36,7 @@ export async function afterCommit(
   if (toEnqueue.length > 0) {
     const byKey = new Map(run.definition.steps.map((step) => [step.key, step]));
     await producers.enqueueSteps(
-      toEnqueue.map(({ stepRunId, stepKey, jobId, attempts }) => {
+      toEnqueue.map(({ stepRunId, stepKey, jobId, attempts, resumeAt }) => {
         const retry = byKey.get(stepKey)?.retry ?? defaultRetryPolicy;
         return {
           ...ref,
@@ -46,6 +46,7 @@ export async function afterCommit(
           workflowVersionId: run.workflowVersionId,
           jobName: `${run.workflowName} / ${stepKey}`,
           attempts: attempts ?? retry.attempts,
+          resumeAt,
           retry,
         };
       }),

@@ -121,6 +121,27 @@ describe('the reconciler and abandoned work', () => {
     expect(timeout?.opts.delay).toBeLessThan(3_600_000);
   });
 
+  it('re-arms the lost job of a waiting step (a delay) for the time left, not the whole wait', async () => {
+    const parsed = workflowDefinitionSchema.parse({
+      steps: [{ key: 'pause', action: { app: 'core', version: '1', key: 'delay' }, input: { ms: 60_000 } }],
+    });
+    const fixture = await seedWorkflow(t.db.prisma, parsed);
+    const ref = { tenantId: fixture.tenantId, runId: await insertRun(t.db.prisma, fixture) };
+    await t.deps.runs.dispatch(ref);
+    const [pause] = (await startRun(t.deps.pool, ref, parsed)).queued;
+    if (!pause) throw new Error('no step');
+    // The step started waiting 30 s ago for 60 s (recordWait keeps the due time); then Redis lost its job.
+    const dueAt = Date.now() + 30_000;
+    await t.db.prisma.stepRun.update({ where: { id: pause.stepRunId }, data: { resumeAt: new Date(dueAt) } });
+    await age('StepRun', pause.stepRunId);
+    expect(await reconcileOnce(t.deps, 5_000)).toMatchObject({ stepJobsRestored: 1 });
+    const job = await t.deps.queues.steps.getJob(pause.jobId);
+    expect(job?.data).toMatchObject({ stepRunId: pause.stepRunId, resumeAt: dueAt });
+    expect(await job?.getState()).toBe('delayed');
+    expect(job?.opts.delay).toBeGreaterThan(25_000);
+    expect(job?.opts.delay).toBeLessThanOrEqual(30_000);
+  });
+
   it('runs every other repair when one fails, and counts the failure', async () => {
     await runWithAbandonedStep({ steps: [noop('first', 1)] }, 'missing'); // its repair needs the (broken) queue
     const fixture = await seedWorkflow(t.db.prisma, { steps: [noop('only', 1)] });

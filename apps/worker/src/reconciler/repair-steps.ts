@@ -19,7 +19,8 @@ export async function restoreStepJobs(deps: WorkerDeps, query: StaleQuery): Prom
     const row = await getRunForExecution(deps.pool, step);
     if (!row) continue;
     const run = runContextOf(step, row, deps.definitions.get(row.workflowVersionId, row.definition));
-    const queued = [{ stepRunId: step.stepRunId, stepKey: step.stepKey, jobId: step.jobId }];
+    const due = step.resumeAt === null ? {} : { resumeAt: step.resumeAt }; // a waiting step: for the time left
+    const queued = [{ stepRunId: step.stepRunId, stepKey: step.stepKey, jobId: step.jobId, ...due }];
     await deps.runs.afterCommit(run, { applied: true, queued, finished: null });
     repaired += 1;
   }

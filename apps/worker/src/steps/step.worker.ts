@@ -78,7 +78,7 @@ async function stepProcessor(deps: WorkerDeps, job: Job, token?: string): Promis
       return { kind: 'retry', cause: result.cause };
     }
     if (result.kind === 'wait') {
-      await recordWait(deps.pool, step.ref);
+      await recordWait(deps.pool, step.ref, result.untilEpochMs);
       await job.updateData({ ...data, resumeAt: result.untilEpochMs });
       await job.moveToDelayed(result.untilEpochMs, token);
       log.info({ resumeAt: new Date(result.untilEpochMs).toISOString() }, 'step waiting');

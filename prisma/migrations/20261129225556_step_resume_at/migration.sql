@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "StepRun" ADD COLUMN     "resumeAt" TIMESTAMPTZ(3);
+
