@@ -23,14 +23,21 @@ export interface StaleStep {
   resumeAt: number | null;
 }
 
-/** PENDING runs nobody dispatched (no Hasura event) and QUEUED runs whose job may be lost. Cross-tenant by design. */
-export async function findStaleRuns(db: SqlExecutor, { olderThanMs, limit }: StaleQuery): Promise<StaleRun[]> {
+/**
+ * Runs left in `status` for `olderThanMs`: PENDING runs nobody dispatched (no Hasura event), or QUEUED
+ * runs whose job may be lost. Cross-tenant by design.
+ */
+export async function findStaleRuns(
+  db: SqlExecutor,
+  status: StaleRun['status'],
+  { olderThanMs, limit }: StaleQuery,
+): Promise<StaleRun[]> {
   return queryRows<StaleRun>(
     db,
     sql`
     SELECT "tenantId"::text AS "tenantId", "id"::text AS "runId", "status"::text AS "status", "priority"
       FROM "WorkflowRun"
-     WHERE "status" IN ('PENDING', 'QUEUED') AND "updatedAt" < now() - make_interval(secs => ${olderThanMs / 1000})
+     WHERE "status" = ${status}::run_status AND "updatedAt" < now() - make_interval(secs => ${olderThanMs / 1000})
      ORDER BY "updatedAt" LIMIT ${limit}`,
   );
 }

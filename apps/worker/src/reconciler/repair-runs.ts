@@ -14,8 +14,7 @@ import { isLost } from './job-state';
 /** PENDING runs nobody dispatched (no Hasura event, or the webhook failed): dispatched now. */
 export async function dispatchStaleRuns(deps: WorkerDeps, query: StaleQuery): Promise<number> {
   let repaired = 0;
-  for (const run of await findStaleRuns(deps.pool, query)) {
-    if (run.status !== 'PENDING') continue;
+  for (const run of await findStaleRuns(deps.pool, 'PENDING', query)) {
     const outcome = await deps.runs.dispatch(run);
     repaired += Number(outcome.kind === 'queued' || outcome.kind === 'failed');
   }
@@ -25,8 +24,8 @@ export async function dispatchStaleRuns(deps: WorkerDeps, query: StaleQuery): Pr
 /** QUEUED runs whose run job Redis no longer has: the job again. */
 export async function restoreRunJobs(deps: WorkerDeps, query: StaleQuery): Promise<number> {
   let repaired = 0;
-  for (const run of await findStaleRuns(deps.pool, query)) {
-    if (run.status !== 'QUEUED' || !(await isLost(deps.queues.runs, runJob.id(run.runId)))) continue;
+  for (const run of await findStaleRuns(deps.pool, 'QUEUED', query)) {
+    if (!(await isLost(deps.queues.runs, runJob.id(run.runId)))) continue;
     await deps.producers.enqueueRun(run);
     repaired += 1;
   }
