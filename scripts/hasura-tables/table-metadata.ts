@@ -24,6 +24,7 @@ export function tableMetadata(spec: TableSpec): Record<string, unknown> {
     check: rules(role, 'insert', value.check),
     set: presets(value.set),
     columns: value.columns,
+    ...validateInput(value.validateInput),
   }));
   const select = perRole(spec.select, (role, value) => ({
     columns: value.columns,
@@ -34,6 +35,7 @@ export function tableMetadata(spec: TableSpec): Record<string, unknown> {
     columns: value.columns,
     filter: rules(role, 'update', value.filter),
     check: rules(role, 'update'),
+    ...validateInput(value.validateInput),
   }));
   const remove = perRole(spec.delete, (role, value) => ({ filter: rules(role, 'delete', value.filter) }));
 
@@ -51,6 +53,25 @@ export function tableMetadata(spec: TableSpec): Record<string, unknown> {
     delete_permissions: remove,
     event_triggers: spec.eventTriggers ?? [],
   });
+}
+
+/**
+ * Hasura's input validation (v2.29+): the mutation's rows go to the api, behind the shared secret,
+ * before Hasura opens its transaction; a 400 refuses the mutation with the api's message.
+ */
+function validateInput(route: string | undefined): Record<string, unknown> {
+  if (!route) return {};
+  return {
+    validate_input: {
+      type: 'http',
+      definition: {
+        url: `{{CONVEYOR_API_URL}}${route}`,
+        headers: [{ name: 'x-conveyor-hook-secret', value_from_env: 'CONVEYOR_HOOK_SECRET' }],
+        forward_client_headers: false,
+        timeout: 10,
+      },
+    },
+  };
 }
 
 /** `tenantId = X-Hasura-Tenant-Id` AND the caller's membership in that tenant (ADMIN for tenant_admin). */

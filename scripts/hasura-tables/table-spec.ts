@@ -26,10 +26,13 @@ export interface InsertSpec {
   /** Static presets besides tenantId/createdById. */
   set?: Record<string, string>;
   check?: BoolExp[];
+  /** The api route (under CONVEYOR_API_URL) Hasura sends the rows to before it writes them. */
+  validateInput?: string;
 }
 export interface UpdateSpec {
   columns: string[];
   filter?: BoolExp[];
+  validateInput?: string;
 }
 export interface DeleteSpec {
   filter?: BoolExp[];

@@ -218,9 +218,15 @@ export const TABLES: TableSpec[] = [
       tenant_admin: {
         columns: ['workflowId', 'type', 'isActive', 'cron', 'timezone', 'secretHash'],
         check: [sameTenantWorkflow],
+        validateInput: '/hooks/hasura/validate/trigger-insert',
       },
     },
-    update: { tenant_admin: { columns: ['isActive', 'cron', 'timezone', 'secretHash'] } },
+    update: {
+      tenant_admin: {
+        columns: ['isActive', 'cron', 'timezone', 'secretHash'],
+        validateInput: '/hooks/hasura/validate/trigger-update',
+      },
+    },
     delete: { tenant_admin: {} },
   },
   {

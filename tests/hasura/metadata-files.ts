@@ -30,11 +30,17 @@ export interface Permission<P> {
   comment?: string;
 }
 
+/** Hasura's input validation (v2.29+): the rows go to a webhook before the mutation runs. */
+export interface ValidateInput {
+  type: 'http';
+  definition: { url: string; headers?: HeaderConf[]; forward_client_headers?: boolean; timeout?: number };
+}
 export interface InsertPermission {
   check: BoolExp;
   set?: Record<string, string>;
   columns: string[] | '*';
   backend_only?: boolean;
+  validate_input?: ValidateInput;
 }
 export interface SelectPermission {
   columns: string[] | '*';
@@ -47,6 +53,7 @@ export interface UpdatePermission {
   filter: BoolExp;
   check?: BoolExp | null;
   set?: Record<string, string>;
+  validate_input?: ValidateInput;
 }
 export interface DeletePermission {
   filter: BoolExp;

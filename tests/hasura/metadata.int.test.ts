@@ -262,6 +262,23 @@ describe('permissions that matter most', () => {
     }
   });
 
+  it('sends Trigger inserts and updates to an api validation route first, behind the secret (cron, timezone)', () => {
+    const trigger = tableNamed('Trigger');
+    const validations = [...(trigger?.insert_permissions ?? []), ...(trigger?.update_permissions ?? [])].map(
+      (entry) => entry.permission.validate_input,
+    );
+    expect(validations).toHaveLength(2);
+    const served = apiRoutes('/hooks/hasura/validate/');
+    for (const validation of validations) {
+      expect(validation?.type).toBe('http');
+      const url = validation?.definition.url ?? '';
+      expect(url).toMatch(/^\{\{CONVEYOR_API_URL\}\}\/hooks\/hasura\/validate\//);
+      expect(served.has(url.replace(/^.*\/hooks\/hasura\/validate\//, ''))).toBe(true);
+      expect(validation?.definition.forward_client_headers).toBe(false);
+      expectSecretHeader(validation?.definition.headers);
+    }
+  });
+
   it('user reads runs, step runs, workflows, versions and triggers of its tenant', () => {
     for (const name of ['WorkflowRun', 'StepRun', 'Workflow', 'WorkflowVersion', 'Trigger', 'Tenant']) {
       expect(
@@ -358,7 +375,7 @@ describe('actions', () => {
   );
 
   it('points every handler at a route the api registers', () => {
-    const routes = apiActionRoutes();
+    const routes = apiRoutes('/hooks/hasura/actions/');
     expect(routes.size).toBeGreaterThan(0);
     expect(routes.has('no-such-action')).toBe(false);
     const missing = actions
@@ -591,8 +608,8 @@ function kebab(name: string): string {
  * paths, and, where a file builds them as `/hooks/hasura/actions/${path}`, the kebab-case names it
  * passes in that file.
  */
-function apiActionRoutes(): Set<string> {
-  const prefix = '/hooks/hasura/actions/';
+/** The routes under `prefix` (e.g. `/hooks/hasura/actions/`) that apps/api's source registers, by their last segment. */
+function apiRoutes(prefix: string): Set<string> {
   const dir = path.join(repoRoot, 'apps', 'api', 'src');
   const routes = new Set<string>();
   const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter(
@@ -600,7 +617,9 @@ function apiActionRoutes(): Set<string> {
   );
   for (const entry of files) {
     const source = readFileSync(path.join(entry.parentPath, entry.name), 'utf8');
-    for (const match of source.matchAll(/\/hooks\/hasura\/actions\/([a-z][a-z0-9-]*)/g)) if (match[1]) routes.add(match[1]);
+    for (const match of source.matchAll(new RegExp(`${prefix.replaceAll('/', '\\/')}([a-z][a-z0-9-]*)`, 'g'))) {
+      if (match[1]) routes.add(match[1]);
+    }
     if (source.includes(`${prefix}\${`)) {
       for (const match of source.matchAll(/\(\s*'([a-z][a-z0-9]*(?:-[a-z0-9]+)+)'\s*,/g)) if (match[1]) routes.add(match[1]);
     }

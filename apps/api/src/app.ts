@@ -3,6 +3,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import { authenticate } from './modules/auth/authenticate';
 import { hasuraActionsModule } from './modules/hasura-actions/hasura-actions.module';
 import { hasuraEventsModule } from './modules/hasura-events/hasura-events.module';
+import { hasuraValidationsModule } from './modules/hasura-validations/hasura-validations.module';
 import { healthModule } from './modules/health/health.module';
 import { logsGraphqlModule } from './modules/logs/logs.graphql';
 import { logsModule } from './modules/logs/logs.module';
@@ -27,6 +28,11 @@ export async function buildApp(deps: ApiDeps): Promise<ConveyorApp> {
     prisma: deps.prisma,
     keyring: deps.keyring,
     runs,
+  });
+  await app.register(hasuraValidationsModule, {
+    hookSecret: deps.hookSecret,
+    prisma: deps.prisma,
+    scheduleMinIntervalMs: deps.scheduleMinIntervalMs,
   });
   await app.register(triggersModule, { prisma: deps.prisma, runs });
   const logs = createLogsService({ pool: deps.pool, logStore: deps.logStore });

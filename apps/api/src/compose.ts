@@ -63,6 +63,7 @@ export async function composeApi(
     hookSecret: config.hasura.hookSecret,
     jwt: config.auth,
     logTailPollMs: config.logs.tailPollMs,
+    scheduleMinIntervalMs: config.schedules.minIntervalMs,
   };
   return {
     deps,

@@ -30,6 +30,8 @@ export interface ApiDeps {
   jwt: JwtSettings;
   /** How often a log tail polls the log store. */
   logTailPollMs: number;
+  /** A schedule trigger that fires more often than this is refused when written. */
+  scheduleMinIntervalMs: number;
 }
 
 export type ConveyorApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;

@@ -11,6 +11,8 @@ export interface CommonConfig {
   mongo: { url: string };
   /** Execution-log retention, in days (a TTL index, or a sweep where the server has no TTL). */
   logRetentionDays: number;
+  /** A schedule trigger that fires more often than this is refused when written, and disabled if found. */
+  schedules: { minIntervalMs: number };
 }
 
 export function commonConfig(env: CommonEnv): CommonConfig {
@@ -21,6 +23,7 @@ export function commonConfig(env: CommonEnv): CommonConfig {
     redis: { url: env.REDIS_URL, queuePrefix: env.QUEUE_PREFIX },
     mongo: { url: env.MONGO_URL },
     logRetentionDays: env.LOG_RETENTION_DAYS,
+    schedules: { minIntervalMs: env.SCHEDULE_MIN_INTERVAL_MS },
   };
 }
 

@@ -25,6 +25,7 @@ export const commonEnvSchema = z.object({
   QUEUE_PREFIX: z.string().min(1).default('conveyor'),
   MONGO_URL: urlSchema(['mongodb', 'mongodb+srv']).default('mongodb://127.0.0.1:27017/conveyor'),
   LOG_RETENTION_DAYS: positiveIntSchema.default(14),
+  SCHEDULE_MIN_INTERVAL_MS: positiveIntSchema.default(60_000),
 });
 
 /** 32 zero bytes: a development key, refused in production by its `dev-only-` id. */

@@ -30,7 +30,6 @@ export const workerEnvSchema = commonEnvSchema.extend(connectionKeysEnvSchema.sh
   RECONCILER_INTERVAL_MS: positiveIntSchema.default(5_000),
   RECONCILER_STALE_AFTER_MS: positiveIntSchema.default(5_000),
   LOG_SWEEP_INTERVAL_MS: positiveIntSchema.default(600_000),
-  SCHEDULE_MIN_INTERVAL_MS: positiveIntSchema.default(60_000),
   HTTP_ALLOW_PRIVATE_NETWORKS: cidrListSchema,
 });
 
@@ -45,8 +44,6 @@ export interface WorkerConfig extends CommonConfig {
   http: { host: string; port: number };
   reconciler: { intervalMs: number; staleAfterMs: number; logSweepIntervalMs: number };
   actions: { allowPrivateNetworks: string[] };
-  /** A schedule trigger that fires more often than this is disabled. */
-  schedules: { minIntervalMs: number };
 }
 
 export function loadWorkerConfig(env: Env = process.env): Readonly<WorkerConfig> {
@@ -64,6 +61,5 @@ export function loadWorkerConfig(env: Env = process.env): Readonly<WorkerConfig>
       logSweepIntervalMs: parsed.LOG_SWEEP_INTERVAL_MS,
     },
     actions: { allowPrivateNetworks: parsed.HTTP_ALLOW_PRIVATE_NETWORKS },
-    schedules: { minIntervalMs: parsed.SCHEDULE_MIN_INTERVAL_MS },
   });
 }

@@ -49,7 +49,15 @@ export {
 } from './steps.repo';
 export { scopeToTenant, type TenantScopedClient } from './tenant-scope';
 export { findTenantBySlug } from './tenants.repo';
-export { disableTrigger, findTrigger, listActiveSchedules, type ScheduleTrigger, type TriggerForRun } from './triggers.repo';
+export {
+  disableTrigger,
+  findTrigger,
+  findTriggerSchedule,
+  listActiveSchedules,
+  type ScheduleTrigger,
+  type TriggerForRun,
+  type TriggerSchedule,
+} from './triggers.repo';
 export { findUserEmail } from './users.repo';
 export { findWorkflowByNameOrId } from './workflow-lookup.repo';
 export { publishVersion } from './workflows.repo';

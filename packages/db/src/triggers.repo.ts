@@ -36,6 +36,20 @@ export async function listActiveSchedules(prisma: PrismaClient): Promise<Schedul
      WHERE t."type" = 'SCHEDULE' AND t."isActive" AND w."isActive" AND t."cron" IS NOT NULL`;
 }
 
+export interface TriggerSchedule {
+  type: TriggerForRun['type'];
+  cron: string | null;
+  timezone: string | null;
+}
+
+/** A trigger's type and schedule, within its tenant (null when the tenant has no such trigger). */
+export async function findTriggerSchedule(
+  prisma: PrismaClient,
+  { tenantId, triggerId }: { tenantId: string; triggerId: string },
+): Promise<TriggerSchedule | null> {
+  return prisma.trigger.findFirst({ where: { id: triggerId, tenantId }, select: { type: true, cron: true, timezone: true } });
+}
+
 /** Turns a trigger off (its schedule cannot run); the tenant sees it inactive and may fix and re-enable it. */
 export async function disableTrigger(
   prisma: PrismaClient,

@@ -26,6 +26,14 @@ export {
   terminalRunStatuses,
 } from './run-state';
 export {
+  DEFAULT_SCHEDULE_TIMEZONE,
+  type Schedule,
+  type ScheduleProblem,
+  scheduleLimits,
+  scheduleProblem,
+  timezoneProblem,
+} from './schedule';
+export {
   canTransitionStep,
   initialStepStatuses,
   isTerminalStepStatus,

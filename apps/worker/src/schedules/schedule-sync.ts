@@ -1,8 +1,8 @@
 import { disableTrigger, listActiveSchedules, type ScheduleTrigger } from '@conveyor/db';
+import { DEFAULT_SCHEDULE_TIMEZONE, scheduleProblem } from '@conveyor/engine';
 import { scheduledRunJob } from '@conveyor/queue';
 import type { JobSchedulerJson } from 'bullmq';
 import type { WorkerDeps } from '../deps/worker-deps';
-import { scheduleProblem } from './schedule-check';
 
 const SCHEDULER_PREFIX = scheduledRunJob.schedulerId('');
 
@@ -50,11 +50,11 @@ async function syncOne(
   trigger: ScheduleTrigger,
   scheduler: JobSchedulerJson | undefined,
 ): Promise<'upserted' | 'unchanged' | 'disabled'> {
-  const tz = trigger.timezone ?? 'UTC';
+  const tz = trigger.timezone ?? DEFAULT_SCHEDULE_TIMEZONE;
   if (scheduler?.pattern === trigger.cron && scheduler.tz === tz) return 'unchanged';
-  const problem = scheduleProblem(trigger.cron, trigger.timezone, deps.settings.scheduleMinIntervalMs, deps.now());
+  const problem = scheduleProblem(trigger, deps.settings.scheduleMinIntervalMs, deps.now());
   try {
-    if (problem) throw new Error(problem);
+    if (problem) throw new Error(`${problem.field}: ${problem.message}`);
     await deps.queues.runs.upsertJobScheduler(
       schedulerId,
       { pattern: trigger.cron, tz },

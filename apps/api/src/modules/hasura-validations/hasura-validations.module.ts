@@ -1,0 +1,102 @@
+import { findTriggerSchedule, isDatabaseUnavailable, type PrismaClient } from '@conveyor/db';
+import { isConveyorError } from '@conveyor/errors';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { requireHookSecret } from '../../plugins/shared-secret';
+import type { ConveyorApp } from '../../types';
+import { sessionFrom } from '../auth/session';
+import {
+  type TriggerUpdate,
+  triggerInsertSchema,
+  triggerUpdateSchema,
+  validationBodySchema,
+  validationRefusalSchema,
+} from './hasura-validations.schemas';
+import { type FieldProblem, type TriggerFields, triggerProblem } from './trigger-rules';
+
+export interface HasuraValidationsOptions {
+  hookSecret: string;
+  prisma: PrismaClient;
+  scheduleMinIntervalMs: number;
+  now?: () => number;
+}
+
+/** The routes Hasura's `validate_input` permissions call (hasura/metadata, Trigger insert and update). */
+export const VALIDATION_ROUTES = {
+  triggerInsert: '/hooks/hasura/validate/trigger-insert',
+  triggerUpdate: '/hooks/hasura/validate/trigger-update',
+} as const;
+
+/**
+ * Hasura's input-validation webhooks: Hasura sends a mutation's rows here before it opens its
+ * transaction; 200 lets the mutation through, 400 `{ message }` refuses it and the message reaches
+ * the client. So a tenant admin's bad schedule is refused where it is written, naming the row and
+ * field, instead of being found (and its trigger disabled) later by the worker's schedule sync.
+ */
+export async function hasuraValidationsModule(app: ConveyorApp, opts: HasuraValidationsOptions) {
+  const now = opts.now ?? Date.now;
+  app.addHook('onRequest', requireHookSecret(opts.hookSecret));
+  app.setErrorHandler(refusalHandler);
+  const responses = { 200: validationRefusalSchema.partial(), 400: validationRefusalSchema };
+
+  app.post(
+    VALIDATION_ROUTES.triggerInsert,
+    { schema: { body: validationBodySchema(triggerInsertSchema), response: responses } },
+    async (request, reply) => {
+      const problems = request.body.data.input.map((row) => triggerProblem(row, opts.scheduleMinIntervalMs, now()));
+      return answer(reply, 'objects', problems);
+    },
+  );
+  app.post(
+    VALIDATION_ROUTES.triggerUpdate,
+    { schema: { body: validationBodySchema(triggerUpdateSchema), response: responses } },
+    async (request, reply) => {
+      const { tenantId } = sessionFrom(request.body.session_variables);
+      const problems: (FieldProblem | null)[] = [];
+      for (const update of request.body.data.input) {
+        const fields = await fieldsAfter(opts.prisma, tenantId, update);
+        problems.push(fields && triggerProblem(fields, opts.scheduleMinIntervalMs, now()));
+      }
+      return answer(reply, 'updates', problems);
+    },
+  );
+}
+
+/**
+ * The trigger's fields once `update` is applied: onto its row when the update names it by key (and
+ * it is the caller's tenant's), else the `_set` fields alone. Null when the update sets no schedule field.
+ */
+async function fieldsAfter(
+  prisma: PrismaClient,
+  tenantId: string | undefined,
+  update: TriggerUpdate,
+): Promise<TriggerFields | null> {
+  const set = update._set ?? {};
+  if (set.cron === undefined && set.timezone === undefined) return null;
+  const triggerId = update.pk_columns?.id;
+  const row = tenantId && triggerId ? await findTriggerSchedule(prisma, { tenantId, triggerId }) : null;
+  return { ...(row ?? {}), ...set };
+}
+
+function answer(reply: FastifyReply, list: 'objects' | 'updates', problems: (FieldProblem | null)[]) {
+  const index = problems.findIndex((problem) => problem !== null);
+  const problem = problems[index];
+  if (!problem) return reply.status(200).send({});
+  return reply.status(400).send({ message: `${list}[${index}].${problem.field}: ${problem.message}` });
+}
+
+/** Hasura forwards a 400's `message`; anything else it reports as an internal error. */
+function refusalHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const first = error.validation[0];
+    const field = ['body', ...(first?.instancePath.split('/').filter(Boolean) ?? [])].join('.');
+    return reply.status(400).send({ message: `${field}: ${first?.message}` });
+  }
+  const status = isConveyorError(error) ? error.httpStatus : (error.statusCode ?? 500);
+  if (status < 500) return reply.status(status).send({ message: error.message });
+  const unavailable = isDatabaseUnavailable(error);
+  request.log.error({ error }, 'input validation failed');
+  return reply
+    .status(unavailable ? 503 : 500)
+    .send({ message: unavailable ? 'the database is unavailable; retry later' : 'internal error' });
+}
