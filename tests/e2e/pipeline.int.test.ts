@@ -24,7 +24,12 @@ import { type LocalServer, startLocalServer } from './local-server';
 // their own, driven over HTTP with Hasura-shaped bodies, calling a local HTTP server.
 
 const HOOK_SECRET = 'e2e-hook-secret-0123456789';
-const JWT = { jwtSecret: 'e2e-jwt-secret-0123456789abcdef0123', issuer: 'conveyor', audience: 'conveyor-api' };
+const JWT = {
+  jwtSecret: 'e2e-jwt-secret-0123456789abcdef0123',
+  issuer: 'conveyor',
+  audience: 'conveyor-api',
+  maxAgeSeconds: 3_600,
+};
 let db: TestDatabase;
 let mongo: TestMongo;
 let server: LocalServer;

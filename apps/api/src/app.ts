@@ -38,6 +38,6 @@ export async function buildApp(deps: ApiDeps): Promise<ConveyorApp> {
   const logs = createLogsService({ pool: deps.pool, logStore: deps.logStore });
   const auth = authenticate({ prisma: deps.prisma, jwt: deps.jwt });
   await app.register(logsModule, { logs, auth, tailPollMs: deps.logTailPollMs });
-  await app.register(logsGraphqlModule, { logs, hookSecret: deps.hookSecret });
+  await app.register(logsGraphqlModule, { logs, hookSecret: deps.hookSecret, prisma: deps.prisma });
   return app;
 }

@@ -5,7 +5,12 @@ import { type CliEnvironment, createCliEnvironment, runCli } from '../test/test-
 
 // `conveyor dev token` through the workspace bin (bin/conveyor.mjs), as an operator runs it.
 
-const JWT = { jwtSecret: 'cli-test-jwt-secret-0123456789abcdef', issuer: 'conveyor', audience: 'conveyor-api' };
+const JWT = {
+  jwtSecret: 'cli-test-jwt-secret-0123456789abcdef',
+  issuer: 'conveyor',
+  audience: 'conveyor-api',
+  maxAgeSeconds: 86_400,
+};
 let cli: CliEnvironment;
 let env: Record<string, string>;
 let tenant: TenantFixture & { slug: string };

@@ -8,6 +8,8 @@ export interface JwtSettings {
   jwtSecret: string;
   issuer: string;
   audience: string;
+  /** The longest a token may live: `exp` and `iat` are required, and `exp - iat` may not exceed this. */
+  maxAgeSeconds: number;
 }
 
 export interface Caller {
@@ -30,7 +32,11 @@ export async function verifyToken(token: string, settings: JwtSettings): Promise
       issuer: settings.issuer,
       audience: settings.audience,
       algorithms: ['HS256'],
+      requiredClaims: ['exp', 'iat'],
+      maxTokenAge: settings.maxAgeSeconds,
     });
+    // jose bounds the age since `iat`; a token minted to outlive the maximum is refused as well.
+    if ((payload.exp as number) - (payload.iat as number) > settings.maxAgeSeconds) return null;
     const claims = claimsSchema.safeParse(payload[HASURA_CLAIMS]);
     if (!claims.success) return null;
     return {
@@ -49,6 +55,11 @@ export async function mintToken(
   settings: JwtSettings,
   ttlSeconds = 3_600,
 ): Promise<string> {
+  if (ttlSeconds > settings.maxAgeSeconds) {
+    throw new RangeError(
+      `a token may live at most ${settings.maxAgeSeconds} s (AUTH_JWT_MAX_AGE_SECONDS); asked for ${ttlSeconds} s`,
+    );
+  }
   return new SignJWT({
     [HASURA_CLAIMS]: {
       'x-hasura-allowed-roles': ['user', 'tenant_admin'],

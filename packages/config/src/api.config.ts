@@ -19,6 +19,8 @@ export const apiEnvSchema = commonEnvSchema.extend(connectionKeysEnvSchema.shape
   AUTH_JWT_SECRET: z.string().min(32).default(`${DEV_SECRET_PREFIX}jwt-secret-0123456789abcdef`),
   AUTH_JWT_ISSUER: z.string().min(1).default('conveyor'),
   AUTH_JWT_AUDIENCE: z.string().min(1).default('conveyor-api'),
+  /** Tokens must carry exp and iat, and live no longer than this. */
+  AUTH_JWT_MAX_AGE_SECONDS: positiveIntSchema.default(86_400),
   LOG_TAIL_POLL_MS: positiveIntSchema.default(250),
 });
 
@@ -27,7 +29,7 @@ export interface ApiConfig extends CommonConfig {
   connections: { keys: string; activeKeyId: string };
   http: { host: string; port: number };
   hasura: { hookSecret: string };
-  auth: { jwtSecret: string; issuer: string; audience: string };
+  auth: { jwtSecret: string; issuer: string; audience: string; maxAgeSeconds: number };
   logs: { tailPollMs: number };
 }
 
@@ -38,7 +40,12 @@ export function loadApiConfig(env: Env = process.env): Readonly<ApiConfig> {
     connections: connectionKeysConfig(parsed),
     http: { host: parsed.API_HOST, port: parsed.API_PORT },
     hasura: { hookSecret: parsed.CONVEYOR_HOOK_SECRET },
-    auth: { jwtSecret: parsed.AUTH_JWT_SECRET, issuer: parsed.AUTH_JWT_ISSUER, audience: parsed.AUTH_JWT_AUDIENCE },
+    auth: {
+      jwtSecret: parsed.AUTH_JWT_SECRET,
+      issuer: parsed.AUTH_JWT_ISSUER,
+      audience: parsed.AUTH_JWT_AUDIENCE,
+      maxAgeSeconds: parsed.AUTH_JWT_MAX_AGE_SECONDS,
+    },
     logs: { tailPollMs: parsed.LOG_TAIL_POLL_MS },
   });
 }

@@ -1,6 +1,7 @@
+import { findMembershipRole, type PrismaClient } from '@conveyor/db';
 import { ConveyorError } from '@conveyor/errors';
 import type { FastifyRequest } from 'fastify';
-import { GraphQLScalarType } from 'graphql';
+import { GraphQLError, GraphQLScalarType, type ValidationRule } from 'graphql';
 import mercurius, { type MercuriusContext } from 'mercurius';
 import { z } from 'zod';
 import { HOOK_SECRET_HEADER, secretsMatch } from '../../plugins/shared-secret';
@@ -10,10 +11,21 @@ import type { LogsService } from './logs.service';
 
 declare module 'mercurius' {
   interface MercuriusContext {
-    /** The tenant Hasura vouched for (secret + x-hasura-tenant-id), or null. */
-    tenantId: string | null;
+    /** The caller Hasura vouched for (secret + x-hasura-* session headers), or null. */
+    session: HasuraSession | null;
   }
 }
+
+interface HasuraSession {
+  tenantId: string;
+  /** Null for Hasura's admin role (the admin secret), which has no user. */
+  userId: string | null;
+}
+
+/** The most `runLogs` fields one document may hold (each is a log-store query); aliases count. */
+export const MAX_LOG_QUERIES_PER_DOCUMENT = 10;
+/** The largest GraphQL request body, in bytes: a log query is a few hundred. */
+const MAX_DOCUMENT_BYTES = 16 * 1024;
 
 const schema = /* GraphQL */ `
   scalar JSON
@@ -56,22 +68,26 @@ const argsSchema = logsQuerySchema
  * The execution-log GraphQL schema Hasura adds as a Remote Schema. Hasura forwards the caller's
  * session as `x-hasura-*` headers; they are trusted only alongside the shared secret it sends.
  */
-export async function logsGraphqlModule(app: ConveyorApp, opts: { logs: LogsService; hookSecret: string }) {
+export async function logsGraphqlModule(app: ConveyorApp, opts: { logs: LogsService; hookSecret: string; prisma: PrismaClient }) {
   // Mercurius declares JSON-schema routes; in this encapsulated context they get plain compilers
   // instead of the app's zod ones (GraphQL validates its own documents).
   app.setValidatorCompiler(() => () => true);
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.addHook('onRoute', (route) => {
+    route.bodyLimit = MAX_DOCUMENT_BYTES;
+  });
   await app.register(mercurius, {
     schema,
     path: '/graphql/logs',
     graphiql: false,
-    context: (request: FastifyRequest) => ({ tenantId: tenantFromHasura(request, opts.hookSecret) }),
+    queryDepth: 4,
+    validationRules: [limitFieldCount('runLogs', MAX_LOG_QUERIES_PER_DOCUMENT)],
+    context: (request: FastifyRequest) => ({ session: sessionFromHasura(request, opts.hookSecret) }),
     resolvers: {
       JSON: new GraphQLScalarType({ name: 'JSON', serialize: (value) => value }),
       Query: {
         runLogs: async (_root: unknown, args: Record<string, unknown>, context: MercuriusContext) => {
-          if (!context.tenantId)
-            throw new mercurius.ErrorWithProps('x-hasura-tenant-id with the shared secret is required', { code: 'UNAUTHORIZED' });
+          const tenantId = await memberTenant(opts.prisma, context.session);
           const parsed = argsSchema.safeParse(Object.fromEntries(Object.entries(args).filter(([, value]) => value !== null)));
           if (!parsed.success) {
             const issue = parsed.error.issues[0];
@@ -79,7 +95,7 @@ export async function logsGraphqlModule(app: ConveyorApp, opts: { logs: LogsServ
           }
           const { workflowRunId, minLevel, ...query } = parsed.data;
           try {
-            const page = await opts.logs.page(context.tenantId, workflowRunId, {
+            const page = await opts.logs.page(tenantId, workflowRunId, {
               ...query,
               ...(minLevel ? { level: minLevel } : {}),
             });
@@ -95,9 +111,45 @@ export async function logsGraphqlModule(app: ConveyorApp, opts: { logs: LogsServ
   });
 }
 
-function tenantFromHasura(request: FastifyRequest, hookSecret: string): string | null {
+function sessionFromHasura(request: FastifyRequest, hookSecret: string): HasuraSession | null {
   const secret = request.headers[HOOK_SECRET_HEADER];
   if (!secretsMatch(typeof secret === 'string' ? secret : undefined, hookSecret)) return null;
-  const tenant = z.string().uuid().safeParse(request.headers['x-hasura-tenant-id']);
-  return tenant.success ? tenant.data : null;
+  const uuid = z.string().uuid();
+  const tenant = uuid.safeParse(request.headers['x-hasura-tenant-id']);
+  if (!tenant.success) return null;
+  const user = uuid.safeParse(request.headers['x-hasura-user-id']);
+  if (user.success) return { tenantId: tenant.data, userId: user.data };
+  return request.headers['x-hasura-role'] === 'admin' ? { tenantId: tenant.data, userId: null } : null;
+}
+
+/**
+ * The tenant whose logs the caller may read: the session's, and only while the user is a member of
+ * it (the REST routes make the same check), so a token issued before a membership was revoked reads nothing.
+ */
+async function memberTenant(prisma: PrismaClient, session: HasuraSession | null): Promise<string> {
+  if (!session) {
+    throw new mercurius.ErrorWithProps('x-hasura-tenant-id and x-hasura-user-id with the shared secret are required', {
+      code: 'UNAUTHORIZED',
+    });
+  }
+  if (session.userId && !(await findMembershipRole(prisma, { tenantId: session.tenantId, userId: session.userId }))) {
+    throw new mercurius.ErrorWithProps('the caller is not a member of the session’s tenant', { code: 'FORBIDDEN' });
+  }
+  return session.tenantId;
+}
+
+/** A validation rule: at most `max` selections of the root field `name` in one document, aliases included. */
+function limitFieldCount(name: string, max: number): ValidationRule {
+  return (context) => {
+    let count = 0;
+    return {
+      Field(node) {
+        if (node.name.value !== name) return;
+        count += 1;
+        if (count === max + 1) {
+          context.reportError(new GraphQLError(`at most ${max} ${name} fields per request (aliases count)`, { nodes: [node] }));
+        }
+      },
+    };
+  };
 }

@@ -146,6 +146,14 @@ describe('GET /v1/runs/:runId/logs/stream', () => {
   });
 });
 
+/** What Hasura sends a remote schema for a signed-in member: the secret and the session as x-hasura-* headers. */
+const hasuraHeaders = (tenant: TenantFixture) => ({
+  'x-conveyor-hook-secret': TEST_HOOK_SECRET,
+  'x-hasura-role': 'user',
+  'x-hasura-tenant-id': tenant.tenantId,
+  'x-hasura-user-id': tenant.userId,
+});
+
 describe('POST /graphql/logs (Hasura remote schema)', () => {
   const query = (headers: Record<string, string>, runId: string) =>
     api.app.inject({
@@ -158,7 +166,7 @@ describe('POST /graphql/logs (Hasura remote schema)', () => {
     });
 
   it('serves a tenant’s run logs when Hasura sends the secret and the session', async () => {
-    const response = await query({ 'x-conveyor-hook-secret': TEST_HOOK_SECRET, 'x-hasura-tenant-id': a.tenantId }, a.runId);
+    const response = await query(hasuraHeaders(a), a.runId);
     const data = response.json().data.runLogs;
     expect(data.lines).toEqual([
       { message: 'line 3', level: 'ERROR' },
@@ -169,9 +177,53 @@ describe('POST /graphql/logs (Hasura remote schema)', () => {
   });
 
   it('trusts x-hasura-* headers only with the secret, and hides other tenants’ runs', async () => {
-    const forged = await query({ 'x-hasura-tenant-id': a.tenantId }, a.runId);
+    const forged = await query({ 'x-hasura-tenant-id': a.tenantId, 'x-hasura-user-id': a.userId }, a.runId);
     expect(forged.json().errors[0].extensions.code).toBe('UNAUTHORIZED');
-    const crossed = await query({ 'x-conveyor-hook-secret': TEST_HOOK_SECRET, 'x-hasura-tenant-id': b.tenantId }, a.runId);
+    const crossed = await query(hasuraHeaders(b), a.runId);
     expect(crossed.json().errors[0].extensions.code).toBe('NOT_FOUND');
+  });
+
+  it('reads nothing for a user who is not a member of the session tenant (membership revoked, or never held)', async () => {
+    const outsider = await query({ ...hasuraHeaders(a), 'x-hasura-user-id': b.userId }, a.runId);
+    expect(outsider.json().errors[0].extensions.code).toBe('FORBIDDEN');
+    const noUser = await query({ 'x-conveyor-hook-secret': TEST_HOOK_SECRET, 'x-hasura-tenant-id': a.tenantId }, a.runId);
+    expect(noUser.json().errors[0].extensions.code).toBe('UNAUTHORIZED');
+    const admin = await query(
+      { 'x-conveyor-hook-secret': TEST_HOOK_SECRET, 'x-hasura-role': 'admin', 'x-hasura-tenant-id': a.tenantId },
+      a.runId,
+    );
+    expect(admin.json().data.runLogs.lines).toHaveLength(3);
+  });
+
+  it('refuses a document with more runLogs fields than allowed, before reading any log', async () => {
+    const fields = Array.from(
+      { length: 1_000 },
+      (_, i) => `a${i}: runLogs(workflowRunId: "${a.runId}", limit: 1000) { lines { message } }`,
+    );
+    const started = Date.now();
+    const response = await api.app.inject({
+      method: 'POST',
+      url: '/graphql/logs',
+      headers: hasuraHeaders(a),
+      payload: { query: `{ ${fields.join(' ')} }` },
+    });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(response.statusCode).toBe(413); // 1,000 aliases do not fit the document size limit
+    const eleven = Array.from({ length: 11 }, (_, i) => `a${i}: runLogs(workflowRunId: "${a.runId}") { nextCursor }`);
+    const tooMany = await api.app.inject({
+      method: 'POST',
+      url: '/graphql/logs',
+      headers: hasuraHeaders(a),
+      payload: { query: `{ ${eleven.join(' ')} }` },
+    });
+    expect(tooMany.statusCode).toBe(400);
+    expect(tooMany.json().errors[0].message).toMatch(/at most 10 runLogs fields/);
+    const ten = await api.app.inject({
+      method: 'POST',
+      url: '/graphql/logs',
+      headers: hasuraHeaders(a),
+      payload: { query: `{ ${eleven.slice(1).join(' ')} }` },
+    });
+    expect(Object.keys(ten.json().data)).toHaveLength(10);
   });
 });
