@@ -19,6 +19,17 @@ import type { BoolExp, PerRole, TableSpec } from './table-spec';
 const both = <T>(value: T): PerRole<T> => ({ user: value, tenant_admin: value });
 const sameTenantWorkflow: BoolExp = { workflow: { tenantId: { _eq: 'X-Hasura-Tenant-Id' } } };
 
+/**
+ * A member's idempotency key may not start with a prefix the platform derives its own keys under
+ * (packages/runs idempotency-keys.ts: webhook deliveries, schedule firings), so none can be squatted.
+ */
+const memberIdempotencyKey: BoolExp = {
+  _or: [
+    { idempotencyKey: { _is_null: true } },
+    { _and: [{ idempotencyKey: { _nlike: 'webhook:%' } }, { idempotencyKey: { _nlike: 'schedule:%' } }] },
+  ],
+};
+
 const runColumns = [
   'id',
   'tenantId',
@@ -246,7 +257,8 @@ export const TABLES: TableSpec[] = [
     insert: both({
       columns: ['workflowId', 'input', 'idempotencyKey', 'priority'],
       set: { status: 'PENDING' },
-      check: [sameTenantWorkflow],
+      check: [sameTenantWorkflow, memberIdempotencyKey],
+      validateInput: '/hooks/hasura/validate/run-insert',
     }),
     eventTriggers: [
       {

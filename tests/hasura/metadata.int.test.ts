@@ -5,6 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { RESERVED_IDEMPOTENCY_PREFIXES } from '@conveyor/runs';
 import { createTestDatabase, type TestDatabase } from '@conveyor/testing';
 import {
   buildASTSchema,
@@ -276,6 +277,19 @@ describe('permissions that matter most', () => {
       expect(served.has(url.replace(/^.*\/hooks\/hasura\/validate\//, ''))).toBe(true);
       expect(validation?.definition.forward_client_headers).toBe(false);
       expectSecretHeader(validation?.definition.headers);
+    }
+  });
+
+  it("sends WorkflowRun inserts to the run validation first, and never lets a member write a platform's idempotency key", () => {
+    const inserts = tableNamed('WorkflowRun')?.insert_permissions ?? [];
+    expect(inserts.map((entry) => entry.role).sort()).toEqual([...NON_ADMIN_ROLES].sort());
+    const served = apiRoutes('/hooks/hasura/validate/');
+    for (const { permission } of inserts) {
+      expect(permission.validate_input?.definition.url).toBe('{{CONVEYOR_API_URL}}/hooks/hasura/validate/run-insert');
+      expect(served.has('run-insert')).toBe(true);
+      expectSecretHeader(permission.validate_input?.definition.headers);
+      const check = JSON.stringify(permission.check);
+      for (const prefix of RESERVED_IDEMPOTENCY_PREFIXES) expect(check).toContain(`{"idempotencyKey":{"_nlike":"${prefix}%"}}`);
     }
   });
 

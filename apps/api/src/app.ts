@@ -28,11 +28,13 @@ export async function buildApp(deps: ApiDeps): Promise<ConveyorApp> {
     prisma: deps.prisma,
     keyring: deps.keyring,
     runs,
+    definitionMaxBytes: deps.payloadLimits.definitionBytes,
   });
   await app.register(hasuraValidationsModule, {
     hookSecret: deps.hookSecret,
     prisma: deps.prisma,
     scheduleMinIntervalMs: deps.scheduleMinIntervalMs,
+    runInputMaxBytes: deps.payloadLimits.runInputBytes,
   });
   await app.register(triggersModule, { prisma: deps.prisma, runs });
   const logs = createLogsService({ pool: deps.pool, logStore: deps.logStore });

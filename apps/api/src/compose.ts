@@ -64,6 +64,7 @@ export async function composeApi(
     jwt: config.auth,
     logTailPollMs: config.logs.tailPollMs,
     scheduleMinIntervalMs: config.schedules.minIntervalMs,
+    payloadLimits: config.payloads,
   };
   return {
     deps,

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JwtSettings } from '@conveyor/auth';
+import type { PayloadLimits } from '@conveyor/config';
 import type { PrismaClient, SqlPool } from '@conveyor/db';
 import type { LogStore } from '@conveyor/logs';
 import type { Logger, Registry } from '@conveyor/observability';
@@ -32,6 +33,8 @@ export interface ApiDeps {
   logTailPollMs: number;
   /** A schedule trigger that fires more often than this is refused when written. */
   scheduleMinIntervalMs: number;
+  /** Size budgets of run inputs, step outputs and definitions. */
+  payloadLimits: PayloadLimits;
 }
 
 export type ConveyorApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;

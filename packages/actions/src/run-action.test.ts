@@ -13,7 +13,25 @@ const stubborn = defineAction({
   execute: ({ ms }) => new Promise((resolve) => setTimeout(() => resolve({ kind: 'output', output: 'late' }), ms)),
 });
 
+const echo = defineAction({
+  ref: { app: 'test', version: '1', key: 'echo' },
+  name: 'Echo',
+  description: 'outputs a string of the size asked',
+  inputSchema: z.object({ size: z.int() }),
+  execute: async ({ size }) => ({ kind: 'output', output: { text: 'x'.repeat(size) } }),
+});
+
 describe('runAction', () => {
+  it('fails for good with PAYLOAD_TOO_LARGE when the output is over its budget, and passes one within it', async () => {
+    const { ctx } = createTestContext();
+    await expect(runAction(echo, { size: 2_000 }, ctx, { maxOutputBytes: 1_000 })).rejects.toMatchObject({
+      code: 'PAYLOAD_TOO_LARGE',
+      retryable: false,
+      message: 'the step output is larger than 1000 bytes of JSON (STEP_OUTPUT_MAX_BYTES)',
+    });
+    expect(await runAction(echo, { size: 900 }, ctx, { maxOutputBytes: 1_000 })).toMatchObject({ kind: 'output' });
+  });
+
   it('validates the input, then executes', async () => {
     const { ctx } = createTestContext();
     expect(await runAction(stubborn, { ms: 1 }, ctx)).toEqual({ kind: 'output', output: 'late' });

@@ -1,5 +1,6 @@
+import { sizeProblem } from '@conveyor/engine';
 import type { Action, ActionContext, ActionResult } from './action';
-import { ActionAbortedError, throwIfActionAborted } from './action-error';
+import { ActionAbortedError, ActionError, throwIfActionAborted } from './action-error';
 import { parseInput } from './registry';
 
 /**
@@ -13,7 +14,7 @@ export async function runAction<I>(
   action: Action<I>,
   rawInput: unknown,
   ctx: ActionContext,
-  { timeoutMs }: { timeoutMs?: number } = {},
+  { timeoutMs, maxOutputBytes }: { timeoutMs?: number; maxOutputBytes?: number } = {},
 ): Promise<ActionResult> {
   throwIfActionAborted(ctx.signal);
   const input = parseInput(action, rawInput);
@@ -33,7 +34,9 @@ export async function runAction<I>(
     signal.addEventListener('abort', onAbort, { once: true });
   });
   try {
-    return await Promise.race([action.execute(input, { ...ctx, signal }), aborted]);
+    const result = await Promise.race([action.execute(input, { ...ctx, signal }), aborted]);
+    if (result.kind === 'output' && maxOutputBytes !== undefined) checkOutputSize(result.output, maxOutputBytes);
+    return result;
   } catch (error) {
     if (signal.aborted && !(error instanceof ActionAbortedError)) throw new ActionAbortedError(signal.reason);
     throw error;
@@ -43,4 +46,16 @@ export async function runAction<I>(
     signal.removeEventListener('abort', onAbort);
     aborted.catch(() => undefined);
   }
+}
+
+/** An output over the budget fails its step for good: it would be stored, read back and sent on. */
+function checkOutputSize(output: unknown, maxOutputBytes: number): void {
+  const problem = sizeProblem('the step output', output, maxOutputBytes);
+  if (!problem) return;
+  throw new ActionError({
+    code: 'PAYLOAD_TOO_LARGE',
+    message: `${problem} (STEP_OUTPUT_MAX_BYTES)`,
+    retryable: false,
+    details: { limitBytes: maxOutputBytes },
+  });
 }

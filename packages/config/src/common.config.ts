@@ -13,6 +13,14 @@ export interface CommonConfig {
   logRetentionDays: number;
   /** A schedule trigger that fires more often than this is refused when written, and disabled if found. */
   schedules: { minIntervalMs: number };
+  /** Size budgets, in bytes of JSON: a run's input, a step's output, a workflow definition. */
+  payloads: PayloadLimits;
+}
+
+export interface PayloadLimits {
+  runInputBytes: number;
+  stepOutputBytes: number;
+  definitionBytes: number;
 }
 
 export function commonConfig(env: CommonEnv): CommonConfig {
@@ -24,6 +32,11 @@ export function commonConfig(env: CommonEnv): CommonConfig {
     mongo: { url: env.MONGO_URL },
     logRetentionDays: env.LOG_RETENTION_DAYS,
     schedules: { minIntervalMs: env.SCHEDULE_MIN_INTERVAL_MS },
+    payloads: {
+      runInputBytes: env.RUN_INPUT_MAX_BYTES,
+      stepOutputBytes: env.STEP_OUTPUT_MAX_BYTES,
+      definitionBytes: env.DEFINITION_MAX_BYTES,
+    },
   };
 }
 

@@ -26,6 +26,9 @@ export const commonEnvSchema = z.object({
   MONGO_URL: urlSchema(['mongodb', 'mongodb+srv']).default('mongodb://127.0.0.1:27017/conveyor'),
   LOG_RETENTION_DAYS: positiveIntSchema.default(14),
   SCHEDULE_MIN_INTERVAL_MS: positiveIntSchema.default(60_000),
+  RUN_INPUT_MAX_BYTES: positiveIntSchema.default(1_048_576),
+  STEP_OUTPUT_MAX_BYTES: positiveIntSchema.default(1_048_576),
+  DEFINITION_MAX_BYTES: positiveIntSchema.default(262_144),
 });
 
 /** 32 zero bytes: a development key, refused in production by its `dev-only-` id. */

@@ -8,6 +8,8 @@ export const errorCodes = {
   FORBIDDEN: { httpStatus: 403, retryable: false },
   NOT_FOUND: { httpStatus: 404, retryable: false },
   CONFLICT: { httpStatus: 409, retryable: false },
+  /** A payload over its size budget (a run input, a step output, a definition): retrying cannot help. */
+  PAYLOAD_TOO_LARGE: { httpStatus: 413, retryable: false },
   INVALID_CONFIG: { httpStatus: 500, retryable: false },
   DEPENDENCY_UNAVAILABLE: { httpStatus: 503, retryable: true },
   MIGRATION_FAILED: { httpStatus: 500, retryable: false },

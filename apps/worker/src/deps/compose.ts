@@ -66,6 +66,7 @@ export async function composeWorker(
       reconciler: config.reconciler,
       allowPrivateNetworks: config.actions.allowPrivateNetworks,
       scheduleMinIntervalMs: config.schedules.minIntervalMs,
+      stepOutputMaxBytes: config.payloads.stepOutputBytes,
     },
     log,
     prisma: database.prisma,

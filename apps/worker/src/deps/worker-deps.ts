@@ -17,6 +17,8 @@ export interface WorkerSettings {
   reconciler: { intervalMs: number; staleAfterMs: number; logSweepIntervalMs: number };
   /** A schedule trigger firing more often than this is disabled. */
   scheduleMinIntervalMs: number;
+  /** A step output larger than this (bytes of JSON) fails its step with PAYLOAD_TOO_LARGE. */
+  stepOutputMaxBytes: number;
   /** CIDRs `http.request` may reach although private. */
   allowPrivateNetworks: readonly string[];
 }

@@ -1,5 +1,6 @@
 import { findTrigger } from '@conveyor/db';
 import { scheduledRunJob } from '@conveyor/queue';
+import { serverIdempotencyKey } from '@conveyor/runs';
 import type { Job } from 'bullmq';
 import type { WorkerDeps } from '../deps/worker-deps';
 
@@ -16,7 +17,7 @@ export async function scheduledRunProcessor(deps: WorkerDeps, job: Job): Promise
     workflowId: trigger.workflowId,
     triggerId,
     input: { scheduledAt: new Date(job.timestamp).toISOString() },
-    idempotencyKey: `schedule:${job.id}`,
+    idempotencyKey: serverIdempotencyKey.schedule(String(job.id)),
   });
   if (created) deps.log.info({ tenantId, workflowRunId: runId, triggerId }, 'scheduled run started');
 }

@@ -51,7 +51,10 @@ export async function attempt(deps: WorkerDeps, step: StepInFlight, attemptsLeft
       ...(step.resumeAt ? { resume: { waitedUntil: step.resumeAt } } : {}),
       ...(connection ? { connection } : {}),
     };
-    const result = await runAction(deps.actions.getOrThrow(definition.action), input, ctx, { timeoutMs: definition.timeoutMs });
+    const result = await runAction(deps.actions.getOrThrow(definition.action), input, ctx, {
+      timeoutMs: definition.timeoutMs,
+      maxOutputBytes: deps.settings.stepOutputMaxBytes,
+    });
     if (result.kind === 'wait') {
       if (!step.carried) return { kind: 'wait', untilEpochMs: result.untilEpochMs };
       throw new ConveyorError({ code: 'INTERNAL', message: `inline action ${action} asked to wait` });

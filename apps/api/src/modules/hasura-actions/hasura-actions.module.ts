@@ -32,6 +32,7 @@ export interface HasuraActionsOptions {
   prisma: PrismaClient;
   keyring: Keyring;
   runs: Runs;
+  definitionMaxBytes: number;
 }
 
 /**
@@ -41,7 +42,7 @@ export interface HasuraActionsOptions {
  */
 export async function hasuraActionsModule(app: ConveyorApp, opts: HasuraActionsOptions) {
   const { prisma, runs } = opts;
-  const workflows = createWorkflowsService({ prisma });
+  const workflows = createWorkflowsService({ prisma, definitionMaxBytes: opts.definitionMaxBytes });
   const connections = createConnectionsService({ prisma, keyring: opts.keyring });
   const members = createMembersService({ prisma });
   app.addHook('onRequest', requireHookSecret(opts.hookSecret));

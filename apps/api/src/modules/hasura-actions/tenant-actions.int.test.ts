@@ -67,6 +67,20 @@ describe('publishWorkflowVersion', () => {
     expect(await api.db.prisma.workflowVersion.count({ where: { workflowId: admin.workflowId } })).toBe(before);
   });
 
+  it('refuses a definition over DEFINITION_MAX_BYTES before validating or storing it (413)', async () => {
+    const definition = {
+      steps: [{ key: 'a', action: { app: 'core', version: '1', key: 'transform' }, input: { value: 'x'.repeat(300_000) } }],
+    };
+    const before = await api.db.prisma.workflowVersion.count({ where: { workflowId: admin.workflowId } });
+    const response = await call('publish-workflow-version', { workflowId: admin.workflowId, definition }, as(admin.userId));
+    expect(response.statusCode).toBe(413);
+    expect(response.json()).toMatchObject({
+      message: 'definition is larger than 262144 bytes of JSON (DEFINITION_MAX_BYTES)',
+      extensions: { code: 'PAYLOAD_TOO_LARGE', field: 'definition' },
+    });
+    expect(await api.db.prisma.workflowVersion.count({ where: { workflowId: admin.workflowId } })).toBe(before);
+  });
+
   it('is refused to a plain member (403) and for another tenant’s workflow (404)', async () => {
     const definition = { steps: [{ key: 'a', action: { app: 'core', version: '1', key: 'noop' } }] };
     expect(

@@ -146,3 +146,32 @@ describe('update_Trigger validation', () => {
     expect(reply.statusCode).toBe(200);
   });
 });
+
+describe('insert_WorkflowRun validation', () => {
+  const runs = (rows: unknown[]) => validate(VALIDATION_ROUTES.runInsert, rows);
+
+  it('lets a run with its own key and an input within the budget through', async () => {
+    const reply = await runs([{ workflowId: tenantA.workflowId, input: { order: 42 }, idempotencyKey: 'order-42', priority: 1 }]);
+    expect(reply.statusCode).toBe(200);
+  });
+
+  it("refuses a key under a platform prefix, which would squat a future webhook delivery's or schedule firing's run", async () => {
+    for (const key of ['webhook:3f1d2c4b-0000-4000-8000-00000000a001:order-1', 'schedule:repeat:abc:1700000000000']) {
+      const reply = await runs([{ workflowId: tenantA.workflowId, idempotencyKey: key }]);
+      expect(reply.statusCode).toBe(400);
+      expect(reply.json().message).toMatch(
+        /^objects\[0\]\.idempotencyKey: keys starting with "(webhook|schedule):" are reserved/,
+      );
+    }
+  });
+
+  it('refuses an input over RUN_INPUT_MAX_BYTES, naming the field and the limit', async () => {
+    const big = { blob: 'x'.repeat(1_100_000) };
+    const reply = await runs([
+      { workflowId: tenantA.workflowId, input: { small: 1 } },
+      { workflowId: tenantA.workflowId, input: big },
+    ]);
+    expect(reply.statusCode).toBe(400);
+    expect(reply.json().message).toBe('objects[1].input: input is larger than 1048576 bytes of JSON (RUN_INPUT_MAX_BYTES)');
+  });
+});

@@ -6,23 +6,28 @@ import { requireHookSecret } from '../../plugins/shared-secret';
 import type { ConveyorApp } from '../../types';
 import { sessionFrom } from '../auth/session';
 import {
+  MAX_VALIDATED_ROWS,
+  runInsertSchema,
   type TriggerUpdate,
   triggerInsertSchema,
   triggerUpdateSchema,
   validationBodySchema,
   validationRefusalSchema,
 } from './hasura-validations.schemas';
+import { runInsertProblem } from './run-rules';
 import { type FieldProblem, type TriggerFields, triggerProblem } from './trigger-rules';
 
 export interface HasuraValidationsOptions {
   hookSecret: string;
   prisma: PrismaClient;
   scheduleMinIntervalMs: number;
+  runInputMaxBytes: number;
   now?: () => number;
 }
 
 /** The routes Hasura's `validate_input` permissions call (hasura/metadata, Trigger insert and update). */
 export const VALIDATION_ROUTES = {
+  runInsert: '/hooks/hasura/validate/run-insert',
   triggerInsert: '/hooks/hasura/validate/trigger-insert',
   triggerUpdate: '/hooks/hasura/validate/trigger-update',
 } as const;
@@ -39,6 +44,20 @@ export async function hasuraValidationsModule(app: ConveyorApp, opts: HasuraVali
   app.setErrorHandler(refusalHandler);
   const responses = { 200: validationRefusalSchema.partial(), 400: validationRefusalSchema };
 
+  app.post(
+    VALIDATION_ROUTES.runInsert,
+    // Rows may carry inputs up to the budget each: the body may be larger than the default limit.
+    {
+      bodyLimit: MAX_VALIDATED_ROWS * opts.runInputMaxBytes + 65_536,
+      schema: { body: validationBodySchema(runInsertSchema), response: responses },
+    },
+    async (request, reply) =>
+      answer(
+        reply,
+        'objects',
+        request.body.data.input.map((row) => runInsertProblem(row, opts.runInputMaxBytes)),
+      ),
+  );
   app.post(
     VALIDATION_ROUTES.triggerInsert,
     { schema: { body: validationBodySchema(triggerInsertSchema), response: responses } },
@@ -85,7 +104,10 @@ function answer(reply: FastifyReply, list: 'objects' | 'updates', problems: (Fie
   return reply.status(400).send({ message: `${list}[${index}].${problem.field}: ${problem.message}` });
 }
 
-/** Hasura forwards a 400's `message`; anything else it reports as an internal error. */
+/**
+ * Hasura forwards a 400's `message` and reports any other answer as an internal error, so every
+ * client mistake (a body too large or malformed included) is a 400 here; 401 only for a wrong secret.
+ */
 function refusalHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   if (hasZodFastifySchemaValidationErrors(error)) {
     const first = error.validation[0];
@@ -93,7 +115,7 @@ function refusalHandler(error: FastifyError, request: FastifyRequest, reply: Fas
     return reply.status(400).send({ message: `${field}: ${first?.message}` });
   }
   const status = isConveyorError(error) ? error.httpStatus : (error.statusCode ?? 500);
-  if (status < 500) return reply.status(status).send({ message: error.message });
+  if (status < 500) return reply.status(status === 401 ? 401 : 400).send({ message: error.message });
   const unavailable = isDatabaseUnavailable(error);
   request.log.error({ error }, 'input validation failed');
   return reply

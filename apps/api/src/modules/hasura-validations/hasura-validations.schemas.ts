@@ -27,6 +27,10 @@ export const triggerUpdateSchema = z.object({
   pk_columns: z.object({ id: z.string().uuid() }).nullish(),
 });
 
+/** One row of `insert_WorkflowRun` (the columns a member may insert that the rule reads). */
+export const runInsertSchema = z.object({ input: z.unknown().optional(), idempotencyKey: z.string().nullish() });
+
+export type RunInsert = z.infer<typeof runInsertSchema>;
 export type TriggerInsert = z.infer<typeof triggerInsertSchema>;
 export type TriggerUpdate = z.infer<typeof triggerUpdateSchema>;
 

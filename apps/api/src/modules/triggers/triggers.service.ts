@@ -1,6 +1,6 @@
 import { findTrigger, type PrismaClient } from '@conveyor/db';
 import { ConveyorError } from '@conveyor/errors';
-import type { Runs } from '@conveyor/runs';
+import { type Runs, serverIdempotencyKey } from '@conveyor/runs';
 import { sha256Hex } from '@conveyor/secrets';
 import { secretsMatch } from '../../plugins/shared-secret';
 
@@ -30,7 +30,7 @@ export function createTriggersService({ prisma, runs }: { prisma: PrismaClient; 
         workflowId: trigger.workflowId,
         triggerId,
         input: input ?? {},
-        idempotencyKey: idempotencyKey === undefined ? undefined : `webhook:${triggerId}:${idempotencyKey}`,
+        idempotencyKey: idempotencyKey === undefined ? undefined : serverIdempotencyKey.webhook(triggerId, idempotencyKey),
       });
       const status = outcome.kind === 'queued' ? 'QUEUED' : outcome.kind === 'already-dispatched' ? outcome.status : 'FAILED';
       return { runId, status, created };
