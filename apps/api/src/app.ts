@@ -39,7 +39,7 @@ export async function buildApp(deps: ApiDeps): Promise<ConveyorApp> {
   await app.register(triggersModule, { prisma: deps.prisma, runs });
   const logs = createLogsService({ pool: deps.pool, logStore: deps.logStore });
   const auth = authenticate({ prisma: deps.prisma, jwt: deps.jwt });
-  await app.register(logsModule, { logs, auth, tailPollMs: deps.logTailPollMs });
+  await app.register(logsModule, { logs, auth, tailPollMs: deps.logTailPollMs, tailSlots: deps.logTailSlots });
   await app.register(logsGraphqlModule, { logs, hookSecret: deps.hookSecret, prisma: deps.prisma });
   return app;
 }

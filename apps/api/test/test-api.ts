@@ -38,6 +38,8 @@ export async function createTestApi(
     mongoUrl?: string;
     db?: TestDatabase;
     queuePrefix?: string;
+    /** Settings on top of the test defaults (env names, as in production). */
+    env?: Record<string, string>;
   } = {},
 ): Promise<TestApi> {
   const db = options.db ?? (await createTestDatabase(options.label ?? 'api'));
@@ -52,6 +54,7 @@ export async function createTestApi(
     QUEUE_PREFIX: queuePrefix,
     CONVEYOR_HOOK_SECRET: TEST_HOOK_SECRET,
     LOG_TAIL_POLL_MS: '50',
+    ...options.env,
   });
   // The same composition as main.ts; a test may point it at an unreachable Redis (`/readyz` reports it).
   const composed = await composeApi(config, createLogger({ service: 'api', level: 'silent' }), { requireRedis: false });

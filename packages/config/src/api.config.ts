@@ -22,6 +22,8 @@ export const apiEnvSchema = commonEnvSchema.extend(connectionKeysEnvSchema.shape
   /** Tokens must carry exp and iat, and live no longer than this. */
   AUTH_JWT_MAX_AGE_SECONDS: positiveIntSchema.default(86_400),
   LOG_TAIL_POLL_MS: positiveIntSchema.default(250),
+  LOG_TAIL_MAX_PER_USER: positiveIntSchema.default(5),
+  LOG_TAIL_MAX_TOTAL: positiveIntSchema.default(500),
 });
 
 export interface ApiConfig extends CommonConfig {
@@ -30,7 +32,7 @@ export interface ApiConfig extends CommonConfig {
   http: { host: string; port: number };
   hasura: { hookSecret: string };
   auth: { jwtSecret: string; issuer: string; audience: string; maxAgeSeconds: number };
-  logs: { tailPollMs: number };
+  logs: { tailPollMs: number; tailsPerCaller: number; tailsTotal: number };
 }
 
 export function loadApiConfig(env: Env = process.env): Readonly<ApiConfig> {
@@ -46,6 +48,10 @@ export function loadApiConfig(env: Env = process.env): Readonly<ApiConfig> {
       audience: parsed.AUTH_JWT_AUDIENCE,
       maxAgeSeconds: parsed.AUTH_JWT_MAX_AGE_SECONDS,
     },
-    logs: { tailPollMs: parsed.LOG_TAIL_POLL_MS },
+    logs: {
+      tailPollMs: parsed.LOG_TAIL_POLL_MS,
+      tailsPerCaller: parsed.LOG_TAIL_MAX_PER_USER,
+      tailsTotal: parsed.LOG_TAIL_MAX_TOTAL,
+    },
   });
 }

@@ -10,6 +10,8 @@ export const errorCodes = {
   CONFLICT: { httpStatus: 409, retryable: false },
   /** A payload over its size budget (a run input, a step output, a definition): retrying cannot help. */
   PAYLOAD_TOO_LARGE: { httpStatus: 413, retryable: false },
+  /** Too many requests or open streams from one caller (or in total): retry later. */
+  RATE_LIMITED: { httpStatus: 429, retryable: true },
   INVALID_CONFIG: { httpStatus: 500, retryable: false },
   DEPENDENCY_UNAVAILABLE: { httpStatus: 503, retryable: true },
   MIGRATION_FAILED: { httpStatus: 500, retryable: false },

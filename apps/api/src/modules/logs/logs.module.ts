@@ -1,7 +1,10 @@
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
 import type { ConveyorApp } from '../../types';
 import { type authenticate, callerOf } from '../auth/authenticate';
 import { logPageSchema, logsQuerySchema, runParamsSchema, tailQuerySchema } from './logs.schemas';
 import type { LogsService } from './logs.service';
+import { createTailSlots, type TailSlotLimits } from './tail-slots';
 
 /**
  * `GET /v1/runs/:runId/logs` (pages, cursor) and `GET /v1/runs/:runId/logs/stream` (a live tail as
@@ -9,9 +12,10 @@ import type { LogsService } from './logs.service';
  */
 export async function logsModule(
   app: ConveyorApp,
-  opts: { logs: LogsService; auth: ReturnType<typeof authenticate>; tailPollMs: number },
+  opts: { logs: LogsService; auth: ReturnType<typeof authenticate>; tailPollMs: number; tailSlots: TailSlotLimits },
 ) {
   app.addHook('preHandler', opts.auth);
+  const slots = createTailSlots(opts.tailSlots);
 
   app.get(
     '/v1/runs/:runId/logs',
@@ -23,12 +27,16 @@ export async function logsModule(
     '/v1/runs/:runId/logs/stream',
     { schema: { params: runParamsSchema, querystring: tailQuerySchema } },
     async (request, reply) => {
-      const { tenantId } = callerOf(request);
+      const { tenantId, userId } = callerOf(request);
       const lastEventId = request.headers['last-event-id'];
       const query = { ...request.query, ...(typeof lastEventId === 'string' && lastEventId ? { cursor: lastEventId } : {}) };
       await opts.logs.runStatus(tenantId, request.params.runId); // 404 before the stream starts
+      const release = slots.acquire(userId); // 429 before the stream starts
       const stop = new AbortController();
-      reply.raw.on('close', () => stop.abort());
+      reply.raw.on('close', () => {
+        stop.abort();
+        release();
+      });
       reply.hijack();
       reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
       reply.raw.write(': tail started\n\n'); // sends the headers now, before the first line exists
@@ -37,7 +45,7 @@ export async function logsModule(
           pollMs: opts.tailPollMs,
           signal: stop.signal,
         })) {
-          reply.raw.write(`id: ${cursor}\nevent: log\ndata: ${JSON.stringify(line)}\n\n`);
+          await send(reply.raw, `id: ${cursor}\nevent: log\ndata: ${JSON.stringify(line)}\n\n`, stop.signal);
         }
         if (!stop.signal.aborted) {
           const status = await opts.logs.runStatus(tenantId, request.params.runId);
@@ -49,8 +57,15 @@ export async function logsModule(
           `event: error\ndata: ${JSON.stringify({ message: 'the log tail stopped; reconnect with Last-Event-ID' })}\n\n`,
         );
       } finally {
+        release();
         reply.raw.end();
       }
     },
   );
+}
+
+/** Writes one event, waiting while the client reads slower than the log grows (backpressure). */
+async function send(raw: ServerResponse, chunk: string, signal: AbortSignal): Promise<void> {
+  if (raw.write(chunk)) return;
+  await once(raw, 'drain', { signal }).catch(() => undefined);
 }
