@@ -109,9 +109,15 @@ describe('docker-compose.yml', () => {
         expect(declared).toEqual([]);
         return;
       }
-      const { host, port } = app.http(env);
+      const { host, port, internal } = app.http(env);
       expect(declared.length).toBeGreaterThan(0);
-      for (const declaredPort of declared) expect(declaredPort).toBe(port);
+      for (const published of (service.ports ?? []).map(containerPort)) expect(published).toBe(port);
+      // An internal listener (the api's hooks and /metrics) is exposed to the compose network, never published.
+      for (const exposed of (service.expose ?? []).map(Number)) expect([port, internal?.port]).toContain(exposed);
+      if (internal) {
+        expect(service.expose?.map(Number)).toContain(internal.port);
+        expect(internal.host, 'the internal listener must be reachable from the Hasura container').toBe('0.0.0.0');
+      }
       expect(host, 'a port reachable from outside the container needs API/BOARD/WORKER_HEALTH host 0.0.0.0').toBe('0.0.0.0');
       expect(probePort(service)).toBe(port);
     });
@@ -235,10 +241,15 @@ describe('docker-compose.yml', () => {
       expect([...new Set(referenced)].filter((name) => !(name in env))).toEqual([]);
     });
 
-    it('delivers events to the api with the secret the api checks', () => {
+    it("calls every hook on the api's internal listener, with the secret the api checks", () => {
       const env = environmentOf(hasura);
       const api = environmentOf(services.api ?? {});
-      expect(env.CONVEYOR_EVENTS_WEBHOOK_URL).toBe(`http://api:${api.API_PORT ?? 3000}/hooks/hasura/events`);
+      const internal = `http://api:${api.API_INTERNAL_PORT}`;
+      expect(api.API_INTERNAL_PORT).toBeDefined();
+      expect(env.CONVEYOR_EVENTS_WEBHOOK_URL).toBe(`${internal}/hooks/hasura/events`);
+      expect(env.ACTION_BASE_URL).toBe(`${internal}/hooks/hasura/actions`);
+      expect(env.CONVEYOR_API_URL).toBe(internal);
+      expect(env.LOGS_GRAPHQL_URL).toBe(`${internal}/graphql/logs`);
       expect(env.CONVEYOR_HOOK_SECRET).toBe(api.CONVEYOR_HOOK_SECRET);
       expect(dependenciesOf(hasura).api).toBe('service_healthy');
     });
@@ -366,7 +377,7 @@ interface AppService {
   keys: string[];
   load: (env: Env) => unknown;
   /** Where the app listens; absent for the one-shot migrate job. */
-  http?: (env: Env) => { host: string; port: number };
+  http?: (env: Env) => { host: string; port: number; internal?: { host: string; port: number } | null };
 }
 
 interface VariableUse {

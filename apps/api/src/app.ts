@@ -8,20 +8,43 @@ import { healthModule } from './modules/health/health.module';
 import { logsGraphqlModule } from './modules/logs/logs.graphql';
 import { logsModule } from './modules/logs/logs.module';
 import { createLogsService } from './modules/logs/logs.service';
+import { metricsModule } from './modules/metrics/metrics.module';
 import { triggersModule } from './modules/triggers/triggers.module';
 import { errorHandler } from './plugins/error-handler';
 import type { ApiDeps, ConveyorApp } from './types';
 
 export type { ApiDeps, ConveyorApp } from './types';
 
+/**
+ * Which routes a listener serves. `public`: the app-facing routes (log REST and SSE, webhook
+ * triggers) and health. `internal`: what only Hasura and the operator's scraper call (Hasura's
+ * events, actions, input validation and the logs remote schema; /metrics) and health. `all`: both,
+ * on one listener, for development.
+ */
+export type Surface = 'public' | 'internal' | 'all';
+
 /** Builds the api without listening, so tests drive it through `app.inject()`. */
-export async function buildApp(deps: ApiDeps): Promise<ConveyorApp> {
+export async function buildApp(deps: ApiDeps, surface: Surface = 'all'): Promise<ConveyorApp> {
   const app = Fastify({ loggerInstance: deps.log as FastifyBaseLogger }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   await app.register(errorHandler);
-  await app.register(healthModule, { prisma: deps.prisma, redis: deps.redis, logStore: deps.logStore, metrics: deps.metrics });
+  await app.register(healthModule, { prisma: deps.prisma, redis: deps.redis, logStore: deps.logStore });
+  if (surface !== 'internal') await registerPublic(app, deps);
+  if (surface !== 'public') await registerInternal(app, deps);
+  return app;
+}
+
+async function registerPublic(app: ConveyorApp, deps: ApiDeps) {
+  await app.register(triggersModule, { prisma: deps.prisma, runs: deps.runs });
+  const logs = createLogsService({ pool: deps.pool, logStore: deps.logStore });
+  const auth = authenticate({ prisma: deps.prisma, jwt: deps.jwt });
+  await app.register(logsModule, { logs, auth, tailPollMs: deps.logTailPollMs, tailSlots: deps.logTailSlots });
+}
+
+async function registerInternal(app: ConveyorApp, deps: ApiDeps) {
   const { runs } = deps;
+  await app.register(metricsModule, { metrics: deps.metrics });
   await app.register(hasuraEventsModule, { hookSecret: deps.hookSecret, runs });
   await app.register(hasuraActionsModule, {
     hookSecret: deps.hookSecret,
@@ -36,10 +59,6 @@ export async function buildApp(deps: ApiDeps): Promise<ConveyorApp> {
     scheduleMinIntervalMs: deps.scheduleMinIntervalMs,
     runInputMaxBytes: deps.payloadLimits.runInputBytes,
   });
-  await app.register(triggersModule, { prisma: deps.prisma, runs });
   const logs = createLogsService({ pool: deps.pool, logStore: deps.logStore });
-  const auth = authenticate({ prisma: deps.prisma, jwt: deps.jwt });
-  await app.register(logsModule, { logs, auth, tailPollMs: deps.logTailPollMs, tailSlots: deps.logTailSlots });
   await app.register(logsGraphqlModule, { logs, hookSecret: deps.hookSecret, prisma: deps.prisma });
-  return app;
 }

@@ -3,23 +3,30 @@ import { createLogger } from '@conveyor/observability';
 import { buildApp } from './app';
 import { composeApi } from './compose';
 
-// Composition root: config → dependencies → app → listen. A bad env var stops here, before listen.
+// Composition root: config → dependencies → app(s) → listen. A bad env var stops here, before listen.
+// With API_INTERNAL_PORT set, Hasura's hooks and /metrics listen there and not on the public port.
 async function main(): Promise<void> {
   const config = loadApiConfig();
   const log = createLogger({ service: 'api', level: config.logLevel, pretty: config.nodeEnv === 'development' });
   const api = await composeApi(config, log);
-  const app = await buildApp(api.deps);
+  const { internal } = config.http;
+  const apps = internal
+    ? [
+        { app: await buildApp(api.deps, 'public'), host: config.http.host, port: config.http.port },
+        { app: await buildApp(api.deps, 'internal'), host: internal.host, port: internal.port },
+      ]
+    : [{ app: await buildApp(api.deps, 'all'), host: config.http.host, port: config.http.port }];
 
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down');
-    await app.close();
+    await Promise.all(apps.map(({ app }) => app.close()));
     await api.close();
     process.exit(0);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
 
-  await app.listen({ host: config.http.host, port: config.http.port });
+  for (const { app, host, port } of apps) await app.listen({ host, port });
 }
 
 main().catch((error: unknown) => {

@@ -11,7 +11,7 @@ import {
   testServices,
   uniqueSuffix,
 } from '@conveyor/testing';
-import { buildApp, type ConveyorApp } from '../src/app';
+import { buildApp, type ConveyorApp, type Surface } from '../src/app';
 import { composeApi } from '../src/compose';
 
 export const TEST_HOOK_SECRET = 'test-hook-secret-0123456789';
@@ -40,6 +40,8 @@ export async function createTestApi(
     queuePrefix?: string;
     /** Settings on top of the test defaults (env names, as in production). */
     env?: Record<string, string>;
+    /** Which listener's routes to build (default: all of them, as in development). */
+    surface?: Surface;
   } = {},
 ): Promise<TestApi> {
   const db = options.db ?? (await createTestDatabase(options.label ?? 'api'));
@@ -59,7 +61,7 @@ export async function createTestApi(
   // The same composition as main.ts; a test may point it at an unreachable Redis (`/readyz` reports it).
   const composed = await composeApi(config, createLogger({ service: 'api', level: 'silent' }), { requireRedis: false });
   const { queues, redis, logStore } = composed.deps;
-  const app = await buildApp(composed.deps);
+  const app = await buildApp(composed.deps, options.surface);
   return {
     app,
     db,

@@ -6,6 +6,7 @@ import {
   connectionKeysEnvSchema,
   DEV_SECRET_PREFIX,
   type Env,
+  invalidConfig,
   parseEnv,
   portSchema,
   positiveIntSchema,
@@ -14,6 +15,12 @@ import {
 export const apiEnvSchema = commonEnvSchema.extend(connectionKeysEnvSchema.shape).extend({
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: portSchema.default(3000),
+  /**
+   * The internal listener: Hasura's hooks (events, actions, input validation, the logs remote schema)
+   * and /metrics. Unset (development), one listener serves everything; required in production.
+   */
+  API_INTERNAL_HOST: z.string().min(1).default('127.0.0.1'),
+  API_INTERNAL_PORT: portSchema.optional(),
   CONVEYOR_HOOK_SECRET: z.string().min(16).default(`${DEV_SECRET_PREFIX}hook-secret`),
   /** HS256 key shared with Hasura (the `key` of HASURA_GRAPHQL_JWT_SECRET); at least 32 characters. */
   AUTH_JWT_SECRET: z.string().min(32).default(`${DEV_SECRET_PREFIX}jwt-secret-0123456789abcdef`),
@@ -29,7 +36,8 @@ export const apiEnvSchema = commonEnvSchema.extend(connectionKeysEnvSchema.shape
 export interface ApiConfig extends CommonConfig {
   /** CONNECTION_KEYS as given, and the id of the key that seals new secrets. */
   connections: { keys: string; activeKeyId: string };
-  http: { host: string; port: number };
+  /** `internal` null: the public listener serves the internal routes too (development only). */
+  http: { host: string; port: number; internal: { host: string; port: number } | null };
   hasura: { hookSecret: string };
   auth: { jwtSecret: string; issuer: string; audience: string; maxAgeSeconds: number };
   logs: { tailPollMs: number; tailsPerCaller: number; tailsTotal: number };
@@ -37,10 +45,18 @@ export interface ApiConfig extends CommonConfig {
 
 export function loadApiConfig(env: Env = process.env): Readonly<ApiConfig> {
   const parsed = parseEnv(apiEnvSchema, env);
+  if (parsed.NODE_ENV === 'production' && parsed.API_INTERNAL_PORT === undefined) {
+    throw invalidConfig(['API_INTERNAL_PORT: must be set in production (hooks and /metrics are not served on the public port)']);
+  }
   return deepFreeze({
     ...commonConfig(parsed),
     connections: connectionKeysConfig(parsed),
-    http: { host: parsed.API_HOST, port: parsed.API_PORT },
+    http: {
+      host: parsed.API_HOST,
+      port: parsed.API_PORT,
+      internal:
+        parsed.API_INTERNAL_PORT === undefined ? null : { host: parsed.API_INTERNAL_HOST, port: parsed.API_INTERNAL_PORT },
+    },
     hasura: { hookSecret: parsed.CONVEYOR_HOOK_SECRET },
     auth: {
       jwtSecret: parsed.AUTH_JWT_SECRET,

@@ -48,10 +48,26 @@ describe('config', () => {
       CONVEYOR_HOOK_SECRET: 'a-real-secret-of-length',
       CONNECTION_KEYS: `k1:${key},k0:${key}`,
       AUTH_JWT_SECRET: 'a-production-jwt-secret-of-32-chars!',
+      API_INTERNAL_PORT: '3100',
     });
     expect(config.hasura.hookSecret).toBe('a-real-secret-of-length');
+    expect(config.http.internal).toEqual({ host: '127.0.0.1', port: 3100 });
     expect(config.connections.activeKeyId).toBe('k1');
     expect(invalidConfigMessage(() => loadApiConfig({ CONNECTION_KEYS: 'k1' }))).toContain('CONNECTION_KEYS');
+  });
+});
+
+describe('api listeners', () => {
+  it('serves everything on one port in development, and requires the internal port in production', () => {
+    expect(loadApiConfig({}).http.internal).toBeNull();
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const production = {
+      NODE_ENV: 'production',
+      CONVEYOR_HOOK_SECRET: 'a-real-secret-of-length',
+      CONNECTION_KEYS: `k1:${key}`,
+      AUTH_JWT_SECRET: 'a-production-jwt-secret-of-32-chars!',
+    };
+    expect(invalidConfigMessage(() => loadApiConfig(production))).toContain('API_INTERNAL_PORT: must be set in production');
   });
 });
 

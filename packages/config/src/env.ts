@@ -69,7 +69,8 @@ export function parseEnv<S extends z.ZodObject>(schema: S, env: Env): z.infer<S>
   return result.data;
 }
 
-function invalidConfig(problems: string[]): ConveyorError {
+/** The INVALID_CONFIG error naming each problem (`NAME: what is wrong`). */
+export function invalidConfig(problems: string[]): ConveyorError {
   return new ConveyorError({
     code: 'INVALID_CONFIG',
     message: `invalid environment: ${problems.join('; ')}`,

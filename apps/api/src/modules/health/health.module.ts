@@ -5,9 +5,9 @@ import type { ApiDeps } from '../../types';
 
 /**
  * `/healthz`: the process is alive. `/readyz`: PostgreSQL and Redis answer, so a load balancer only sends traffic
- * to an api that can act on it; the log store is reported, and named in `degraded` while it is down. `/metrics`: Prometheus text.
+ * to an api that can act on it; the log store is reported, and named in `degraded` while it is down. Served on every listener.
  */
-export async function healthModule(app: FastifyInstance, deps: Pick<ApiDeps, 'prisma' | 'redis' | 'metrics' | 'logStore'>) {
+export async function healthModule(app: FastifyInstance, deps: Pick<ApiDeps, 'prisma' | 'redis' | 'logStore'>) {
   const checks: Record<string, HealthCheck> = {
     postgres: () => pingDatabase(deps.prisma),
     redis: () => deps.redis.ping(),
@@ -21,8 +21,4 @@ export async function healthModule(app: FastifyInstance, deps: Pick<ApiDeps, 'pr
     const report = await runHealthChecks(checks, undefined, optional);
     return reply.status(report.ok ? 200 : 503).send(report);
   });
-
-  app.get('/metrics', async (_request, reply) =>
-    reply.header('content-type', deps.metrics.contentType).send(await deps.metrics.metrics()),
-  );
 }

@@ -28,7 +28,7 @@ async function openTail({ runId, token }: { runId: string; token: string }) {
   });
   return {
     status: response.status,
-    body: response.status === 200 ? null : await response.json(),
+    body: response.status === 200 ? null : ((await response.json()) as { error: { code: string; message: string } }),
     close: () => controller.abort(),
   };
 }
@@ -43,7 +43,7 @@ describe('live log tails are bounded per user and in total', () => {
     expect([first.status, second.status]).toEqual([200, 200]);
     const third = await openTail(alice);
     expect(third.status).toBe(429);
-    expect(third.body.error).toMatchObject({
+    expect(third.body?.error).toMatchObject({
       code: 'RATE_LIMITED',
       message: 'at most 2 live log tails per user; close one first',
     });
@@ -62,7 +62,7 @@ describe('live log tails are bounded per user and in total', () => {
       open.push(await openTail(user), await openTail(user));
     }
     expect(open.map((tail) => tail.status)).toEqual([200, 200, 200, 429]);
-    expect(open[3]?.body.error.message).toMatch(/all the live log tails it can/);
+    expect(open[3]?.body?.error.message).toMatch(/all the live log tails it can/);
     for (const tail of open) tail.close();
     await settle();
   });
