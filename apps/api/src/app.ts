@@ -11,6 +11,7 @@ import { createLogsService } from './modules/logs/logs.service';
 import { metricsModule } from './modules/metrics/metrics.module';
 import { triggersModule } from './modules/triggers/triggers.module';
 import { errorHandler } from './plugins/error-handler';
+import { failureLimiterPlugin } from './plugins/failure-limiter';
 import type { ApiDeps, ConveyorApp } from './types';
 
 export type { ApiDeps, ConveyorApp } from './types';
@@ -29,6 +30,7 @@ export async function buildApp(deps: ApiDeps, surface: Surface = 'all'): Promise
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   await app.register(errorHandler);
+  await app.register(failureLimiterPlugin, deps.authFailureLimits);
   await app.register(healthModule, { prisma: deps.prisma, redis: deps.redis, logStore: deps.logStore });
   if (surface !== 'internal') await registerPublic(app, deps);
   if (surface !== 'public') await registerInternal(app, deps);

@@ -63,6 +63,7 @@ export async function composeApi(
     hookSecret: config.hasura.hookSecret,
     jwt: config.auth,
     logTailPollMs: config.logs.tailPollMs,
+    authFailureLimits: { maxFailures: config.auth.failuresPerMinute, windowMs: 60_000 },
     logTailSlots: { perCaller: config.logs.tailsPerCaller, total: config.logs.tailsTotal },
     scheduleMinIntervalMs: config.schedules.minIntervalMs,
     payloadLimits: config.payloads,

@@ -31,6 +31,8 @@ export interface ApiDeps {
   jwt: JwtSettings;
   /** How often a log tail polls the log store. */
   logTailPollMs: number;
+  /** Failed authentications one address may make per window before it is refused (429). */
+  authFailureLimits: { maxFailures: number; windowMs: number };
   /** Live log tails per user and in total. */
   logTailSlots: { perCaller: number; total: number };
   /** A schedule trigger that fires more often than this is refused when written. */

@@ -28,6 +28,8 @@ export const apiEnvSchema = commonEnvSchema.extend(connectionKeysEnvSchema.shape
   AUTH_JWT_AUDIENCE: z.string().min(1).default('conveyor-api'),
   /** Tokens must carry exp and iat, and live no longer than this. */
   AUTH_JWT_MAX_AGE_SECONDS: positiveIntSchema.default(86_400),
+  /** Failed authentications (wrong hook secret, invalid token) one address may make per minute. */
+  AUTH_FAILURES_PER_MINUTE: positiveIntSchema.default(30),
   LOG_TAIL_POLL_MS: positiveIntSchema.default(250),
   LOG_TAIL_MAX_PER_USER: positiveIntSchema.default(5),
   LOG_TAIL_MAX_TOTAL: positiveIntSchema.default(500),
@@ -39,7 +41,7 @@ export interface ApiConfig extends CommonConfig {
   /** `internal` null: the public listener serves the internal routes too (development only). */
   http: { host: string; port: number; internal: { host: string; port: number } | null };
   hasura: { hookSecret: string };
-  auth: { jwtSecret: string; issuer: string; audience: string; maxAgeSeconds: number };
+  auth: { jwtSecret: string; issuer: string; audience: string; maxAgeSeconds: number; failuresPerMinute: number };
   logs: { tailPollMs: number; tailsPerCaller: number; tailsTotal: number };
 }
 
@@ -63,6 +65,7 @@ export function loadApiConfig(env: Env = process.env): Readonly<ApiConfig> {
       issuer: parsed.AUTH_JWT_ISSUER,
       audience: parsed.AUTH_JWT_AUDIENCE,
       maxAgeSeconds: parsed.AUTH_JWT_MAX_AGE_SECONDS,
+      failuresPerMinute: parsed.AUTH_FAILURES_PER_MINUTE,
     },
     logs: {
       tailPollMs: parsed.LOG_TAIL_POLL_MS,

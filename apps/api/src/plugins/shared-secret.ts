@@ -12,11 +12,16 @@ export function secretsMatch(given: string | undefined, expected: string): boole
   return timingSafeEqual(digest(given), digest(expected));
 }
 
-/** A preHandler for routes only Hasura may call: a missing or wrong secret is a 401. */
+/**
+ * A hook for routes only Hasura may call: a missing or wrong secret is a 401, and an address that
+ * keeps failing is refused with 429 for a while (the secret is a master key: no guessing).
+ */
 export function requireHookSecret(expected: string) {
   return async (request: FastifyRequest) => {
+    request.server.authFailures.assertAllowed(request.ip);
     const given = request.headers[HOOK_SECRET_HEADER];
     if (!secretsMatch(typeof given === 'string' ? given : undefined, expected)) {
+      request.server.authFailures.recordFailure(request.ip);
       throw new ConveyorError({ code: 'UNAUTHORIZED', message: `missing or wrong ${HOOK_SECRET_HEADER} header` });
     }
   };

@@ -15,14 +15,18 @@ declare module 'fastify' {
  */
 export function authenticate({ prisma, jwt }: { prisma: PrismaClient; jwt: JwtSettings }) {
   return async (request: FastifyRequest) => {
+    request.server.authFailures.assertAllowed(request.ip);
     const header = request.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : undefined;
     const caller = token ? await verifyToken(token, jwt) : null;
-    if (!caller)
+    if (!caller) {
+      // A missing token is a mistake, a bad one a guess: only guesses count against the address.
+      if (token) request.server.authFailures.recordFailure(request.ip);
       throw new ConveyorError({
         code: 'UNAUTHORIZED',
         message: 'a valid bearer token is required (Authorization: Bearer <jwt>)',
       });
+    }
     const role = await findMembershipRole(prisma, { tenantId: caller.tenantId, userId: caller.userId });
     if (!role) throw new ConveyorError({ code: 'FORBIDDEN', message: 'the caller is not a member of the token’s tenant' });
     request.caller = caller;
