@@ -18,8 +18,9 @@ export interface BoardDeps {
 
 /**
  * Builds Bull Board for every Conveyor queue without listening, so tests drive it through
- * `app.inject()`. Everything but `/healthz` sits behind HTTP basic auth: the board can retry,
- * promote and delete jobs, so it is an operator tool, never a public page.
+ * `app.inject()`. Everything but `/healthz` sits behind HTTP basic auth, and the board is read-only
+ * unless BOARD_READ_ONLY=false: retrying, promoting or deleting a job behind the engine's back is an
+ * operator's deliberate choice, never the default.
  */
 export async function buildBoard(deps: BoardDeps): Promise<FastifyInstance> {
   const { config, log, redis } = deps;
@@ -57,7 +58,7 @@ export async function buildBoard(deps: BoardDeps): Promise<FastifyInstance> {
 
     const serverAdapter = new FastifyAdapter().setBasePath('/');
     createBullBoard({
-      queues: queues.map((queue) => new BullMQAdapter(queue)),
+      queues: queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode: config.readOnly })),
       serverAdapter,
       options: { uiConfig: { boardTitle: 'Conveyor queues' } },
     });

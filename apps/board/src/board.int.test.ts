@@ -89,3 +89,39 @@ describe('board', () => {
     expect((await app.inject({ method: 'GET', url: `/${asset}` })).statusCode).toBe(401);
   });
 });
+
+describe('board write actions', () => {
+  const pause = (board: FastifyInstance) =>
+    board.inject({ method: 'PUT', url: '/api/queues/runs/pause', headers: { authorization: basic(username, password) } });
+
+  it('are refused by default (BOARD_READ_ONLY), so no job is retried, promoted or deleted behind the engine', async () => {
+    const response = await pause(app);
+    expect(response.statusCode).toBe(405);
+    const runs = new Queue('runs', { connection: testRedis.redis, prefix: testRedis.prefix });
+    try {
+      expect(await runs.isPaused()).toBe(false);
+    } finally {
+      await runs.close();
+    }
+  });
+
+  it('are allowed when the operator sets BOARD_READ_ONLY=false', async () => {
+    const config = loadBoardConfig({
+      REDIS_URL: testServices().redisUrl,
+      QUEUE_PREFIX: testRedis.prefix,
+      BOARD_USERNAME: username,
+      BOARD_PASSWORD: password,
+      BOARD_READ_ONLY: 'false',
+    });
+    const writable = await buildBoard({ config, log: createLogger({ service: 'board', level: 'silent' }), redis });
+    const runs = new Queue('runs', { connection: testRedis.redis, prefix: testRedis.prefix });
+    try {
+      expect((await pause(writable)).statusCode).toBeLessThan(300);
+      expect(await runs.isPaused()).toBe(true);
+      await runs.resume();
+    } finally {
+      await runs.close();
+      await writable.close();
+    }
+  });
+});

@@ -10,6 +10,8 @@ export const nodeEnvSchema = z.enum(['development', 'test', 'production']).defau
 export const logLevelSchema = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
 export const portSchema = z.coerce.number().int().min(0).max(65535);
 export const positiveIntSchema = z.coerce.number().int().positive();
+/** `true` or `false`, as environment variables spell them. */
+export const booleanSchema = z.enum(['true', 'false']).transform((value) => value === 'true');
 export const urlSchema = (protocols: string[]) =>
   z.string().refine((value) => protocols.some((p) => value.startsWith(`${p}://`)), {
     message: `must be a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}`,
