@@ -154,12 +154,16 @@ function redirectLocation(response: Dispatcher.ResponseData): string | undefined
   return Array.isArray(location) ? location[0] : location;
 }
 
-/** Fetch's rules: 303 (and 301/302 after POST) become GET without a body; credentials stay on the origin. */
+/**
+ * Fetch's rules: 303 (and 301/302 after POST) become GET without a body. Stricter than fetch on
+ * credentials: a redirect to another origin carries none of the step's headers (custom auth headers
+ * such as `x-api-key` included), only the content-type of a body that is sent again.
+ */
 function nextHop(hop: Hop, status: number, location: string): Hop {
   const url = new URL(location, hop.url);
   url.username = '';
   url.password = '';
-  const headers = { ...hop.headers };
+  let headers = { ...hop.headers };
   let { method, body } = hop;
   if ((status === 303 && method !== 'HEAD') || ((status === 301 || status === 302) && method === 'POST')) {
     method = 'GET';
@@ -168,7 +172,8 @@ function nextHop(hop: Hop, status: number, location: string): Hop {
     delete headers['content-length'];
   }
   if (url.origin !== hop.url.origin) {
-    for (const name of ['authorization', 'cookie', 'proxy-authorization']) delete headers[name];
+    const type = body === undefined ? undefined : headers['content-type'];
+    headers = type === undefined ? {} : { 'content-type': type };
   }
   return { url, method, headers, body };
 }
