@@ -48,6 +48,7 @@ export {
   type StepRunRef,
 } from './steps.repo';
 export { scopeToTenant, type TenantScopedClient } from './tenant-scope';
+export { getTenantNetworkAllowlist, setTenantNetworkAllowlist } from './tenant-settings.repo';
 export { findTenantBySlug } from './tenants.repo';
 export {
   disableTrigger,

@@ -6,6 +6,7 @@ import { type BatchingWriter, type LogLevel, redactText, redactValue } from '@co
 import type { Logger } from '@conveyor/observability';
 import { RunCancelledReason } from '../deps/abort-registry';
 import type { WorkerDeps } from '../deps/worker-deps';
+import { tenantNetworks } from './network-allowlist';
 import { templateContextOf } from './prepared-step';
 import { logIds, type StepInFlight } from './step-in-flight';
 
@@ -47,7 +48,7 @@ export async function attempt(deps: WorkerDeps, step: StepInFlight, attemptsLeft
       idempotencyKey: step.ref.stepRunId,
       attempt: step.ref.attempt,
       now: deps.now,
-      http: { allowPrivateNetworks: [...deps.settings.allowPrivateNetworks] },
+      http: { allowPrivateNetworks: await tenantNetworks(deps, step.ref.tenantId) },
       ...(step.resumeAt ? { resume: { waitedUntil: step.resumeAt } } : {}),
       ...(connection ? { connection } : {}),
     };
