@@ -60,5 +60,6 @@ export {
   type TriggerSchedule,
 } from './triggers.repo';
 export { findUserEmail } from './users.repo';
+export { insertWebhookTrigger, replaceWebhookTriggerSecret } from './webhook-triggers.repo';
 export { findWorkflowByNameOrId } from './workflow-lookup.repo';
 export { publishVersion } from './workflows.repo';

@@ -1,0 +1,6 @@
+import { z } from 'zod';
+
+export const createWebhookTriggerInputSchema = z.object({ workflowId: z.string().uuid() });
+export const rotateWebhookTriggerSecretInputSchema = z.object({ triggerId: z.string().uuid() });
+/** The secret is shown here once; only its SHA-256 is stored. */
+export const webhookTriggerSecretOutputSchema = z.object({ ok: z.boolean(), triggerId: z.string(), secret: z.string() });
