@@ -31,6 +31,11 @@ const commands: { name: string; summary: string; load: () => Promise<Command> }[
     load: async () => (await import('./commands/reconcile.command')).reconcileCommand,
   },
   {
+    name: 'keys reseal',
+    summary: 'wrap tenant data keys under the active connection key; move old credentials to envelope form',
+    load: async () => (await import('./commands/keys-reseal.command')).keysResealCommand,
+  },
+  {
     name: 'dev token',
     summary: 'mint a development JWT for a member of a tenant',
     load: async () => (await import('./commands/dev-token.command')).devTokenCommand,

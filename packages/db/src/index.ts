@@ -47,6 +47,14 @@ export {
   type StepRunContext,
   type StepRunRef,
 } from './steps.repo';
+export {
+  openStoredCredentials,
+  type ResealReport,
+  resealCredentials,
+  type StoredCredentials,
+  sealForTenant,
+  TENANT_DATA_KEY_ID,
+} from './tenant-keys.repo';
 export { scopeToTenant, type TenantScopedClient } from './tenant-scope';
 export { getTenantNetworkAllowlist, setTenantNetworkAllowlist } from './tenant-settings.repo';
 export { findTenantBySlug } from './tenants.repo';

@@ -1,5 +1,5 @@
 import { type ActionContext, isActionAbortedError, isRetryableActionError, runAction, type StepLogger } from '@conveyor/actions';
-import { getSealedConnection, type StepError, type StepOutcome } from '@conveyor/db';
+import { getSealedConnection, openStoredCredentials, type StepError, type StepOutcome } from '@conveyor/db';
 import { actionRefKey, type StepDefinition } from '@conveyor/engine';
 import { ConveyorError, isConveyorError, isRetryableFailure } from '@conveyor/errors';
 import { type BatchingWriter, type LogLevel, redactText, redactValue } from '@conveyor/logs';
@@ -105,7 +105,7 @@ async function openConnection(deps: WorkerDeps, tenantId: string, connectionId: 
   if (!sealed) {
     throw new ConveyorError({ code: 'NOT_FOUND', message: `connection ${connectionId} not found`, details: { connectionId } });
   }
-  return deps.keyring.open(sealed) as Record<string, unknown>;
+  return openStoredCredentials(deps.keyring, tenantId, sealed) as Record<string, unknown>;
 }
 
 /** What an attempt's failure is recorded as; template and input errors are never retried. */

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { type Action, ActionError, defineAction } from '@conveyor/actions';
+import { insertConnection } from '@conveyor/db';
 import { createLogger } from '@conveyor/observability';
 import { insertRun, seedWorkflow, waitFor } from '@conveyor/testing';
 import type { Worker } from 'bullmq';
@@ -56,18 +57,18 @@ describe('a failed step’s error', () => {
       retry: { attempts: 2, backoff: 'fixed', delayMs: 10 },
     });
     const fixture = await seedWorkflow(t.db.prisma, { steps: [step(placeholder)] });
-    const sealed = t.deps.keyring.seal({ apiKey: SECRET });
-    const connection = await t.db.prisma.connection.create({
-      data: {
-        tenantId: fixture.tenantId,
-        name: 'api',
-        credentialsCiphertext: Buffer.from(sealed.ciphertext),
-        credentialsKeyId: sealed.keyId,
-      },
+    // sealed as the api stores it: with the tenant's data key (envelope form)
+    const connection = await insertConnection(t.db.prisma, t.deps.keyring, {
+      tenantId: fixture.tenantId,
+      appId: null,
+      name: 'api',
+      credentials: { apiKey: SECRET },
+      createdById: null,
     });
+    if (connection.kind !== 'created') throw new Error('connection not created');
     await t.db.prisma.workflowVersion.update({
       where: { id: fixture.versionId },
-      data: { definition: { steps: [step(connection.id)] } },
+      data: { definition: { steps: [step(connection.connectionId)] } },
     });
     const runId = await insertRun(t.db.prisma, fixture, {});
     await t.deps.runs.dispatch({ tenantId: fixture.tenantId, runId });
