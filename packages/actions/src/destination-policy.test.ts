@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ActionError } from './action-error';
-import { createDestinationPolicy, intersectAllowlists } from './destination-policy';
+import { createDestinationPolicy, intersectAllowlists, invalidNetworks } from './destination-policy';
 
 // Pure classification: no address below is ever connected to.
 describe('createDestinationPolicy', () => {
@@ -92,5 +92,6 @@ describe('intersectAllowlists', () => {
 
   it('refuses an invalid entry as a config error', () => {
     expect(() => intersectAllowlists(['not-a-cidr'], ['10.0.0.0/8'])).toThrow(ActionError);
+    expect(invalidNetworks(['10.0.0.0/8', '::1', 'not-a-cidr', '10.0.0.0/33'])).toEqual(['not-a-cidr', '10.0.0.0/33']);
   });
 });

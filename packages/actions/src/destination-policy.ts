@@ -40,6 +40,18 @@ export function intersectAllowlists(tenant: readonly string[], ceiling: readonly
   return [...networks];
 }
 
+/** The entries of an allowlist that are not an IP address or a CIDR (where a list is written: they would fail every request). */
+export function invalidNetworks(entries: readonly string[]): string[] {
+  return entries.filter((entry) => {
+    try {
+      parseAllowlistEntry(entry);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+}
+
 type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
 function holds([outer, outerBits]: Cidr, [inner, innerBits]: Cidr): boolean {
