@@ -13,7 +13,8 @@
  *   check that a referenced workflow belongs to the same tenant.
  * - Columns no role may read: Connection.credentialsCiphertext/credentialsKeyId,
  *   Invitation.tokenHash, Trigger.secretHash (written only by the webhook-trigger actions, which mint
- *   the secret). Tenant.allowPrivateNetworks is the platform's: no role writes it.
+ *   the secret; signingSecret/signingKeyId, its sealed copy, are never readable). Tenant.allowPrivateNetworks
+ *   is the platform's: no role writes it.
  */
 import type { BoolExp, PerRole, TableSpec } from './table-spec';
 
@@ -66,7 +67,18 @@ const workflowColumns = [
   'createdAt',
   'updatedAt',
 ];
-const triggerColumns = ['id', 'tenantId', 'workflowId', 'type', 'isActive', 'cron', 'timezone', 'createdAt', 'updatedAt'];
+const triggerColumns = [
+  'id',
+  'tenantId',
+  'workflowId',
+  'type',
+  'isActive',
+  'cron',
+  'timezone',
+  'requireSignature',
+  'createdAt',
+  'updatedAt',
+];
 
 /** The metadata of every table, in the Prisma schema's order. */
 export const TABLES: TableSpec[] = [

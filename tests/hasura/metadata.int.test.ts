@@ -42,14 +42,14 @@ const HOOK_SECRET_HEADER = 'x-conveyor-hook-secret';
 const SECRET_COLUMNS: Record<string, string[]> = {
   Connection: ['credentialsCiphertext', 'credentialsKeyId'],
   Invitation: ['tokenHash'],
-  Trigger: ['secretHash'],
+  Trigger: ['secretHash', 'signingSecret', 'signingKeyId'],
 };
 /** Tables Hasura must not track: Prisma's own, and the wrapped tenant data keys (the platform's only). */
 const UNTRACKED_TABLES = ['_prisma_migrations', 'TenantDataKey'];
 /** Columns only the platform writes: no role may insert or update them (the api's actions and the cli do). */
 const PLATFORM_WRITTEN_COLUMNS: Record<string, string[]> = {
   Tenant: ['allowPrivateNetworks'],
-  Trigger: ['secretHash'],
+  Trigger: ['secretHash', 'requireSignature', 'signingSecret', 'signingKeyId'],
 };
 /** Who may call which action (issue 5): the handlers check the membership role again. */
 const ACTION_ROLES: Record<string, string[]> = {

@@ -34,7 +34,7 @@ export async function buildApp(deps: ApiDeps): Promise<ConveyorApp> {
     prisma: deps.prisma,
     scheduleMinIntervalMs: deps.scheduleMinIntervalMs,
   });
-  await app.register(triggersModule, { prisma: deps.prisma, runs });
+  await app.register(triggersModule, { prisma: deps.prisma, runs, keyring: deps.keyring });
   const logs = createLogsService({ pool: deps.pool, logStore: deps.logStore });
   const auth = authenticate({ prisma: deps.prisma, jwt: deps.jwt });
   await app.register(logsModule, { logs, auth, tailPollMs: deps.logTailPollMs });

@@ -98,7 +98,7 @@ export async function hasuraActionsModule(app: ConveyorApp, opts: HasuraActionsO
     const caller = await requireTenantCaller(prisma, session, { admin: true });
     return { ok: true, ...(await members.invite(caller, input)) };
   });
-  registerTriggerActions(action, { prisma });
+  registerTriggerActions(action, { prisma, keyring: opts.keyring });
   action('accept-invitation', acceptInvitationInputSchema, acceptInvitationOutputSchema, async ({ token }, session) => ({
     ok: true,
     ...(await members.accept(requireUser(session), token)),

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { insertWebhookTrigger, type PrismaClient, replaceWebhookTriggerSecret } from '@conveyor/db';
 import { ConveyorError } from '@conveyor/errors';
-import { sha256Hex } from '@conveyor/secrets';
+import type { Keyring } from '@conveyor/secrets';
 import type { z } from 'zod';
 import { type ActionSession, requireTenantCaller } from '../auth/session';
 import {
@@ -22,13 +22,24 @@ export type ActionRoute = <I extends z.ZodType, O extends z.ZodType>(
  * Webhook trigger secrets are minted by the server, never chosen by a client: tenant admins get one
  * from `POST /hooks/hasura/actions/create-webhook-trigger` (a new WEBHOOK trigger of a workflow) or
  * `POST /hooks/hasura/actions/rotate-webhook-trigger-secret` (the old secret stops working at once).
- * The secret is answered once; only its SHA-256 is stored.
+ * The secret is answered once; only its SHA-256 is stored, and, for a trigger created with
+ * `requireSignature` (calls signed with the secret, see triggers/signature.ts), a copy sealed with the
+ * tenant's data key, which the api needs to check signatures.
  */
-export function registerTriggerActions(action: ActionRoute, { prisma }: { prisma: PrismaClient }): void {
+export function registerTriggerActions(
+  action: ActionRoute,
+  { prisma, keyring }: { prisma: PrismaClient; keyring: Keyring },
+): void {
   action('create-webhook-trigger', createWebhookTriggerInputSchema, webhookTriggerSecretOutputSchema, async (input, session) => {
     const { tenantId } = await requireTenantCaller(prisma, session, { admin: true });
     const secret = mintSecret();
-    const created = await insertWebhookTrigger(prisma, { tenantId, workflowId: input.workflowId, secretHash: sha256Hex(secret) });
+    const requireSignature = input.requireSignature ?? false;
+    const created = await insertWebhookTrigger(prisma, keyring, {
+      tenantId,
+      workflowId: input.workflowId,
+      secret,
+      requireSignature,
+    });
     if (created.kind === 'no-workflow') {
       throw new ConveyorError({
         code: 'NOT_FOUND',
@@ -45,7 +56,7 @@ export function registerTriggerActions(action: ActionRoute, { prisma }: { prisma
     async ({ triggerId }, session) => {
       const { tenantId } = await requireTenantCaller(prisma, session, { admin: true });
       const secret = mintSecret();
-      if (!(await replaceWebhookTriggerSecret(prisma, { tenantId, triggerId, secretHash: sha256Hex(secret) }))) {
+      if (!(await replaceWebhookTriggerSecret(prisma, keyring, { tenantId, triggerId, secret }))) {
         throw new ConveyorError({
           code: 'NOT_FOUND',
           message: `input.triggerId: no webhook trigger ${triggerId} in this tenant`,
