@@ -156,8 +156,9 @@ function redirectLocation(response: Dispatcher.ResponseData): string | undefined
 
 /**
  * Fetch's rules: 303 (and 301/302 after POST) become GET without a body. Stricter than fetch on
- * credentials: a redirect to another origin carries none of the step's headers (custom auth headers
- * such as `x-api-key` included), only the content-type of a body that is sent again.
+ * credentials: a redirect to another origin carries nothing the step added — none of its headers
+ * (custom auth headers such as `x-api-key` included), and no body: a 307/308 that would send the
+ * body to another origin is not followed.
  */
 function nextHop(hop: Hop, status: number, location: string): Hop {
   const url = new URL(location, hop.url);
@@ -172,8 +173,8 @@ function nextHop(hop: Hop, status: number, location: string): Hop {
     delete headers['content-length'];
   }
   if (url.origin !== hop.url.origin) {
-    const type = body === undefined ? undefined : headers['content-type'];
-    headers = type === undefined ? {} : { 'content-type': type };
+    if (body !== undefined) throw crossOriginBody(hop, status, url);
+    headers = {};
   }
   return { url, method, headers, body };
 }
@@ -201,6 +202,15 @@ function statusCode(status: number, retryable: boolean): ErrorCode {
   if (status === 404 || status === 410) return 'NOT_FOUND';
   if (status === 409) return 'CONFLICT';
   return 'VALIDATION_FAILED';
+}
+
+function crossOriginBody(hop: Hop, status: number, to: URL): ActionError {
+  return new ActionError({
+    kind: 'http_status',
+    retryable: false,
+    message: `${hop.method} ${safeUrl(hop.url)} answered ${status} to another origin (${to.origin}): not followed, the request body is not sent there`,
+    details: { status, location: safeUrl(to) },
+  });
 }
 
 function tooManyRedirects(hop: Hop, status: number): ActionError {

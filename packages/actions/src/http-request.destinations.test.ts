@@ -43,18 +43,25 @@ describe('http.request destinations', () => {
       ]);
     });
 
-    it('sends none of the step’s headers when a redirect leaves the origin, only what describes the body', async () => {
+    it('sends none of the step’s headers when a redirect leaves the origin', async () => {
       const other = await startServer((_req, res) => res.end());
-      const server = await startServer((_req, res) => redirect(res, 307, `${other.origin}/elsewhere`));
+      const server = await startServer((_req, res) => redirect(res, 302, `${other.origin}/elsewhere`));
       const headers = { Authorization: 'Bearer t', Cookie: 'c=1', 'X-Api-Key': 'k-123', 'X-Keep': 'k', 'Idempotency-Key': 'i' };
-      await runOutput({ method: 'POST', url: server.origin, headers, body: { a: 1 } });
+      await runOutput({ url: server.origin, headers });
       expect(server.requests[0]?.headers).toMatchObject({ authorization: 'Bearer t', 'x-api-key': 'k-123', 'x-keep': 'k' });
       const forwarded = other.requests[0]?.headers ?? {};
       for (const name of ['authorization', 'cookie', 'x-api-key', 'x-keep', 'idempotency-key']) {
         expect(forwarded[name], name).toBeUndefined();
       }
-      expect(other.requests[0]).toMatchObject({ method: 'POST', body: '{"a":1}' });
-      expect(forwarded['content-type']).toBe('application/json');
+    });
+
+    it('does not follow a 307 that would send the step’s body to another origin', async () => {
+      const other = await startServer((_req, res) => res.end());
+      const server = await startServer((_req, res) => redirect(res, 307, `${other.origin}/elsewhere`));
+      const error = await runFailure({ method: 'POST', url: server.origin, body: { clientSecret: 's' } });
+      expect(error).toMatchObject({ kind: 'http_status', retryable: false, details: { status: 307 } });
+      expect(error.message).toContain('not followed');
+      expect(other.requests).toHaveLength(0);
     });
 
     it('keeps the step’s headers on a redirect within the origin', async () => {
