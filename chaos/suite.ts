@@ -82,7 +82,11 @@ export async function runScenario(
     ...prepared.endpoints,
   };
   const db = createDatabase({ url: endpoints.databaseUrl, poolSize: 2 });
-  const fixture = await seedWorkflow(db.prisma, chaosWorkflow(target.url), { slug: `chaos-${slug}` });
+  const fixture = await seedWorkflow(db.prisma, chaosWorkflow(target.url), {
+    slug: `chaos-${slug}`,
+    // the tenant may reach what the operator allows (the worker's ceiling)
+    allowPrivateNetworks: endpoints.allowPrivate.split(','),
+  });
   const { triggerId, secret } = await seedWebhookTrigger(db.prisma, fixture);
   await db.close();
   const platform = new Platform(endpoints);

@@ -48,7 +48,7 @@ export async function conveyorDriver(env: BenchEnvironment): Promise<Driver> {
   return {
     tenantIds,
     async seed(definition) {
-      const fixture = await seedWorkflow(env.prisma, definition);
+      const fixture = await seedWorkflow(env.prisma, definition, { allowPrivateNetworks: ['127.0.0.1/32'] });
       // The platform's throughput is measured, not the per-tenant cap (Tenant.maxConcurrentRuns, 10 by default).
       await env.prisma.tenant.update({ where: { id: fixture.tenantId }, data: { maxConcurrentRuns: 100_000 } });
       tenantIds.push(fixture.tenantId);
@@ -76,7 +76,7 @@ export function coreLoopDriver(env: BenchEnvironment, queueName: string): Driver
   return {
     tenantIds,
     async seed(definition) {
-      const fixture = await seedWorkflow(env.prisma, definition);
+      const fixture = await seedWorkflow(env.prisma, definition, { allowPrivateNetworks: ['127.0.0.1/32'] });
       tenantIds.push(fixture.tenantId);
       stepsOf.set(fixture.workflowId, (definition as ReturnType<typeof sequentialWorkflow>).steps.length);
       return fixture;

@@ -12,7 +12,9 @@
  * - Inserts preset `tenantId` (and `createdById` where the column exists) from the session, and
  *   check that a referenced workflow belongs to the same tenant.
  * - Columns no role may read: Connection.credentialsCiphertext/credentialsKeyId,
- *   Invitation.tokenHash, Trigger.secretHash (writable by tenant_admin, never readable).
+ *   Invitation.tokenHash, Trigger.secretHash (written only by the webhook-trigger actions, which mint
+ *   the secret; signingSecret/signingKeyId, its sealed copy, are never readable). Tenant.allowPrivateNetworks
+ *   is the platform's: no role writes it.
  */
 import type { BoolExp, PerRole, TableSpec } from './table-spec';
 
@@ -76,7 +78,18 @@ const workflowColumns = [
   'createdAt',
   'updatedAt',
 ];
-const triggerColumns = ['id', 'tenantId', 'workflowId', 'type', 'isActive', 'cron', 'timezone', 'createdAt', 'updatedAt'];
+const triggerColumns = [
+  'id',
+  'tenantId',
+  'workflowId',
+  'type',
+  'isActive',
+  'cron',
+  'timezone',
+  'requireSignature',
+  'createdAt',
+  'updatedAt',
+];
 
 /** The metadata of every table, in the Prisma schema's order. */
 export const TABLES: TableSpec[] = [
@@ -218,7 +231,8 @@ export const TABLES: TableSpec[] = [
   {
     name: 'Trigger',
     scope: 'tenant',
-    comment: 'secretHash (SHA-256 of a WEBHOOK trigger secret) is write-only for tenant_admin.',
+    comment:
+      'secretHash (SHA-256 of a WEBHOOK trigger secret) is written only by the createWebhookTrigger and rotateWebhookTriggerSecret actions, which mint the secret.',
     object: [
       ['tenant', 'tenantId'],
       ['workflow', 'workflowId'],
@@ -227,14 +241,14 @@ export const TABLES: TableSpec[] = [
     select: both({ columns: triggerColumns }),
     insert: {
       tenant_admin: {
-        columns: ['workflowId', 'type', 'isActive', 'cron', 'timezone', 'secretHash'],
+        columns: ['workflowId', 'type', 'isActive', 'cron', 'timezone'],
         check: [sameTenantWorkflow],
         validateInput: '/hooks/hasura/validate/trigger-insert',
       },
     },
     update: {
       tenant_admin: {
-        columns: ['isActive', 'cron', 'timezone', 'secretHash'],
+        columns: ['isActive', 'cron', 'timezone'],
         validateInput: '/hooks/hasura/validate/trigger-update',
       },
     },

@@ -90,7 +90,7 @@ const action = (key: string) => ({ app: 'core', version: '1', key });
 const http = (url: string, extra: object = {}) => ({ key: 'call', action: action('http.request'), input: { url }, ...extra });
 
 async function startRun(definition: object, input: object = {}) {
-  const fixture = await seedWorkflow(db.prisma, definition);
+  const fixture = await seedWorkflow(db.prisma, definition, { allowPrivateNetworks: ['127.0.0.1/32'] });
   const runId = await insertRun(db.prisma, fixture, input);
   await deliver(runId, fixture.tenantId);
   return { ...fixture, runId };
@@ -231,7 +231,11 @@ describe('the run pipeline, end to end', () => {
 
   it('executes each step once when the same event is delivered three times', async () => {
     const path = `/count/${randomUUID()}`;
-    const fixture = await seedWorkflow(db.prisma, { steps: [http(`${server.url}${path}`)] });
+    const fixture = await seedWorkflow(
+      db.prisma,
+      { steps: [http(`${server.url}${path}`)] },
+      { allowPrivateNetworks: ['127.0.0.1/32'] },
+    );
     const runId = await insertRun(db.prisma, fixture);
     await Promise.all([deliver(runId, fixture.tenantId), deliver(runId, fixture.tenantId), deliver(runId, fixture.tenantId)]);
     const run = await finished(runId);

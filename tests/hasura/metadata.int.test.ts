@@ -21,6 +21,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import * as actionSchemas from '../../apps/api/src/modules/hasura-actions/hasura-actions.schemas';
+import * as triggerActionSchemas from '../../apps/api/src/modules/hasura-actions/trigger-actions.schemas';
 import { workflowRunRowSchema } from '../../apps/api/src/modules/hasura-events/hasura-events.schemas';
 import { type DbCatalog, readCatalog } from './db-catalog';
 import {
@@ -42,7 +43,14 @@ const HOOK_SECRET_HEADER = 'x-conveyor-hook-secret';
 const SECRET_COLUMNS: Record<string, string[]> = {
   Connection: ['credentialsCiphertext', 'credentialsKeyId'],
   Invitation: ['tokenHash'],
-  Trigger: ['secretHash'],
+  Trigger: ['secretHash', 'signingSecret', 'signingKeyId'],
+};
+/** Tables Hasura must not track: Prisma's own, and the wrapped tenant data keys (the platform's only). */
+const UNTRACKED_TABLES = ['_prisma_migrations', 'TenantDataKey'];
+/** Columns only the platform writes: no role may insert or update them (the api's actions and the cli do). */
+const PLATFORM_WRITTEN_COLUMNS: Record<string, string[]> = {
+  Tenant: ['allowPrivateNetworks'],
+  Trigger: ['secretHash', 'requireSignature', 'signingSecret', 'signingKeyId'],
 };
 /** Who may call which action (issue 5): the handlers check the membership role again. */
 const ACTION_ROLES: Record<string, string[]> = {
@@ -52,6 +60,8 @@ const ACTION_ROLES: Record<string, string[]> = {
   createConnection: ['tenant_admin'],
   inviteMember: ['tenant_admin'],
   acceptInvitation: ['user'],
+  createWebhookTrigger: ['tenant_admin'],
+  rotateWebhookTriggerSecret: ['tenant_admin'],
 };
 /** The api's zod schemas for each action's `input` and answer (apps/api hasura-actions.schemas.ts). */
 const ACTION_SCHEMAS: Record<string, { input: z.ZodObject; output: z.ZodObject }> = {
@@ -61,6 +71,14 @@ const ACTION_SCHEMAS: Record<string, { input: z.ZodObject; output: z.ZodObject }
   createConnection: { input: actionSchemas.createConnectionInputSchema, output: actionSchemas.createConnectionOutputSchema },
   inviteMember: { input: actionSchemas.inviteMemberInputSchema, output: actionSchemas.inviteMemberOutputSchema },
   acceptInvitation: { input: actionSchemas.acceptInvitationInputSchema, output: actionSchemas.acceptInvitationOutputSchema },
+  createWebhookTrigger: {
+    input: triggerActionSchemas.createWebhookTriggerInputSchema,
+    output: triggerActionSchemas.webhookTriggerSecretOutputSchema,
+  },
+  rotateWebhookTriggerSecret: {
+    input: triggerActionSchemas.rotateWebhookTriggerSecretInputSchema,
+    output: triggerActionSchemas.webhookTriggerSecretOutputSchema,
+  },
 };
 
 let db: TestDatabase;
@@ -93,9 +111,10 @@ describe('hasura/metadata files', () => {
     }
   });
 
-  it('tracks every table of the database (except _prisma_migrations) and nothing else', () => {
+  it('tracks every table of the database (except the untracked ones) and nothing else', () => {
     const tracked = tables.map((table) => table.table.name).sort();
-    const inDb = [...catalog.tables.keys()].filter((name) => name !== '_prisma_migrations').sort();
+    for (const name of UNTRACKED_TABLES) expect(catalog.tables.has(name), name).toBe(true);
+    const inDb = [...catalog.tables.keys()].filter((name) => !UNTRACKED_TABLES.includes(name)).sort();
     expect(tracked).toEqual(inDb);
     expect(new Set(tracked).size).toBe(tracked.length);
   });
@@ -245,6 +264,25 @@ describe('permissions that matter most', () => {
     for (const [table, columns] of Object.entries(SECRET_COLUMNS)) {
       for (const column of columns) expect(catalog.tables.get(table)?.columns.has(column), `${table}.${column}`).toBe(true);
     }
+  });
+
+  it('no role inserts or updates a column only the platform writes (private networks, webhook secrets)', () => {
+    const problems: string[] = [];
+    for (const [name, columns] of Object.entries(PLATFORM_WRITTEN_COLUMNS)) {
+      const table = tableNamed(name);
+      const all = [...(catalog.tables.get(name)?.columns.keys() ?? [])];
+      for (const column of columns) expect(all, `${name}.${column}`).toContain(column);
+      for (const [kind, entries] of [
+        ['insert', table?.insert_permissions ?? []],
+        ['update', table?.update_permissions ?? []],
+      ] as const) {
+        for (const { role, permission } of entries) {
+          const writable = permittedColumns(permission.columns, all);
+          for (const column of columns) if (writable.includes(column)) problems.push(`${name} ${kind}[${role}]: ${column}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
   });
 
   it('user inserts a WorkflowRun with exactly workflowId, input, idempotencyKey and priority; status is preset PENDING', () => {

@@ -117,7 +117,10 @@ describe('three worker processes on one queue', () => {
       ],
     });
     // The tenant's concurrent-run limit (10 by default) would make this a test of admission, not of workers.
-    await db.prisma.tenant.update({ where: { id: fixture.tenantId }, data: { maxConcurrentRuns: RUNS } });
+    await db.prisma.tenant.update({
+      where: { id: fixture.tenantId },
+      data: { maxConcurrentRuns: RUNS, allowPrivateNetworks: ['127.0.0.1/32'] },
+    });
 
     const batch = uniqueSuffix();
     const keyOf = new Map<string, string>();

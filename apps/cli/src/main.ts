@@ -31,13 +31,23 @@ const commands: { name: string; summary: string; load: () => Promise<Command> }[
     load: async () => (await import('./commands/reconcile.command')).reconcileCommand,
   },
   {
+    name: 'keys reseal',
+    summary: 'wrap tenant data keys under the active connection key; move old credentials to envelope form',
+    load: async () => (await import('./commands/keys-reseal.command')).keysResealCommand,
+  },
+  {
+    name: 'tenants networks',
+    summary: "show or set the private networks a tenant's http.request steps may reach",
+    load: async () => (await import('./commands/tenants-networks.command')).tenantsNetworksCommand,
+  },
+  {
     name: 'dev token',
     summary: 'mint a development JWT for a member of a tenant',
     load: async () => (await import('./commands/dev-token.command')).devTokenCommand,
   },
 ];
 
-const list = (entries: typeof commands) => entries.map((entry) => `  ${entry.name.padEnd(12)} ${entry.summary}`);
+const list = (entries: typeof commands) => entries.map((entry) => `  ${entry.name.padEnd(17)} ${entry.summary}`);
 
 const overview = [
   'Usage: conveyor <command> [options]',

@@ -1,6 +1,6 @@
 import type { Action } from '@conveyor/actions';
 import { loadWorkerConfig, type WorkerConfig } from '@conveyor/config';
-import { createLogger, type Registry } from '@conveyor/observability';
+import { createLogger, type Logger, type Registry } from '@conveyor/observability';
 import { createRedisConnection, type Redis } from '@conveyor/queue';
 import {
   createTestDatabase,
@@ -25,14 +25,22 @@ export interface TestWorkerDeps {
   close(): Promise<void>;
 }
 
+export interface TestWorkerOptions {
+  /** The process log (default: silent). */
+  log?: Logger;
+  /** The queue prefix starts with it (default `conveyor-test`). */
+  queuePrefixStem?: string;
+}
+
 /** The worker's own composition on a database, a queue prefix and a log database of their own. */
 export async function createTestWorkerDeps(
   label = 'worker',
   env: Record<string, string> = {},
   extraActions: Action[] = [],
+  options: TestWorkerOptions = {},
 ): Promise<TestWorkerDeps> {
   const db = await createTestDatabase(label);
-  const queuePrefix = `conveyor-test-${label}-${uniqueSuffix()}`;
+  const queuePrefix = `${options.queuePrefixStem ?? 'conveyor-test'}-${label}-${uniqueSuffix()}`;
   const mongo = await createTestMongo(label);
   const config = loadWorkerConfig({
     DATABASE_URL: db.url,
@@ -42,7 +50,7 @@ export async function createTestWorkerDeps(
     DATABASE_POOL_SIZE: '4',
     ...env,
   });
-  const log = createLogger({ service: 'worker', level: 'silent' });
+  const log = options.log ?? createLogger({ service: 'worker', level: 'silent' });
   const worker = await composeWorker(config, log, { extraActions, logWriter: { flushIntervalMs: 50 } });
   return {
     deps: worker.deps,

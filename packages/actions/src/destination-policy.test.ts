@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ActionError } from './action-error';
-import { createDestinationPolicy } from './destination-policy';
+import { createDestinationPolicy, intersectAllowlists, invalidNetworks } from './destination-policy';
 
 // Pure classification: no address below is ever connected to.
 describe('createDestinationPolicy', () => {
@@ -73,5 +73,25 @@ describe('createDestinationPolicy', () => {
     } catch (error) {
       expect(error).toMatchObject({ kind: 'config', retryable: false, code: 'INVALID_CONFIG' });
     }
+  });
+});
+
+describe('intersectAllowlists', () => {
+  it('gives a tenant only what is in its own list and in the operator’s ceiling', () => {
+    expect(intersectAllowlists(['127.0.0.1/32', '10.1.0.0/16'], ['127.0.0.0/8', '10.0.0.0/8'])).toEqual([
+      '127.0.0.1/32',
+      '10.1.0.0/16',
+    ]);
+    // a wider tenant entry is narrowed to the ceiling; outside the ceiling there is nothing
+    expect(intersectAllowlists(['10.0.0.0/8', '192.168.0.0/16'], ['10.2.3.4'])).toEqual(['10.2.3.4/32']);
+    expect(intersectAllowlists(['172.16.0.0/12'], ['10.0.0.0/8'])).toEqual([]);
+    expect(intersectAllowlists(['127.0.0.1/32'], [])).toEqual([]);
+    expect(intersectAllowlists([], ['127.0.0.1/32'])).toEqual([]);
+    expect(intersectAllowlists(['::1'], ['127.0.0.1/32', '::/0'])).toEqual(['::1/128']);
+  });
+
+  it('refuses an invalid entry as a config error', () => {
+    expect(() => intersectAllowlists(['not-a-cidr'], ['10.0.0.0/8'])).toThrow(ActionError);
+    expect(invalidNetworks(['10.0.0.0/8', '::1', 'not-a-cidr', '10.0.0.0/33'])).toEqual(['not-a-cidr', '10.0.0.0/33']);
   });
 });

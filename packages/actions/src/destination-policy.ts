@@ -23,6 +23,45 @@ export function createDestinationPolicy(allowPrivateNetworks: readonly string[])
   };
 }
 
+/**
+ * The networks inside both lists: a tenant's own allowlist bounded by the operator's ceiling. Two
+ * CIDRs overlap only when one holds the other, so each overlapping pair gives the narrower one.
+ * An invalid entry in either list is the same `config` error as in `createDestinationPolicy`.
+ */
+export function intersectAllowlists(tenant: readonly string[], ceiling: readonly string[]): string[] {
+  const bounds = ceiling.map(parseAllowlistEntry);
+  const networks = new Set<string>();
+  for (const own of tenant.map(parseAllowlistEntry)) {
+    for (const bound of bounds) {
+      if (holds(bound, own)) networks.add(cidrText(own));
+      else if (holds(own, bound)) networks.add(cidrText(bound));
+    }
+  }
+  return [...networks];
+}
+
+/** The entries of an allowlist that are not an IP address or a CIDR (where a list is written: they would fail every request). */
+export function invalidNetworks(entries: readonly string[]): string[] {
+  return entries.filter((entry) => {
+    try {
+      parseAllowlistEntry(entry);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+}
+
+type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
+
+function holds([outer, outerBits]: Cidr, [inner, innerBits]: Cidr): boolean {
+  return outer.kind() === inner.kind() && innerBits >= outerBits && inner.match(outer, outerBits);
+}
+
+function cidrText([network, bits]: Cidr): string {
+  return `${network.toString()}/${bits}`;
+}
+
 /** A non-retryable `destination_refused` error that names the host and, when known, the address. */
 export function destinationRefusedError(host: string, reason: string, details: Record<string, unknown> = {}): ActionError {
   return new ActionError({
@@ -53,7 +92,7 @@ function rangeOf(address: ipaddr.IPv4 | ipaddr.IPv6): string {
 
 const ipv4CompatibleNetwork = ipaddr.IPv6.parse('::');
 
-function parseAllowlistEntry(entry: string): [ipaddr.IPv4 | ipaddr.IPv6, number] {
+function parseAllowlistEntry(entry: string): Cidr {
   try {
     const [network, bits] = entry.includes('/') ? ipaddr.parseCIDR(entry) : toHostCidr(ipaddr.parse(entry));
     if (network.kind() === 'ipv6' && (network as ipaddr.IPv6).isIPv4MappedAddress() && bits >= 96) {

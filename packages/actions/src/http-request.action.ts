@@ -154,12 +154,17 @@ function redirectLocation(response: Dispatcher.ResponseData): string | undefined
   return Array.isArray(location) ? location[0] : location;
 }
 
-/** Fetch's rules: 303 (and 301/302 after POST) become GET without a body; credentials stay on the origin. */
+/**
+ * Fetch's rules: 303 (and 301/302 after POST) become GET without a body. Stricter than fetch on
+ * credentials: a redirect to another origin carries nothing the step added — none of its headers
+ * (custom auth headers such as `x-api-key` included), and no body: a 307/308 that would send the
+ * body to another origin is not followed.
+ */
 function nextHop(hop: Hop, status: number, location: string): Hop {
   const url = new URL(location, hop.url);
   url.username = '';
   url.password = '';
-  const headers = { ...hop.headers };
+  let headers = { ...hop.headers };
   let { method, body } = hop;
   if ((status === 303 && method !== 'HEAD') || ((status === 301 || status === 302) && method === 'POST')) {
     method = 'GET';
@@ -168,7 +173,8 @@ function nextHop(hop: Hop, status: number, location: string): Hop {
     delete headers['content-length'];
   }
   if (url.origin !== hop.url.origin) {
-    for (const name of ['authorization', 'cookie', 'proxy-authorization']) delete headers[name];
+    if (body !== undefined) throw crossOriginBody(hop, status, url);
+    headers = {};
   }
   return { url, method, headers, body };
 }
@@ -196,6 +202,15 @@ function statusCode(status: number, retryable: boolean): ErrorCode {
   if (status === 404 || status === 410) return 'NOT_FOUND';
   if (status === 409) return 'CONFLICT';
   return 'VALIDATION_FAILED';
+}
+
+function crossOriginBody(hop: Hop, status: number, to: URL): ActionError {
+  return new ActionError({
+    kind: 'http_status',
+    retryable: false,
+    message: `${hop.method} ${safeUrl(hop.url)} answered ${status} to another origin (${to.origin}): not followed, the request body is not sent there`,
+    details: { status, location: safeUrl(to) },
+  });
 }
 
 function tooManyRedirects(hop: Hop, status: number): ActionError {

@@ -43,14 +43,31 @@ describe('http.request destinations', () => {
       ]);
     });
 
-    it('drops credentials when a redirect leaves the origin', async () => {
+    it('sends none of the step’s headers when a redirect leaves the origin', async () => {
       const other = await startServer((_req, res) => res.end());
       const server = await startServer((_req, res) => redirect(res, 302, `${other.origin}/elsewhere`));
-      await runOutput({ url: server.origin, headers: { Authorization: 'Bearer t', Cookie: 'c=1', 'X-Keep': 'k' } });
-      expect(server.requests[0]?.headers.authorization).toBe('Bearer t');
-      expect(other.requests[0]?.headers).toMatchObject({ 'x-keep': 'k', 'idempotency-key': 'step-run-1' });
-      expect(other.requests[0]?.headers.authorization).toBeUndefined();
-      expect(other.requests[0]?.headers.cookie).toBeUndefined();
+      const headers = { Authorization: 'Bearer t', Cookie: 'c=1', 'X-Api-Key': 'k-123', 'X-Keep': 'k', 'Idempotency-Key': 'i' };
+      await runOutput({ url: server.origin, headers });
+      expect(server.requests[0]?.headers).toMatchObject({ authorization: 'Bearer t', 'x-api-key': 'k-123', 'x-keep': 'k' });
+      const forwarded = other.requests[0]?.headers ?? {};
+      for (const name of ['authorization', 'cookie', 'x-api-key', 'x-keep', 'idempotency-key']) {
+        expect(forwarded[name], name).toBeUndefined();
+      }
+    });
+
+    it('does not follow a 307 that would send the step’s body to another origin', async () => {
+      const other = await startServer((_req, res) => res.end());
+      const server = await startServer((_req, res) => redirect(res, 307, `${other.origin}/elsewhere`));
+      const error = await runFailure({ method: 'POST', url: server.origin, body: { clientSecret: 's' } });
+      expect(error).toMatchObject({ kind: 'http_status', retryable: false, details: { status: 307 } });
+      expect(error.message).toContain('not followed');
+      expect(other.requests).toHaveLength(0);
+    });
+
+    it('keeps the step’s headers on a redirect within the origin', async () => {
+      const server = await startServer((req, res) => (req.url === '/start' ? redirect(res, 302, '/next') : res.end()));
+      await runOutput({ url: `${server.origin}/start`, headers: { 'X-Api-Key': 'k-123' } });
+      expect(server.requests.map((request) => request.headers['x-api-key'])).toEqual(['k-123', 'k-123']);
     });
 
     it('gives up after 5 redirects', async () => {

@@ -1,5 +1,7 @@
+import type { Keyring } from '@conveyor/secrets';
 import type { PrismaClient } from './client';
 import { Prisma } from './generated/prisma/client';
+import { sealForTenant } from './tenant-keys.repo';
 
 /** The id of the app `appKey` names among the tenant's own apps and the built-ins, or null. */
 export async function findConnectableAppId(
@@ -13,21 +15,22 @@ export async function findConnectableAppId(
   return app?.id ?? null;
 }
 
-/** Stores a connection whose credentials are sealed already; a name the tenant uses is `name-taken`. */
+/**
+ * Stores a connection, its credentials sealed with the tenant's data key (created on first use);
+ * a name the tenant uses is `name-taken`.
+ */
 export async function insertConnection(
   prisma: PrismaClient,
-  connection: {
-    tenantId: string;
-    appId: string | null;
-    name: string;
-    credentialsCiphertext: Uint8Array;
-    credentialsKeyId: string;
-    createdById: string | null;
-  },
+  keyring: Keyring,
+  {
+    credentials,
+    ...connection
+  }: { tenantId: string; appId: string | null; name: string; credentials: unknown; createdById: string | null },
 ): Promise<{ kind: 'created'; connectionId: string } | { kind: 'name-taken' }> {
+  const sealed = await sealForTenant(prisma, keyring, connection.tenantId, credentials);
   try {
     const row = await prisma.connection.create({
-      data: { ...connection, credentialsCiphertext: Buffer.from(connection.credentialsCiphertext) },
+      data: { ...connection, credentialsCiphertext: Buffer.from(sealed.ciphertext), credentialsKeyId: sealed.keyId },
       select: { id: true },
     });
     return { kind: 'created', connectionId: row.id };

@@ -47,7 +47,16 @@ export {
   type StepRunContext,
   type StepRunRef,
 } from './steps.repo';
+export {
+  openStoredCredentials,
+  type ResealReport,
+  resealCredentials,
+  type StoredCredentials,
+  sealForTenant,
+  TENANT_DATA_KEY_ID,
+} from './tenant-keys.repo';
 export { scopeToTenant, type TenantScopedClient } from './tenant-scope';
+export { getTenantNetworkAllowlist, setTenantNetworkAllowlist } from './tenant-settings.repo';
 export { findTenantBySlug } from './tenants.repo';
 export {
   disableTrigger,
@@ -59,5 +68,6 @@ export {
   type TriggerSchedule,
 } from './triggers.repo';
 export { findUserEmail } from './users.repo';
+export { insertWebhookTrigger, replaceWebhookTriggerSecret } from './webhook-triggers.repo';
 export { findWorkflowByNameOrId } from './workflow-lookup.repo';
 export { publishVersion } from './workflows.repo';

@@ -1,6 +1,7 @@
 import type { FailureCode } from '@conveyor/errors';
 import type { RunForExecution, RunRef } from './runs.repo';
 import { queryRows, type SqlExecutor, sql } from './sql';
+import type { StoredCredentials } from './tenant-keys.repo';
 
 /** One StepRun of one run, within its tenant: how every step statement names its row. */
 export interface StepRunRef extends RunRef {
@@ -45,16 +46,24 @@ export async function findStepRunningUnderJob(
   return row ?? null;
 }
 
-/** A connection's sealed credentials, only within its tenant; null when the tenant has no such connection. */
+/** A connection's stored credentials with its tenant's wrapped data key, in one round trip; null when the tenant has no such connection. */
 export async function getSealedConnection(
   db: SqlExecutor,
   { tenantId, connectionId }: { tenantId: string; connectionId: string },
-): Promise<{ ciphertext: Uint8Array; keyId: string } | null> {
-  const [row] = await queryRows<{ ciphertext: Uint8Array; keyId: string }>(
+): Promise<StoredCredentials | null> {
+  const [row] = await queryRows<{
+    ciphertext: Uint8Array;
+    keyId: string;
+    wrappedKey: Uint8Array | null;
+    wrapKeyId: string | null;
+  }>(
     db,
     sql`
-    SELECT "credentialsCiphertext" AS "ciphertext", "credentialsKeyId" AS "keyId" FROM "Connection"
-     WHERE "id" = ${connectionId}::uuid AND "tenantId" = ${tenantId}::uuid`,
+    SELECT c."credentialsCiphertext" AS "ciphertext", c."credentialsKeyId" AS "keyId", k."wrappedKey", k."wrapKeyId"
+      FROM "Connection" AS c LEFT JOIN "TenantDataKey" AS k ON k."tenantId" = c."tenantId"
+     WHERE c."id" = ${connectionId}::uuid AND c."tenantId" = ${tenantId}::uuid`,
   );
-  return row ?? null;
+  if (!row) return null;
+  const dataKey = row.wrappedKey && row.wrapKeyId ? { ciphertext: row.wrappedKey, keyId: row.wrapKeyId } : null;
+  return { ciphertext: row.ciphertext, keyId: row.keyId, dataKey };
 }

@@ -1,4 +1,5 @@
 import type { PrismaClient } from './client';
+import type { StoredCredentials } from './tenant-keys.repo';
 
 export interface TriggerForRun {
   id: string;
@@ -7,18 +8,37 @@ export interface TriggerForRun {
   type: 'MANUAL' | 'SCHEDULE' | 'WEBHOOK';
   isActive: boolean;
   secretHash: string | null;
+  /** Calls must be signed with the secret instead of carrying it. */
+  requireSignature: boolean;
+  /** The secret, sealed, with its tenant's wrapped data key: only for a trigger that requires signatures. */
+  signingSecret: StoredCredentials | null;
 }
+
+type TriggerRow = Omit<TriggerForRun, 'signingSecret'> & {
+  signingSecret: Uint8Array | null;
+  signingKeyId: string | null;
+  wrappedKey: Uint8Array | null;
+  wrapKeyId: string | null;
+};
 
 /**
  * A trigger by its id alone: the one lookup that is not scoped by a tenant, because the caller of
  * a webhook trigger is identified by the trigger id and its secret, and the tenant comes from the row.
  */
 export async function findTrigger(prisma: PrismaClient, triggerId: string): Promise<TriggerForRun | null> {
-  const [row] = await prisma.$queryRaw<TriggerForRun[]>`
-    SELECT "id"::text AS "id", "tenantId"::text AS "tenantId", "workflowId"::text AS "workflowId", "type"::text AS "type",
-           "isActive", "secretHash"
-      FROM "Trigger" WHERE "id" = ${triggerId}::uuid`;
-  return row ?? null;
+  const [row] = await prisma.$queryRaw<TriggerRow[]>`
+    SELECT t."id"::text AS "id", t."tenantId"::text AS "tenantId", t."workflowId"::text AS "workflowId",
+           t."type"::text AS "type", t."isActive", t."secretHash", t."requireSignature", t."signingSecret", t."signingKeyId",
+           k."wrappedKey", k."wrapKeyId"
+      FROM "Trigger" AS t LEFT JOIN "TenantDataKey" AS k ON k."tenantId" = t."tenantId" AND t."signingSecret" IS NOT NULL
+     WHERE t."id" = ${triggerId}::uuid`;
+  if (!row) return null;
+  const { signingSecret, signingKeyId, wrappedKey, wrapKeyId, ...trigger } = row;
+  const dataKey = wrappedKey && wrapKeyId ? { ciphertext: wrappedKey, keyId: wrapKeyId } : null;
+  return {
+    ...trigger,
+    signingSecret: signingSecret && signingKeyId ? { ciphertext: signingSecret, keyId: signingKeyId, dataKey } : null,
+  };
 }
 
 export interface ScheduleTrigger {

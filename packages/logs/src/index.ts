@@ -21,4 +21,4 @@ export {
 export { logWriterMetricNames } from './log-writer.metrics';
 export { createMongoLogStore, type MongoLogStoreOptions } from './mongo-log-store';
 export { cursorOf, decodeCursor, MAX_PAGE_LIMIT } from './queries';
-export { isSecretKey, REDACTED, type SanitizeOptions } from './sanitize-line';
+export { isSecretKey, REDACTED, redactText, redactValue, type SanitizeOptions } from './sanitize-line';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LogLine } from './log-line';
-import { isSecretKey, REDACTED, sanitizeLine, sanitizeWithSize } from './sanitize-line';
+import { isSecretKey, REDACTED, redactText, redactValue, sanitizeLine, sanitizeWithSize } from './sanitize-line';
 
 const line = (overrides: Partial<LogLine> = {}): LogLine => ({
   tenantId: 't1',
@@ -93,6 +93,21 @@ describe('sanitizeLine: redaction', () => {
   it('redacts a longer secret whole even when a shorter one is part of it', () => {
     const out = sanitizeLine(line({ message: 'key=abcd1234efgh' }), { secretValues: ['abcd', 'abcd1234efgh'] });
     expect(out.message).toBe(`key=${REDACTED}`);
+  });
+});
+
+describe('redactText and redactValue: the same rule for text outside log lines', () => {
+  it('redacts each secret value, plain and URL-encoded, in text', () => {
+    expect(redactText('GET /x?k=a%2Fb%3D failed for a/b=', ['a/b='])).toBe(`GET /x?k=${REDACTED} failed for ${REDACTED}`);
+    expect(redactText('short abc stays', ['abc'])).toBe('short abc stays');
+  });
+
+  it('redacts values under secret keys and secret values at any depth, errors included', () => {
+    const error = Object.assign(new Error('bad key s3cr3t'), { code: 'E_KEY' });
+    expect(redactValue({ message: 'uses s3cr3t', details: { apiKey: 'x', nested: [error] } }, ['s3cr3t'])).toMatchObject({
+      message: `uses ${REDACTED}`,
+      details: { apiKey: REDACTED, nested: [{ name: 'Error', message: `bad key ${REDACTED}`, code: 'E_KEY' }] },
+    });
   });
 });
 

@@ -53,6 +53,27 @@ export function sanitizeWithSize(line: LogLine, opts: SanitizeOptions = {}): { l
   return { line: out, bytes };
 }
 
+/**
+ * The redaction of a log line, for any other text that leaves a step (its recorded error, the job's
+ * failure reason, the process log): every occurrence of each `secretValues` string (length ≥ 4, also
+ * URL-encoded) becomes `[REDACTED]`.
+ */
+export function redactText(text: string, secretValues: readonly string[]): string {
+  return cleanString(text, secretPatterns(secretValues));
+}
+
+/**
+ * `redactText` applied to every string inside `value`, and values under secret-looking keys replaced:
+ * a JSON-data copy, as a log line's context is stored (an Error becomes `{ name, message, code, stack, cause }`).
+ */
+export function redactValue(value: unknown, secretValues: readonly string[]): unknown {
+  try {
+    return toSafe(value, secretPatterns(secretValues), 0, new Set(), false);
+  } catch {
+    return REDACTED;
+  }
+}
+
 /** Whether a context key names a secret: its value is replaced whatever it is. */
 export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key);

@@ -1,2 +1,3 @@
+export { createDataKey, openWithDataKey, sealWithDataKey } from './data-key';
 export { sha256Hex } from './digest';
 export { createKeyring, type Keyring, parseKeys, type SealedSecret } from './keyring';

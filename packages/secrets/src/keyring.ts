@@ -1,9 +1,5 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { ConveyorError } from '@conveyor/errors';
-
-const ALGORITHM = 'aes-256-gcm';
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
+import { openBytes, sealBytes } from './aead';
 
 export interface SealedSecret {
   /** iv ‖ auth tag ‖ ciphertext. */
@@ -16,11 +12,17 @@ export interface Keyring {
   activeKeyId: string;
   seal(value: unknown): SealedSecret;
   open(sealed: SealedSecret): unknown;
+  /** Wraps a data key under the active key; `owner` (the tenant id) is bound into it. */
+  wrapKey(dataKey: Uint8Array, owner: string): SealedSecret;
+  /** The data key `wrapKey` wrapped for `owner`; FORBIDDEN when it was wrapped for another. */
+  unwrapKey(wrapped: SealedSecret, owner: string): Uint8Array;
 }
 
 /**
- * AES-256-GCM envelope for connection credentials. Values are JSON; the key id is bound into the
- * authenticated data, so a ciphertext cannot be passed off as sealed by another key.
+ * The global keyring (CONNECTION_KEYS): AES-256-GCM with the key id bound into the authenticated
+ * data, so a ciphertext cannot be passed off as sealed by another key. It seals JSON values (the
+ * credentials of old rows) and wraps the tenants' data keys (envelope encryption); a wrapped key
+ * and a sealed value have different authenticated data, so neither opens as the other.
  */
 export function createKeyring(keys: ReadonlyMap<string, Uint8Array>, activeKeyId: string): Keyring {
   for (const [id, key] of keys) {
@@ -28,31 +30,40 @@ export function createKeyring(keys: ReadonlyMap<string, Uint8Array>, activeKeyId
   }
   const active = keys.get(activeKeyId);
   if (!active) throw invalid(`the active key ${activeKeyId} is not in the keyring`);
+  const keyOf = (keyId: string) => {
+    const key = keys.get(keyId);
+    if (!key) throw invalid(`no key ${keyId} in the keyring to open this secret`);
+    return key;
+  };
+  const open = (keyId: string, aad: string, ciphertext: Uint8Array) => {
+    const key = keyOf(keyId);
+    try {
+      return openBytes(key, aad, ciphertext);
+    } catch (cause) {
+      throw new ConveyorError({ code: 'FORBIDDEN', message: `secret sealed with key ${keyId} failed authentication`, cause });
+    }
+  };
 
   return {
     activeKeyId,
     seal(value) {
-      const iv = randomBytes(IV_BYTES);
-      const cipher = createCipheriv(ALGORITHM, active, iv);
-      cipher.setAAD(Buffer.from(activeKeyId));
-      const data = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
-      return { ciphertext: Buffer.concat([iv, cipher.getAuthTag(), data]), keyId: activeKeyId };
+      const plaintext = Buffer.from(JSON.stringify(value), 'utf8');
+      return { ciphertext: sealBytes(active, activeKeyId, plaintext), keyId: activeKeyId };
     },
     open({ ciphertext, keyId }) {
-      const key = keys.get(keyId);
-      if (!key) throw invalid(`no key ${keyId} in the keyring to open this secret`);
-      const bytes = Buffer.from(ciphertext);
-      try {
-        const decipher = createDecipheriv(ALGORITHM, key, bytes.subarray(0, IV_BYTES));
-        decipher.setAAD(Buffer.from(keyId));
-        decipher.setAuthTag(bytes.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-        const plain = Buffer.concat([decipher.update(bytes.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
-        return JSON.parse(plain.toString('utf8'));
-      } catch (cause) {
-        throw new ConveyorError({ code: 'FORBIDDEN', message: `secret sealed with key ${keyId} failed authentication`, cause });
-      }
+      return JSON.parse(open(keyId, keyId, ciphertext).toString('utf8'));
+    },
+    wrapKey(dataKey, owner) {
+      return { ciphertext: sealBytes(active, wrapAad(activeKeyId, owner), dataKey), keyId: activeKeyId };
+    },
+    unwrapKey({ ciphertext, keyId }, owner) {
+      return open(keyId, wrapAad(keyId, owner), ciphertext);
     },
   };
+}
+
+function wrapAad(keyId: string, owner: string): string {
+  return `wrap:${keyId}:${owner}`;
 }
 
 /** Parses `id:base64key,id2:base64key2` (the CONNECTION_KEYS format). */

@@ -12,9 +12,13 @@ export interface TenantFixture {
 export async function seedWorkflow(
   prisma: PrismaClient,
   definition: unknown,
-  { slug = `t-${Math.random().toString(36).slice(2, 10)}`, isActive = true }: { slug?: string; isActive?: boolean } = {},
+  {
+    slug = `t-${Math.random().toString(36).slice(2, 10)}`,
+    isActive = true,
+    allowPrivateNetworks = [],
+  }: { slug?: string; isActive?: boolean; allowPrivateNetworks?: string[] } = {},
 ): Promise<TenantFixture> {
-  const tenant = await prisma.tenant.create({ data: { slug, name: slug } });
+  const tenant = await prisma.tenant.create({ data: { slug, name: slug, allowPrivateNetworks } });
   const user = await prisma.user.create({ data: { email: `member@${slug}.test` } });
   await prisma.membership.create({ data: { tenantId: tenant.id, userId: user.id, role: 'ADMIN' } });
   const workflow = await prisma.workflow.create({ data: { tenantId: tenant.id, name: 'fixture', isActive } });

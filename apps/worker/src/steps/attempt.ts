@@ -1,11 +1,12 @@
 import { type ActionContext, isActionAbortedError, isRetryableActionError, runAction, type StepLogger } from '@conveyor/actions';
-import { getSealedConnection, type StepError, type StepOutcome } from '@conveyor/db';
+import { getSealedConnection, openStoredCredentials, type StepError, type StepOutcome } from '@conveyor/db';
 import { actionRefKey, type StepDefinition } from '@conveyor/engine';
 import { ConveyorError, isConveyorError, isRetryableFailure } from '@conveyor/errors';
-import type { BatchingWriter, LogLevel } from '@conveyor/logs';
+import { type BatchingWriter, type LogLevel, redactText, redactValue } from '@conveyor/logs';
 import type { Logger } from '@conveyor/observability';
 import { RunCancelledReason } from '../deps/abort-registry';
 import type { WorkerDeps } from '../deps/worker-deps';
+import { tenantNetworks } from './network-allowlist';
 import { templateContextOf } from './prepared-step';
 import { logIds, type StepInFlight } from './step-in-flight';
 
@@ -47,7 +48,7 @@ export async function attempt(deps: WorkerDeps, step: StepInFlight, attemptsLeft
       idempotencyKey: step.ref.stepRunId,
       attempt: step.ref.attempt,
       now: deps.now,
-      http: { allowPrivateNetworks: [...deps.settings.allowPrivateNetworks] },
+      http: { allowPrivateNetworks: await tenantNetworks(deps, step.ref.tenantId) },
       ...(step.resumeAt ? { resume: { waitedUntil: step.resumeAt } } : {}),
       ...(connection ? { connection } : {}),
     };
@@ -67,10 +68,14 @@ export async function attempt(deps: WorkerDeps, step: StepInFlight, attemptsLeft
   } catch (error) {
     if (cancel.signal.reason instanceof RunCancelledReason)
       return outcome({ status: 'CANCELLED', reason: cancel.signal.reason.message });
-    const stepError = toStepError(error, step.ref.attempt);
+    // Recorded, thrown to BullMQ and logged only redacted: the connection's values never leave the attempt.
+    const stepError = redactValue(toStepError(error, step.ref.attempt), secretValues) as StepError;
     const retrying = stepError.retryable === true && attemptsLeft > 0;
     deps.metrics.stepDuration.observe({ action, outcome: 'failed' }, (deps.now() - started) / 1_000);
-    log.warn({ error, attempt: step.ref.attempt, attemptsLeft, durationMs: deps.now() - started }, 'step attempt failed');
+    log.warn(
+      { error: redactValue(error, secretValues), attempt: step.ref.attempt, attemptsLeft, durationMs: deps.now() - started },
+      'step attempt failed',
+    );
     stepLog.error(`attempt ${step.ref.attempt} failed: ${stepError.message}`, {
       code: stepError.code,
       attempt: step.ref.attempt,
@@ -78,7 +83,7 @@ export async function attempt(deps: WorkerDeps, step: StepInFlight, attemptsLeft
     });
     if (!retrying) return outcome({ status: 'FAILED', error: stepError });
     deps.metrics.stepRetries.inc({ action });
-    return { kind: 'retry', error: stepError, cause: error };
+    return { kind: 'retry', error: stepError, cause: redactedError(error, stepError.message, secretValues) };
   } finally {
     unregister();
   }
@@ -103,7 +108,7 @@ async function openConnection(deps: WorkerDeps, tenantId: string, connectionId: 
   if (!sealed) {
     throw new ConveyorError({ code: 'NOT_FOUND', message: `connection ${connectionId} not found`, details: { connectionId } });
   }
-  return deps.keyring.open(sealed) as Record<string, unknown>;
+  return openStoredCredentials(deps.keyring, tenantId, sealed) as Record<string, unknown>;
 }
 
 /** What an attempt's failure is recorded as; template and input errors are never retried. */
@@ -129,6 +134,16 @@ function toStepError(error: unknown, attempt: number): StepError {
   const code = isConveyorError(error) ? error.code : 'ACTION_FAILED';
   const details = isConveyorError(error) ? error.details : {};
   return { code, message, attempt, retryable: isRetryableActionError(error), details };
+}
+
+/** What BullMQ keeps of a failed attempt (its failure reason and stack trace), redacted. */
+function redactedError(error: unknown, message: string, secretValues: readonly string[]): Error {
+  const copy = new Error(message);
+  if (error instanceof Error) {
+    copy.name = error.name;
+    if (error.stack) copy.stack = redactText(error.stack, secretValues);
+  }
+  return copy;
 }
 
 function describeTimeout(reason: unknown): string {

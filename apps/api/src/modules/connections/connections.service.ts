@@ -3,7 +3,7 @@ import { ConveyorError } from '@conveyor/errors';
 import type { Keyring } from '@conveyor/secrets';
 import type { TenantCaller } from '../auth/session';
 
-/** Connections: credentials are sealed (AES-256-GCM, with the key id) before they touch the database. */
+/** Connections: credentials are sealed (AES-256-GCM, with the tenant's data key) before they touch the database. */
 export function createConnectionsService({ prisma, keyring }: { prisma: PrismaClient; keyring: Keyring }) {
   return {
     async create(
@@ -18,13 +18,11 @@ export function createConnectionsService({ prisma, keyring }: { prisma: PrismaCl
           details: { field: 'input.appKey' },
         });
       }
-      const sealed = keyring.seal(credentials);
-      const stored = await insertConnection(prisma, {
+      const stored = await insertConnection(prisma, keyring, {
         tenantId: caller.tenantId,
         appId,
         name,
-        credentialsCiphertext: sealed.ciphertext,
-        credentialsKeyId: sealed.keyId,
+        credentials,
         createdById: caller.userId ?? null,
       });
       if (stored.kind === 'name-taken') {

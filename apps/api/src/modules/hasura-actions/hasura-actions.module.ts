@@ -26,6 +26,7 @@ import {
   retryRunInputSchema,
   runActionOutputSchema,
 } from './hasura-actions.schemas';
+import { registerTriggerActions } from './trigger-actions';
 
 export interface HasuraActionsOptions {
   hookSecret: string;
@@ -98,6 +99,7 @@ export async function hasuraActionsModule(app: ConveyorApp, opts: HasuraActionsO
     const caller = await requireTenantCaller(prisma, session, { admin: true });
     return { ok: true, ...(await members.invite(caller, input)) };
   });
+  registerTriggerActions(action, { prisma, keyring: opts.keyring });
   action('accept-invitation', acceptInvitationInputSchema, acceptInvitationOutputSchema, async ({ token }, session) => ({
     ok: true,
     ...(await members.accept(requireUser(session), token)),

@@ -1,4 +1,4 @@
-import { upsertBuiltinApp } from '@conveyor/db';
+import { openStoredCredentials, TENANT_DATA_KEY_ID, upsertBuiltinApp } from '@conveyor/db';
 import { createKeyring, parseKeys } from '@conveyor/secrets';
 import { seedWorkflow, type TenantFixture } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,7 +94,7 @@ describe('publishWorkflowVersion', () => {
 });
 
 describe('createConnection', () => {
-  it('stores the credentials only sealed, with the key id, and opens with the keyring', async () => {
+  it('stores the credentials only sealed with the tenant’s data key, which the keyring unwraps', async () => {
     const response = await call(
       'create-connection',
       { name: 'stripe', appKey: 'core', credentials: { apiKey: 'sk_live_secret' } },
@@ -104,9 +104,11 @@ describe('createConnection', () => {
     const row = await api.db.prisma.connection.findUniqueOrThrow({ where: { id: response.json().connectionId } });
     expect(Buffer.from(row.credentialsCiphertext).toString('utf8')).not.toContain('sk_live_secret');
     const keyring = createKeyring(parseKeys(`dev-only-key:${Buffer.alloc(32).toString('base64')}`), 'dev-only-key');
-    expect(keyring.open({ ciphertext: row.credentialsCiphertext, keyId: row.credentialsKeyId })).toEqual({
-      apiKey: 'sk_live_secret',
-    });
+    expect(row.credentialsKeyId).toBe(TENANT_DATA_KEY_ID);
+    const key = await api.db.prisma.tenantDataKey.findUniqueOrThrow({ where: { tenantId: admin.tenantId } });
+    const stored = { ciphertext: row.credentialsCiphertext, keyId: row.credentialsKeyId };
+    const dataKey = { ciphertext: key.wrappedKey, keyId: key.wrapKeyId };
+    expect(openStoredCredentials(keyring, admin.tenantId, { ...stored, dataKey })).toEqual({ apiKey: 'sk_live_secret' });
     const duplicate = await call('create-connection', { name: 'stripe', credentials: {} }, as(admin.userId));
     expect(duplicate.statusCode).toBe(409);
     expect(duplicate.json().extensions.field).toBe('input.name');

@@ -1,6 +1,9 @@
 import type { PrismaClient } from '@conveyor/db';
 import type { Runs } from '@conveyor/runs';
+import type { Keyring } from '@conveyor/secrets';
+import type { FastifyRequest } from 'fastify';
 import type { ConveyorApp } from '../../types';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from './signature';
 import {
   TRIGGER_SECRET_HEADER,
   triggerBodySchema,
@@ -10,9 +13,19 @@ import {
 } from './triggers.schemas';
 import { createTriggersService } from './triggers.service';
 
+/** The body exactly as sent, kept for signature checks (this module's JSON parser sets it). */
+const rawBodies = new WeakMap<FastifyRequest, string>();
+
 /** `POST /hooks/triggers/:triggerId`: start a run from an outside system's webhook call. */
-export async function triggersModule(app: ConveyorApp, opts: { prisma: PrismaClient; runs: Runs }) {
+export async function triggersModule(app: ConveyorApp, opts: { prisma: PrismaClient; runs: Runs; keyring: Keyring }) {
   const service = createTriggersService(opts);
+  // Fastify's own JSON parsing, once the raw text is kept: a signature is over the bytes as sent.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    rawBodies.set(request, body as string);
+    parseJson(request, body as string, done);
+  });
   app.post(
     '/hooks/triggers/:triggerId',
     {
@@ -27,6 +40,9 @@ export async function triggersModule(app: ConveyorApp, opts: { prisma: PrismaCli
       const result = await service.fireWebhook({
         triggerId: request.params.triggerId,
         secret: request.headers[TRIGGER_SECRET_HEADER],
+        signature: request.headers[SIGNATURE_HEADER],
+        timestamp: request.headers[TIMESTAMP_HEADER],
+        rawBody: rawBodies.get(request) ?? '',
         idempotencyKey: request.headers['idempotency-key'],
         input: request.body,
       });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from './signature';
 
 export const TRIGGER_SECRET_HEADER = 'x-conveyor-trigger-secret';
 
@@ -6,6 +7,8 @@ export const triggerParamsSchema = z.object({ triggerId: z.string().uuid() });
 
 export const triggerHeadersSchema = z.object({
   [TRIGGER_SECRET_HEADER]: z.string().optional(),
+  [SIGNATURE_HEADER]: z.string().max(200).optional(),
+  [TIMESTAMP_HEADER]: z.string().max(20).optional(),
   'idempotency-key': z.string().min(1).max(255).optional(),
 });
 

@@ -1,0 +1,10 @@
+import { z } from 'zod';
+
+export const createWebhookTriggerInputSchema = z.object({
+  workflowId: z.string().uuid(),
+  /** Calls must be signed with the secret (x-conveyor-signature, x-conveyor-timestamp) instead of carrying it. */
+  requireSignature: z.boolean().nullish(),
+});
+export const rotateWebhookTriggerSecretInputSchema = z.object({ triggerId: z.string().uuid() });
+/** The secret is shown here once; only its SHA-256 is stored. */
+export const webhookTriggerSecretOutputSchema = z.object({ ok: z.boolean(), triggerId: z.string(), secret: z.string() });
