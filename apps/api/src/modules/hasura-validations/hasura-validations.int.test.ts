@@ -40,10 +40,9 @@ const validate = (
 const insert = (rows: unknown[]) => validate(VALIDATION_ROUTES.triggerInsert, rows);
 
 describe('insert_Trigger validation', () => {
-  it('lets a good schedule, a webhook and a manual trigger through', async () => {
+  it('lets a good schedule and a manual trigger through', async () => {
     const reply = await insert([
       { workflowId: tenantA.workflowId, type: 'SCHEDULE', cron: '0 9 * * 1-5', timezone: 'Europe/Paris', isActive: true },
-      { workflowId: tenantA.workflowId, type: 'WEBHOOK', secretHash: 'a'.repeat(64) },
       { workflowId: tenantA.workflowId, type: 'MANUAL' },
     ]);
     expect(reply.statusCode).toBe(200);
@@ -61,7 +60,8 @@ describe('insert_Trigger validation', () => {
     ],
     [{ type: 'SCHEDULE' }, /^objects\[0\]\.cron: a SCHEDULE trigger needs a cron expression/],
     [{ type: 'SCHEDULE', cron: null }, /^objects\[0\]\.cron: a SCHEDULE trigger needs/],
-    [{ type: 'WEBHOOK', cron: '0 * * * *' }, /^objects\[0\]\.cron: a WEBHOOK trigger has no schedule/],
+    [{ type: 'MANUAL', cron: '0 * * * *' }, /^objects\[0\]\.cron: a MANUAL trigger has no schedule/],
+    [{ type: 'WEBHOOK' }, /^objects\[0\]\.type: create WEBHOOK triggers with the createWebhookTrigger action/],
     [{ type: 'SCHEDULE', cron: `0 * * * * ${'*'.repeat(500)}` }, /^objects\[0\]\.cron: cron must be 1–120 characters/],
   ])('refuses %j with 400 and a message naming the row and field', async (row, message) => {
     const reply = await insert([{ workflowId: tenantA.workflowId, ...row }]);

@@ -15,7 +15,7 @@ import {
   validationRefusalSchema,
 } from './hasura-validations.schemas';
 import { runInsertProblem } from './run-rules';
-import { type FieldProblem, type TriggerFields, triggerProblem } from './trigger-rules';
+import { type FieldProblem, type TriggerFields, triggerInsertProblem, triggerProblem } from './trigger-rules';
 
 export interface HasuraValidationsOptions {
   hookSecret: string;
@@ -62,7 +62,7 @@ export async function hasuraValidationsModule(app: ConveyorApp, opts: HasuraVali
     VALIDATION_ROUTES.triggerInsert,
     { schema: { body: validationBodySchema(triggerInsertSchema), response: responses } },
     async (request, reply) => {
-      const problems = request.body.data.input.map((row) => triggerProblem(row, opts.scheduleMinIntervalMs, now()));
+      const problems = request.body.data.input.map((row) => triggerInsertProblem(row, opts.scheduleMinIntervalMs, now()));
       return answer(reply, 'objects', problems);
     },
   );

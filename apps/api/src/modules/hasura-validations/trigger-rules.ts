@@ -30,3 +30,14 @@ export function triggerProblem(fields: TriggerFields, minIntervalMs: number, now
   const zone = timezone === null ? null : timezoneProblem(timezone);
   return zone ? { field: 'timezone', message: zone } : null;
 }
+
+/**
+ * A new trigger: the rule above, and no WEBHOOK trigger through Hasura, where it could get no secret
+ * (the `createWebhookTrigger` action mints one and shows it once).
+ */
+export function triggerInsertProblem(row: TriggerInsert, minIntervalMs: number, now: number): FieldProblem | null {
+  if (row.type === 'WEBHOOK') {
+    return { field: 'type', message: 'create WEBHOOK triggers with the createWebhookTrigger action, which mints their secret' };
+  }
+  return triggerProblem(row, minIntervalMs, now);
+}
