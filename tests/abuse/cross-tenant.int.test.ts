@@ -53,6 +53,7 @@ async function snapshotOfA() {
     versions: await api.db.prisma.workflowVersion.count({ where: { tenantId: a.tenantId } }),
     connections: await api.db.prisma.connection.count({ where: { tenantId: a.tenantId } }),
     invitations: await api.db.prisma.invitation.count({ where: { tenantId: a.tenantId } }),
+    triggers: await api.db.prisma.trigger.findMany({ where: { tenantId: a.tenantId }, select: { id: true, secretHash: true } }),
   };
 }
 
@@ -130,6 +131,14 @@ const attempts: [string, () => Promise<{ statusCode: number; body: string }>][] 
         { email: 'mallory@example.test', role: 'ADMIN' },
         { ...sessionOfB(), 'x-hasura-tenant-id': a.tenantId },
       ),
+  ],
+  [
+    "rotate the secret of A's webhook trigger as B's admin",
+    () => action('rotate-webhook-trigger-secret', 'rotateWebhookTriggerSecret', { triggerId: a.triggerId }),
+  ],
+  [
+    "create a webhook trigger on A's workflow as B's admin",
+    () => action('create-webhook-trigger', 'createWebhookTrigger', { workflowId: a.workflowId }),
   ],
   [
     "fire A's webhook trigger with B's trigger secret",
