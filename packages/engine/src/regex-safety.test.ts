@@ -10,7 +10,29 @@ describe('unsafeRegexReason', () => {
   );
 
   it.each([
+    '^(a|a)*$',
+    '(a|ab)*',
+    '(\\w|\\d)+',
+    '(?:x|[a-z])+y',
+    '(a|)+',
+    '(a?b|a)+',
+    '(\\s|\\t){2,}',
+    '((?:a|b)|a)*',
+    '(A|a)*',
+    '(.|\\s)*z',
+  ])('refuses overlapping alternatives under a repetition in /%s/', (pattern) => {
+    expect(unsafeRegexReason(pattern)).toMatch(/alternatives .* can match the same text/);
+  });
+
+  it.each([
     'a+b*c?',
+    '(foo|bar)+',
+    '(https?|ftp)://',
+    '(a|a)',
+    '(\\d|x)*',
+    '([0-9]|[a-f])+',
+    '(?=a|a)b',
+    '(.|\\n)*z',
     '(ab)+',
     '(a|b)*c',
     '^(\\d{1,3}\\.){3}\\d{1,3}$',
