@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import type { TemplateContext } from '@conveyor/engine';
 import type { ConveyorError } from '@conveyor/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -116,17 +117,28 @@ describe('expression pool', () => {
 
   it('refuses work once closed, and its processes are gone', async () => {
     const own = createExpressionPool({ processes: 1, maxHeapMb: 64, timeoutMs: 200, maxResultBytes: 1024 });
-    const pending = own.evaluate(
-      { kind: 'input', stepKey: 's', source: '"{{ $string(1) }}"', context },
-      createExpressionBudget(200, 1_000),
+    const before = expressionProcesses().length;
+    await own.start();
+    expect(expressionProcesses()).toHaveLength(before + 1);
+    const evaluate = (source: string) =>
+      own.evaluate({ kind: 'input', stepKey: 's', source, context }, createExpressionBudget(200, 1_000));
+    // One running, one waiting for the process.
+    const refused = ['"{{ ($f := function($n){ $f($n + 1) }; $f(0)) }}"', '"{{ $string(1) }}"'].map((source) =>
+      expect(evaluate(source)).rejects.toMatchObject({ code: 'INTERNAL', message: 'the worker is shutting down' }),
     );
-    const refused = expect(pending).rejects.toMatchObject({ code: 'INTERNAL' });
     await own.close();
-    await refused;
+    await Promise.all(refused);
     await expect(
       own.evaluate({ kind: 'input', stepKey: 's', source: '1', context }, createExpressionBudget(200, 1_000)),
     ).rejects.toMatchObject({
       code: 'INTERNAL',
     });
+    expect(expressionProcesses()).toHaveLength(before);
   });
 });
+
+/** The live expression processes this test process started. */
+function expressionProcesses(): string[] {
+  const lines = execFileSync('ps', ['-o', 'pid=,stat=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' }).split('\n');
+  return lines.filter((line) => line.includes('expression-child') && !/^\s*\d+\s+Z/.test(line));
+}

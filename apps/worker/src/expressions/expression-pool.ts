@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { setPriority } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { expressionError, type TemplateContext } from '@conveyor/engine';
@@ -133,6 +134,16 @@ export function createExpressionPool(options: ExpressionPoolOptions): Expression
     for (const pending of queue.splice(0)) pending.reject(new ConveyorError({ code: 'INTERNAL', message: reason }));
   };
 
+  const shutDown = (child: Child) => {
+    const exited = new Promise((resolve) => child.process.once('exit', resolve));
+    const running = child.task;
+    child.task = undefined;
+    clearTimeout(running?.timer);
+    running?.reject(new ConveyorError({ code: 'INTERNAL', message: 'the worker is shutting down' }));
+    child.process.kill('SIGKILL');
+    return child.process.exitCode === null && child.process.signalCode === null ? exited : undefined;
+  };
+
   return {
     evaluate(task, budget) {
       if (closed) return Promise.reject(new ConveyorError({ code: 'INTERNAL', message: 'the expression pool is closed' }));
@@ -152,12 +163,7 @@ export function createExpressionPool(options: ExpressionPoolOptions): Expression
       closed = true;
       for (const resolve of whenAllReady.splice(0)) resolve();
       refuseAll('the worker is shutting down');
-      const exits = [...children].map((child) => {
-        const exited = new Promise((resolve) => child.process.once('exit', resolve));
-        child.process.kill('SIGKILL');
-        return child.process.exitCode === null && child.process.signalCode === null ? exited : undefined;
-      });
-      await Promise.all(exits);
+      await Promise.all([...children].map(shutDown));
     },
   };
 }
@@ -202,6 +208,12 @@ function forkChild(options: ExpressionPoolOptions): ChildProcess {
   });
   child.unref();
   child.channel?.unref();
+  // On a busy machine the worker's own event loop (probes, lock renewals) gets the CPU first.
+  try {
+    if (child.pid !== undefined) setPriority(child.pid, 10);
+  } catch {
+    // gone already (its exit is handled) or not permitted: it runs at the worker's priority
+  }
   return child;
 }
 
