@@ -126,7 +126,7 @@ export function createExpressionPool(options: ExpressionPoolOptions): Expression
     }
     if (child.task?.request.id !== message.id) return;
     if (message.type === 'field') child.task.path = message.path;
-    else if (message.type === 'failed') finish(child, (pending) => pending.reject(failed(pending, message)));
+    else if (message.type === 'failed') finish(child, (pending) => pending.reject(failed(message)));
     else finish(child, (pending) => settleResult(pending, message.json, options.maxResultBytes));
   };
 
@@ -189,7 +189,8 @@ function died(pending: Pending, options: ExpressionPoolOptions, code: number | n
   return expressionError(location(pending), reason, undefined, { outOfMemory: true });
 }
 
-function failed(pending: Pending, message: { message: string; details: Record<string, unknown> }): ConveyorError {
+/** A problem the engine reported in the child, as it reported it (its message names the field). */
+function failed(message: { message: string; details: Record<string, unknown> }): ConveyorError {
   return new ConveyorError({ code: 'VALIDATION_FAILED', message: message.message, details: message.details });
 }
 
