@@ -87,7 +87,8 @@ describe('expression pool', () => {
     expect(result.code).toBe('VALIDATION_FAILED');
     expect(result.details).toMatchObject({ stepKey: 'bomb', path: 'input.bomb' });
     expect(result.details.timedOut === true || result.details.outOfMemory === true).toBe(true);
-    expect(elapsedMs).toBeLessThan(budgetMs + 250);
+    // The deadline fires at the budget; the rest is the kill and its notice on a busy machine.
+    expect(elapsedMs).toBeLessThan(budgetMs + 500);
     expect(cpuMs).toBeLessThan(100);
     expect(stallMs).toBeLessThan(250);
     // The killed process is replaced: the next step evaluates as usual.

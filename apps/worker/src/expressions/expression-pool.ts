@@ -204,6 +204,8 @@ function forkChild(options: ExpressionPoolOptions): ChildProcess {
   const child = fork(childEntry, [String(options.timeoutMs)], {
     execArgv: [...typeScriptLoader(), `--max-old-space-size=${options.maxHeapMb}`],
     serialization: 'advanced',
+    // Nothing of the worker's environment (database URL, connection keys) reaches an expression.
+    env: {},
     // A fatal V8 error prints pages of native stack: the step's error says what happened.
     stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
   });

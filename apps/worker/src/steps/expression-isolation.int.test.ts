@@ -114,7 +114,7 @@ describe('a template bomb on the worker', () => {
     const [step] = bombRun.stepRuns;
     expect(step?.error).toMatchObject({ code, message: expect.stringMatching(/^step "bomb" input\.value\.bomb: /) });
     const stepMs = (step?.finishedAt?.getTime() ?? 0) - (step?.startedAt?.getTime() ?? 0);
-    expect(stepMs).toBeLessThan(budgetMs + 300);
+    expect(stepMs).toBeLessThan(budgetMs + 500); // the kill, its notice and the outcome statement
     expect(await slowest).toBeLessThan(100);
   });
 });
