@@ -70,7 +70,7 @@ export function createExpressionPool(options: ExpressionPoolOptions): Expression
   const queue: Pending[] = [];
   let nextId = 1;
   let closed = false;
-  const whenAllReady: (() => void)[] = [];
+  const whenAllReady: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   const allReady = () => children.size >= options.processes && [...children].every((child) => child.ready);
 
   const dispatch = () => {
@@ -108,6 +108,8 @@ export function createExpressionPool(options: ExpressionPoolOptions): Expression
     const child: Child = { process: forkChild(options), ready: false };
     children.add(child);
     child.process.on('message', (message: ChildMessage) => onMessage(child, message));
+    // A failed send or spawn: the process is of no more use, and its exit settles its task.
+    child.process.on('error', () => child.process.kill('SIGKILL'));
     child.process.once('exit', (code, signal) => {
       children.delete(child);
       if (closed) return;
@@ -121,7 +123,7 @@ export function createExpressionPool(options: ExpressionPoolOptions): Expression
   const onMessage = (child: Child, message: ChildMessage) => {
     if (message.type === 'ready') {
       child.ready = true;
-      if (allReady()) for (const resolve of whenAllReady.splice(0)) resolve();
+      if (allReady()) for (const waiter of whenAllReady.splice(0)) waiter.resolve();
       return dispatch();
     }
     if (child.task?.request.id !== message.id) return;
@@ -131,7 +133,9 @@ export function createExpressionPool(options: ExpressionPoolOptions): Expression
   };
 
   const refuseAll = (reason: string) => {
-    for (const pending of queue.splice(0)) pending.reject(new ConveyorError({ code: 'INTERNAL', message: reason }));
+    const error = () => new ConveyorError({ code: 'INTERNAL', message: reason });
+    for (const pending of queue.splice(0)) pending.reject(error());
+    for (const waiter of whenAllReady.splice(0)) waiter.reject(error());
   };
 
   const shutDown = (child: Child) => {
@@ -157,11 +161,12 @@ export function createExpressionPool(options: ExpressionPoolOptions): Expression
     },
     start() {
       while (!closed && children.size < options.processes) spawn();
-      return allReady() || closed ? Promise.resolve() : new Promise((resolve) => whenAllReady.push(resolve));
+      if (allReady() || closed) return Promise.resolve();
+      return new Promise((resolve, reject) => whenAllReady.push({ resolve, reject }));
     },
     async close() {
       closed = true;
-      for (const resolve of whenAllReady.splice(0)) resolve();
+      for (const waiter of whenAllReady.splice(0)) waiter.resolve();
       refuseAll('the worker is shutting down');
       await Promise.all([...children].map(shutDown));
     },
