@@ -30,7 +30,7 @@ export interface AstNode {
 
 /**
  * Whether an expression only reads fields and combines them with operators: paths of plain names
- * (`input.n`, `` steps.`a-b`.output[0] ``), literals, comparisons, `and`/`or`, arithmetic and `&`.
+ * (`input.n`, `` steps.`a-b`.output[0] ``), literals, comparisons, `and`/`or` and arithmetic.
  * Such an expression costs time linear in its length and in the data it reads, so it cannot run
  * away (no functions, lambdas, ranges, regexes, predicates or variables besides `$`/`$$` at the
  * root). The worker evaluates these in process and isolates everything else. An allow-list of
@@ -92,4 +92,6 @@ const filterKeys = new Set(['type', 'expr', 'position']);
 const pathKeys = new Set(['type', 'steps']);
 const binaryKeys = new Set(['type', 'value', 'position', 'lhs', 'rhs']);
 const unaryKeys = new Set(['type', 'value', 'position', 'expression']);
-const plainOperators = new Set(['=', '!=', '<', '<=', '>', '>=', 'and', 'or', '+', '-', '*', '/', '%', '&']);
+// Not `&`: a chain of concatenations multiplies the data it reads (`input.s & input.s & …`), and
+// the result would be built in full before its size is checked.
+const plainOperators = new Set(['=', '!=', '<', '<=', '>', '>=', 'and', 'or', '+', '-', '*', '/', '%']);
