@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import type { TemplateContext } from '@conveyor/engine';
 import type { ConveyorError } from '@conveyor/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expressionProcesses } from '../../test/expression-processes';
 import { createExpressionBudget } from './expression-budget';
 import { createExpressionPool, type ExpressionPool } from './expression-pool';
 
@@ -147,9 +147,3 @@ describe('expression pool', () => {
     expect(expressionProcesses()).toHaveLength(before);
   });
 });
-
-/** The live expression processes this test process started. */
-function expressionProcesses(): string[] {
-  const lines = execFileSync('ps', ['-o', 'pid=,stat=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' }).split('\n');
-  return lines.filter((line) => line.includes('expression-child') && !/^\s*\d+\s+Z/.test(line));
-}

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { insertRun, seedWorkflow, waitFor } from '@conveyor/testing';
 import type { Worker } from 'bullmq';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { expressionProcesses } from '../../test/expression-processes';
 import { createTestWorkerDeps, type TestWorkerDeps } from '../../test/test-worker';
 import { createHealthServer } from '../health-server';
 import { createRunWorker } from '../runs/run.worker';
@@ -30,7 +31,10 @@ beforeAll(async () => {
 afterAll(async () => {
   health.close();
   await Promise.all(workers.map((worker) => worker.close()));
+  expect(expressionProcesses().length).toBeGreaterThan(0);
   await t.close();
+  // The worker's close (what its shutdown calls) leaves no expression process behind.
+  expect(expressionProcesses()).toEqual([]);
 });
 // A process killed by the previous bomb is replaced; the timings below are not a process start's.
 beforeEach(() => t.deps.expressions.start());
