@@ -8,14 +8,40 @@
  * regex semantics (case-insensitively, the safe side), against a sample alphabet: printable ASCII,
  * common whitespace, a few non-ASCII letters and digits, and every character the pattern names.
  * An overlap on a character outside that sample is missed: the expression deadline is the backstop.
+ * The check runs where definitions are published, so its work is bounded: a pattern that would
+ * take more than `maxCharacterTests` (over all its groups) is refused as if its alternatives overlapped.
  */
-export function hasOverlappingAlternatives(groupBody: string, pattern: string): boolean {
+export function hasOverlappingAlternatives(groupBody: string, check: OverlapCheck): boolean {
   const alternatives = splitAlternatives(stripGroupPrefix(groupBody));
   if (alternatives.length < 2) return false;
-  const alphabet = sampleAlphabet(pattern);
+  try {
+    return alternativesOverlap(alternatives, check);
+  } catch (error) {
+    if (error instanceof TooComplex) return true;
+    throw error;
+  }
+}
+
+const maxCharacterTests = 200_000;
+
+class TooComplex extends Error {}
+
+/** The state of checking one pattern: its sample alphabet, what each atom matched, the work done. */
+export interface OverlapCheck {
+  alphabet: readonly string[];
+  /** The sample characters each single-character atom matches, by its source. */
+  matched: Map<string, readonly string[]>;
+  tests: number;
+}
+
+export function createOverlapCheck(pattern: string): OverlapCheck {
+  return { alphabet: sampleAlphabet(pattern), matched: new Map(), tests: 0 };
+}
+
+function alternativesOverlap(alternatives: readonly string[], check: OverlapCheck): boolean {
   const seen = new Set<string>();
   for (const alternative of alternatives) {
-    const first = firstCharacters(alternative, alphabet);
+    const first = firstCharacters(alternative, check);
     if (first.nullable) return true;
     for (const char of first.chars) {
       if (seen.has(char)) return true;
@@ -32,7 +58,8 @@ interface First {
 }
 
 /** The characters a sequence of atoms can start with, skipping zero-width and optional atoms. */
-function firstCharacters(sequence: string, alphabet: readonly string[]): First {
+function firstCharacters(sequence: string, check: OverlapCheck): First {
+  check.tests += sequence.length; // scanning it is work too: nested groups are scanned once per level
   const chars = new Set<string>();
   let i = 0;
   while (i < sequence.length) {
@@ -40,27 +67,38 @@ function firstCharacters(sequence: string, alphabet: readonly string[]): First {
     const optional = atomIsOptional(sequence, atom.end);
     i = skipQuantifier(sequence, atom.end);
     if (atom.kind === 'zero-width') continue;
-    const first = atomFirst(atom, alphabet);
+    const first = atomFirst(atom, check);
     for (const char of first.chars) chars.add(char);
     if (!first.nullable && !optional) return { chars, nullable: false };
   }
   return { chars, nullable: true };
 }
 
-function atomFirst(atom: Atom, alphabet: readonly string[]): First {
+function atomFirst(atom: Atom, check: OverlapCheck): First {
   if (atom.kind === 'group') {
     const chars = new Set<string>();
     let nullable = false;
     for (const alternative of splitAlternatives(atom.body)) {
-      const first = firstCharacters(alternative, alphabet);
+      const first = firstCharacters(alternative, check);
       for (const char of first.chars) chars.add(char);
       nullable ||= first.nullable;
     }
     return { chars, nullable };
   }
-  if (atom.kind === 'backreference') return { chars: new Set(alphabet), nullable: true };
-  const matcher = singleCharacterMatcher(atom.source);
-  return { chars: new Set(matcher ? alphabet.filter((char) => matcher.test(char)) : alphabet), nullable: false };
+  if (atom.kind === 'backreference') return { chars: new Set(check.alphabet), nullable: true };
+  return { chars: new Set(matchedCharacters(atom.source, check)), nullable: false };
+}
+
+function matchedCharacters(source: string, check: OverlapCheck): readonly string[] {
+  let matched = check.matched.get(source);
+  check.tests += matched ? matched.length : check.alphabet.length;
+  if (check.tests > maxCharacterTests) throw new TooComplex();
+  if (!matched) {
+    const matcher = singleCharacterMatcher(source);
+    matched = matcher ? check.alphabet.filter((char) => matcher.test(char)) : check.alphabet;
+    check.matched.set(source, matched);
+  }
+  return matched;
 }
 
 function singleCharacterMatcher(source: string): RegExp | null {

@@ -24,6 +24,14 @@ describe('unsafeRegexReason', () => {
     expect(unsafeRegexReason(pattern)).toMatch(/alternatives .* can match the same text/);
   });
 
+  it('bounds its own work: a pattern too complex to check quickly is refused, quickly', () => {
+    let nested = 'a|b';
+    for (let level = 0; level < 300; level++) nested = `(${nested}){2}|${String.fromCharCode(0x4e00 + level)}`;
+    const started = performance.now();
+    expect(unsafeRegexReason(`(${nested})`)).toMatch(/can match the same text/);
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+
   it.each([
     'a+b*c?',
     '(foo|bar)+',

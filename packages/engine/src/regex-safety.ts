@@ -1,4 +1,4 @@
-import { hasOverlappingAlternatives, skipClass } from './regex-safety-overlap';
+import { createOverlapCheck, hasOverlappingAlternatives, type OverlapCheck, skipClass } from './regex-safety-overlap';
 
 /**
  * JSONata regexes run on V8's backtracking engine, synchronously: a pattern such as `(a+)+$` on a
@@ -12,6 +12,7 @@ import { hasOverlappingAlternatives, skipClass } from './regex-safety-overlap';
 export function unsafeRegexReason(pattern: string): string | null {
   // One frame per open group, the outermost being the whole pattern: what repeats inside it?
   const groups: Group[] = [{ repeats: false, unbounded: false, start: -1 }];
+  let overlap: OverlapCheck | undefined;
   let i = 0;
   while (i < pattern.length) {
     const char = pattern[i];
@@ -28,7 +29,8 @@ export function unsafeRegexReason(pattern: string): string | null {
     const quantifier = readQuantifier(pattern, atomEnd);
     const nested = inner.repeats && quantifier.repeats && (inner.unbounded || quantifier.unbounded);
     if (nested) return `nested repetition in /${pattern}/ can backtrack catastrophically`;
-    if (char === ')' && quantifier.repeats && hasOverlappingAlternatives(pattern.slice(inner.start + 1, i), pattern)) {
+    overlap ??= char === ')' && quantifier.repeats ? createOverlapCheck(pattern) : undefined;
+    if (overlap && char === ')' && quantifier.repeats && hasOverlappingAlternatives(pattern.slice(inner.start + 1, i), overlap)) {
       return `alternatives in /${pattern}/ can match the same text under a repetition, which can backtrack catastrophically`;
     }
     const enclosing = groups[groups.length - 1];
