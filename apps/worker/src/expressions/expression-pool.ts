@@ -113,7 +113,8 @@ export function createExpressionPool(options: ExpressionPoolOptions): Expression
     child.process.once('exit', (code, signal) => {
       children.delete(child);
       if (closed) return;
-      if (!child.ready) return refuseAll(`an expression process failed to start (${signal ?? `exit code ${code}`})`);
+      const how = signal ?? `exit code ${code}`;
+      if (!child.ready) return refuseAll('DEPENDENCY_UNAVAILABLE', `an expression process failed to start (${how})`);
       // Replaced at once, so the next step does not wait for a process to start.
       spawn();
       finish(child, (pending) => pending.reject(pending.timedOut ? overBudget(pending) : died(pending, options, code, signal)));
@@ -132,8 +133,8 @@ export function createExpressionPool(options: ExpressionPoolOptions): Expression
     else finish(child, (pending) => settleResult(pending, message.json, options.maxResultBytes));
   };
 
-  const refuseAll = (reason: string) => {
-    const error = () => new ConveyorError({ code: 'INTERNAL', message: reason });
+  const refuseAll = (code: 'INTERNAL' | 'DEPENDENCY_UNAVAILABLE', reason: string) => {
+    const error = () => new ConveyorError({ code, message: reason });
     for (const pending of queue.splice(0)) pending.reject(error());
     for (const waiter of whenAllReady.splice(0)) waiter.reject(error());
   };
@@ -167,7 +168,7 @@ export function createExpressionPool(options: ExpressionPoolOptions): Expression
     async close() {
       closed = true;
       for (const waiter of whenAllReady.splice(0)) waiter.resolve();
-      refuseAll('the worker is shutting down');
+      refuseAll('INTERNAL', 'the worker is shutting down');
       await Promise.all([...children].map(shutDown));
     },
   };
