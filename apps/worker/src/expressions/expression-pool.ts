@@ -72,6 +72,12 @@ export function createExpressionPool(options: ExpressionPoolOptions): Expression
   let closed = false;
   const whenAllReady: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   const allReady = () => children.size >= options.processes && [...children].every((child) => child.ready);
+  // An idle process leaves when the worker's channel closes; a busy one cannot notice, so a worker
+  // exiting without close() (its shutdown grace ran out) kills them. A killed worker cannot.
+  const killAll = () => {
+    for (const child of children) child.process.kill('SIGKILL');
+  };
+  process.once('exit', killAll);
 
   const dispatch = () => {
     while (queue.length > 0) {
@@ -167,6 +173,7 @@ export function createExpressionPool(options: ExpressionPoolOptions): Expression
     },
     async close() {
       closed = true;
+      process.off('exit', killAll);
       for (const waiter of whenAllReady.splice(0)) waiter.resolve();
       refuseAll('INTERNAL', 'the worker is shutting down');
       await Promise.all([...children].map(shutDown));
