@@ -21,6 +21,7 @@ async function main(): Promise<void> {
     if (aborted > 0) log.info({ workflowRunId: runId, aborted }, 'aborted running steps of a cancelled run');
   });
 
+  await deps.expressions.start(); // the first steps do not wait for expression processes to start
   const workers = [createRunWorker(deps, blocking), createStepWorker(deps, blocking)];
   for (const queueWorker of workers) queueWorker.on('error', (error) => log.error({ error }, 'worker error'));
   const canary = createCanary({ connection: blocking, prefix: config.redis.queuePrefix, intervalMs: 5_000 });

@@ -31,6 +31,10 @@ export const workerEnvSchema = commonEnvSchema.extend(connectionKeysEnvSchema.sh
   RECONCILER_STALE_AFTER_MS: positiveIntSchema.default(5_000),
   LOG_SWEEP_INTERVAL_MS: positiveIntSchema.default(600_000),
   HTTP_ALLOW_PRIVATE_NETWORKS: cidrListSchema,
+  EXPRESSION_BUDGET_MS: positiveIntSchema.default(1_000),
+  EXPRESSION_PROCESSES: positiveIntSchema.max(64).default(2),
+  EXPRESSION_MAX_HEAP_MB: positiveIntSchema.min(16).default(128),
+  EXPRESSION_MAX_RESULT_BYTES: positiveIntSchema.default(4 * 1024 * 1024),
 });
 
 export interface WorkerConfig extends CommonConfig {
@@ -44,6 +48,11 @@ export interface WorkerConfig extends CommonConfig {
   http: { host: string; port: number };
   reconciler: { intervalMs: number; staleAfterMs: number; logSweepIntervalMs: number };
   actions: { allowPrivateNetworks: string[] };
+  /**
+   * Expressions other than plain field reads run in child processes: how many, the heap of each,
+   * the time one step attempt's expressions may take together, and the JSON one step's may return.
+   */
+  expressions: { processes: number; maxHeapMb: number; budgetMs: number; maxResultBytes: number };
 }
 
 export function loadWorkerConfig(env: Env = process.env): Readonly<WorkerConfig> {
@@ -61,5 +70,11 @@ export function loadWorkerConfig(env: Env = process.env): Readonly<WorkerConfig>
       logSweepIntervalMs: parsed.LOG_SWEEP_INTERVAL_MS,
     },
     actions: { allowPrivateNetworks: parsed.HTTP_ALLOW_PRIVATE_NETWORKS },
+    expressions: {
+      processes: parsed.EXPRESSION_PROCESSES,
+      maxHeapMb: parsed.EXPRESSION_MAX_HEAP_MB,
+      budgetMs: parsed.EXPRESSION_BUDGET_MS,
+      maxResultBytes: parsed.EXPRESSION_MAX_RESULT_BYTES,
+    },
   });
 }

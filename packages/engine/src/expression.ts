@@ -38,8 +38,16 @@ export function compileExpression(source: string, limits: TemplateLimits, locati
   };
 }
 
-/** The VALIDATION_FAILED error every template problem becomes; `details.reason` is the bare cause. */
-export function expressionError(location: ExpressionLocation, reason: string, cause?: unknown, timedOut = false): ConveyorError {
+/**
+ * The VALIDATION_FAILED error every template problem becomes; `details.reason` is the bare cause.
+ * `flags` mark what a step records as EXPRESSION_TIMEOUT (`timedOut`) or EXPRESSION_LIMIT (`outOfMemory`).
+ */
+export function expressionError(
+  location: ExpressionLocation,
+  reason: string,
+  cause?: unknown,
+  flags: ExpressionErrorFlags = {},
+): ConveyorError {
   return new ConveyorError({
     code: 'VALIDATION_FAILED',
     message: `${describeLocation(location)}: ${reason}`,
@@ -49,7 +57,8 @@ export function expressionError(location: ExpressionLocation, reason: string, ca
       path: location.path,
       reason,
       // Out of time is no fault of the expression's alone: a busy machine gets there too.
-      ...(timedOut ? { timedOut } : {}),
+      ...(flags.timedOut ? { timedOut: true } : {}),
+      ...(flags.outOfMemory ? { outOfMemory: true } : {}),
     },
   });
 }
@@ -73,7 +82,7 @@ async function evaluateExpression(
   try {
     value = await expression.evaluate(input);
   } catch (error) {
-    throw expressionError(location, evaluationReason(error, limits), error, isTimeout(error));
+    throw expressionError(location, evaluationReason(error, limits), error, { timedOut: isTimeout(error) });
   }
   return toJsonValue(value, limits, location);
 }
@@ -160,6 +169,11 @@ class SafeRegExp extends RegExp {
     if (reason !== null) throw new UnsafeRegex(reason);
     super(pattern, flags);
   }
+}
+
+export interface ExpressionErrorFlags {
+  timedOut?: boolean;
+  outOfMemory?: boolean;
 }
 
 export interface ExpressionLocation {

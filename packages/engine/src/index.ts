@@ -12,7 +12,7 @@ export {
   workflowDefinitionSchema,
 } from './definition.schema';
 export { transitiveDependencies } from './dependency-graph';
-export type { ExpressionLocation } from './expression';
+export { type ExpressionErrorFlags, type ExpressionLocation, expressionError } from './expression';
 export { formatPath } from './field-path';
 export { jsonBytes, sizeProblem } from './json-size';
 export { planRun, type RunOutcome, type RunPlan, type SkipReason, type StepSkip } from './plan';
@@ -51,6 +51,8 @@ export {
   compileInput,
   compileTemplate,
   evaluateCondition,
+  type FieldObserver,
+  isPlainTemplate,
   resolveInput,
   type TemplateContext,
   templateReferences,

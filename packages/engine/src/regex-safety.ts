@@ -1,29 +1,38 @@
+import { createOverlapCheck, hasOverlappingAlternatives, type OverlapCheck, skipClass } from './regex-safety-overlap';
+
 /**
  * JSONata regexes run on V8's backtracking engine, synchronously: a pattern such as `(a+)+$` on a
  * long input blocks the event loop far past any evaluation timeout (the timeout is only checked
  * between evaluation steps). Nested repetition is the classic cause, so a repeated group that
  * itself repeats is refused when either repetition is unbounded; `(\d{1,3}\.){3}` stays allowed.
- * This is a heuristic (it does not catch overlapping alternatives such as `(a|a)*`), not a proof.
+ * A repeated group whose alternatives can match the same text (`(a|a)*`, `(\\w|\\d)+`) is refused
+ * too (regex-safety-overlap.ts). This is a heuristic, not a proof: the expression process's
+ * deadline is the backstop.
  */
 export function unsafeRegexReason(pattern: string): string | null {
   // One frame per open group, the outermost being the whole pattern: what repeats inside it?
-  const groups: Repetition[] = [{ repeats: false, unbounded: false }];
+  const groups: Group[] = [{ repeats: false, unbounded: false, start: -1 }];
+  let overlap: OverlapCheck | undefined;
   let i = 0;
   while (i < pattern.length) {
     const char = pattern[i];
     if (char === '(') {
-      groups.push({ repeats: false, unbounded: false });
+      groups.push({ repeats: false, unbounded: false, start: i });
       i++;
       continue;
     }
     let atomEnd = i + 1;
-    let inner: Repetition = { repeats: false, unbounded: false };
+    let inner: Group = { repeats: false, unbounded: false, start: i };
     if (char === '\\') atomEnd = i + 2;
     else if (char === '[') atomEnd = skipClass(pattern, i);
     else if (char === ')') inner = groups.pop() ?? inner;
     const quantifier = readQuantifier(pattern, atomEnd);
     const nested = inner.repeats && quantifier.repeats && (inner.unbounded || quantifier.unbounded);
     if (nested) return `nested repetition in /${pattern}/ can backtrack catastrophically`;
+    overlap ??= char === ')' && quantifier.repeats ? createOverlapCheck(pattern) : undefined;
+    if (overlap && char === ')' && quantifier.repeats && hasOverlappingAlternatives(pattern.slice(inner.start + 1, i), overlap)) {
+      return `alternatives in /${pattern}/ can match the same text under a repetition, which can backtrack catastrophically`;
+    }
     const enclosing = groups[groups.length - 1];
     if (enclosing) {
       enclosing.repeats ||= inner.repeats || quantifier.repeats;
@@ -53,18 +62,12 @@ function readQuantifier(pattern: string, at: number): Repetition & { end: number
   return result;
 }
 
-/** Position after the `]` closing a character class that starts at `start`. */
-function skipClass(pattern: string, start: number): number {
-  let i = start + 1;
-  while (i < pattern.length) {
-    if (pattern[i] === '\\') i += 2;
-    else if (pattern[i] === ']') return i + 1;
-    else i++;
-  }
-  return pattern.length;
-}
-
 interface Repetition {
   repeats: boolean;
   unbounded: boolean;
+}
+
+interface Group extends Repetition {
+  /** Index of the group's `(`. */
+  start: number;
 }

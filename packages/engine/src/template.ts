@@ -6,6 +6,7 @@ import {
   expressionError,
 } from './expression';
 import { joinPath } from './field-path';
+import { isPlainExpression } from './jsonata-ast';
 import { type TemplateLimits, withDefaultLimits } from './template-limits';
 import { referencesOf, type TemplateReferences } from './template-references';
 import { soleExpression, splitTemplate } from './template-syntax';
@@ -69,7 +70,7 @@ export function compileTemplate(source: string, options: CompileOptions = {}): C
     segment.type === 'text' ? segment.text : compileExpression(segment.source, limits, location),
   );
   return parts.every((part) => typeof part === 'string')
-    ? { source, kind: 'literal', references: referencesOf([]), evaluate: async () => source }
+    ? { source, kind: 'literal', plain: true, references: referencesOf([]), evaluate: async () => source }
     : interpolatedTemplate(source, parts, limits, location);
 }
 
@@ -85,6 +86,25 @@ export function compileCondition(source: string, options: CompileOptions = {}): 
   if (sole === null)
     throw expressionError(location, 'a condition must be a single {{ expression }}, not text mixed with expressions');
   return rawTemplate(source, compileExpression(sole, limits, location));
+}
+
+/**
+ * Whether every string inside `template` is plain: literal text, or expressions that only read
+ * fields and combine them with operators (see isPlainExpression). A plain input cannot run away,
+ * so the worker evaluates it in process; anything else, a template that does not compile
+ * included, is evaluated in isolation, where its problem is reported.
+ */
+export function isPlainTemplate(template: unknown, options: CompileOptions = {}): boolean {
+  let plain = true;
+  forEachTemplateString(template, options.path ?? 'input', (source, path) => {
+    if (!plain) return;
+    try {
+      plain = compileTemplate(source, { ...options, path }).plain;
+    } catch {
+      plain = false;
+    }
+  });
+  return plain;
 }
 
 /**
@@ -113,7 +133,13 @@ export function forEachTemplateString(value: unknown, path: string, visit: (sour
 }
 
 function rawTemplate(source: string, expression: CompiledExpression): CompiledTemplate {
-  return { source, kind: 'raw', references: referencesOf([expression.ast]), evaluate: (context) => expression.evaluate(context) };
+  return {
+    source,
+    kind: 'raw',
+    plain: isPlainExpression(expression.ast),
+    references: referencesOf([expression.ast]),
+    evaluate: (context) => expression.evaluate(context),
+  };
 }
 
 function interpolatedTemplate(
@@ -126,6 +152,7 @@ function interpolatedTemplate(
   return {
     source,
     kind: 'interpolated',
+    plain: expressions.every((expression) => isPlainExpression(expression.ast)),
     references: referencesOf(expressions.map((expression) => expression.ast)),
     evaluate: async (context) => {
       let text = '';
@@ -142,23 +169,24 @@ function stringify(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-type EvaluateNode = (context: TemplateContext) => Promise<unknown>;
+type EvaluateNode = (context: TemplateContext, onField?: FieldObserver) => Promise<unknown>;
 
 // Sequential on purpose: evaluation is CPU-bound, and the first failing field in document order
 // is the one reported.
 function compileNode(value: unknown, limits: TemplateLimits, location: ExpressionLocation): EvaluateNode {
   if (typeof value === 'string') {
     let compiled: CompiledTemplate | undefined;
-    return (context) => {
+    return (context, onField) => {
+      onField?.(location.path);
       compiled ??= compileTemplate(value, { ...location, limits });
       return compiled.evaluate(context);
     };
   }
   if (Array.isArray(value)) {
     const items = value.map((item, index) => compileNode(item, limits, { ...location, path: joinPath(location.path, index) }));
-    return async (context) => {
+    return async (context, onField) => {
       const resolved: unknown[] = [];
-      for (const item of items) resolved.push(await item(context));
+      for (const item of items) resolved.push(await item(context, onField));
       return resolved;
     };
   }
@@ -166,9 +194,9 @@ function compileNode(value: unknown, limits: TemplateLimits, location: Expressio
   const fields = Object.entries(value).map(
     ([key, item]) => [key, compileNode(item, limits, { ...location, path: joinPath(location.path, key) })] as const,
   );
-  return async (context) => {
+  return async (context, onField) => {
     const entries: [string, unknown][] = [];
-    for (const [key, field] of fields) entries.push([key, await field(context)]);
+    for (const [key, field] of fields) entries.push([key, await field(context, onField)]);
     // fromEntries defines own properties, so a key named "__proto__" stays data, not a prototype.
     return Object.fromEntries(entries);
   };
@@ -195,14 +223,19 @@ export interface CompileOptions {
   path?: string | undefined;
 }
 
+/** Told the path of each string field just before it is evaluated, e.g. `input.body.total`. */
+export type FieldObserver = (path: string) => void;
+
 export interface CompiledInput {
-  evaluate(context: TemplateContext): Promise<unknown>;
+  evaluate(context: TemplateContext, onField?: FieldObserver): Promise<unknown>;
 }
 
 export interface CompiledTemplate {
   readonly source: string;
   /** `literal`: no expression; `raw`: one expression, its value as is; `interpolated`: a string. */
   readonly kind: 'literal' | 'raw' | 'interpolated';
+  /** Only literal text and plain expressions (see isPlainTemplate). */
+  readonly plain: boolean;
   readonly references: TemplateReferences;
   evaluate(context: TemplateContext): Promise<unknown>;
 }

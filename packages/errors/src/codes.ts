@@ -31,6 +31,8 @@ export const failureCodes = {
   STEP_TIMEOUT: { retryable: true },
   /** A template ran past its evaluation time limit, which a busy machine can cause as well as the expression. */
   EXPRESSION_TIMEOUT: { retryable: true },
+  /** A template exhausted the memory of its expression process, or a size limit of the runtime. */
+  EXPRESSION_LIMIT: { retryable: false },
   /** The worker running the attempt died; the attempt was run again. */
   WORKER_LOST: { retryable: true },
   /** The step's key is not in the run's pinned definition. */

@@ -12,6 +12,7 @@ import { createMetricsRegistry, createPipelineMetrics, type Logger, type Registr
 import { createProducers, createQueues, createRedisConnection, createTenantAdmission, type Redis } from '@conveyor/queue';
 import { createRuns } from '@conveyor/runs';
 import { createKeyring, parseKeys } from '@conveyor/secrets';
+import { createExpressionPool } from '../expressions/expression-pool';
 import { createAbortRegistry } from './abort-registry';
 import { createDefinitionCache } from './definition-cache';
 import type { WorkerDeps } from './worker-deps';
@@ -67,6 +68,7 @@ export async function composeWorker(
       allowPrivateNetworks: config.actions.allowPrivateNetworks,
       scheduleMinIntervalMs: config.schedules.minIntervalMs,
       stepOutputMaxBytes: config.payloads.stepOutputBytes,
+      expressionBudgetMs: config.expressions.budgetMs,
     },
     log,
     prisma: database.prisma,
@@ -77,6 +79,12 @@ export async function composeWorker(
     admission: createTenantAdmission(producer, prefix),
     runs: createRuns({ pool: database.pool, producers, log, metrics }),
     actions: createActionRegistry([...coreActions, ...(options.extraActions ?? [])]),
+    expressions: createExpressionPool({
+      processes: config.expressions.processes,
+      maxHeapMb: config.expressions.maxHeapMb,
+      timeoutMs: config.expressions.budgetMs,
+      maxResultBytes: config.expressions.maxResultBytes,
+    }),
     definitions: createDefinitionCache(),
     aborts: createAbortRegistry(),
     keyring: createKeyring(parseKeys(config.connections.keys), config.connections.activeKeyId),
@@ -104,7 +112,7 @@ export async function composeWorker(
     async close() {
       initialising.stop();
       await deps.logWriter.close(); // every buffered execution log line reaches the store before exit
-      await Promise.allSettled([queues.close(), database.close(), logStore.close()]);
+      await Promise.allSettled([queues.close(), database.close(), logStore.close(), deps.expressions.close()]);
       for (const connection of [blocking, producer, subscriber]) connection.disconnect();
     },
   };

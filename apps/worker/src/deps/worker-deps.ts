@@ -5,6 +5,7 @@ import type { Logger, PipelineMetrics } from '@conveyor/observability';
 import type { Producers, Queues, Redis, TenantAdmission } from '@conveyor/queue';
 import type { Runs } from '@conveyor/runs';
 import type { Keyring } from '@conveyor/secrets';
+import type { ExpressionPool } from '../expressions/expression-pool';
 import type { AbortRegistry } from './abort-registry';
 import type { DefinitionCache } from './definition-cache';
 
@@ -21,6 +22,8 @@ export interface WorkerSettings {
   stepOutputMaxBytes: number;
   /** CIDRs `http.request` may reach although private. */
   allowPrivateNetworks: readonly string[];
+  /** The time one step attempt's expressions may take together (capped by the step's timeout). */
+  expressionBudgetMs: number;
 }
 
 /** Everything the worker's processors, workers and reconciler use: built once by `composeWorker`, passed down. */
@@ -41,6 +44,8 @@ export interface WorkerDeps {
   /** The run use cases: dispatch, time out, after-commit. */
   runs: Runs;
   actions: ActionRegistry;
+  /** The child processes that evaluate every expression that is not a plain field read. */
+  expressions: ExpressionPool;
   definitions: DefinitionCache;
   aborts: AbortRegistry;
   /** Opens the tenants' sealed connection credentials for the steps that name one. */

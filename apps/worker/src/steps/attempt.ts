@@ -6,8 +6,9 @@ import { type BatchingWriter, type LogLevel, redactText, redactValue } from '@co
 import type { Logger } from '@conveyor/observability';
 import { RunCancelledReason } from '../deps/abort-registry';
 import type { WorkerDeps } from '../deps/worker-deps';
+import { createExpressionBudget } from '../expressions/expression-budget';
 import { tenantNetworks } from './network-allowlist';
-import { templateContextOf } from './prepared-step';
+import { evaluateStepCondition, resolveStepInput, templateContextOf } from './prepared-step';
 import { logIds, type StepInFlight } from './step-in-flight';
 
 /** What one attempt came to, as data: the step job's processor maps it to the database and to BullMQ. */
@@ -33,11 +34,13 @@ export async function attempt(deps: WorkerDeps, step: StepInFlight, attemptsLeft
   const stepLog = createStepLogger({ writer: deps.logWriter, ids: logIds(step.ref), secretValues, now: deps.now });
   const context = templateContextOf(step.prepared, step.runInput, step.outputs);
   const action = actionType(definition);
+  // The `if` and every input field share one budget, charged against the step's timeout.
+  const budget = createExpressionBudget(deps.settings.expressionBudgetMs, definition.timeoutMs);
   try {
-    const condition = step.prepared.condition();
-    if (condition && !(await condition.evaluate(context))) return outcome({ status: 'SKIPPED', reason: 'condition is false' });
+    if (!(await evaluateStepCondition(deps.expressions, step.prepared, context, budget)))
+      return outcome({ status: 'SKIPPED', reason: 'condition is false' });
     stepLog.info(`step started (attempt ${step.ref.attempt})`, { attempt: step.ref.attempt });
-    const input = await step.prepared.input.evaluate(context);
+    const input = await resolveStepInput(deps.expressions, step.prepared, context, budget);
     const connection = definition.connectionId
       ? await openConnection(deps, step.ref.tenantId, definition.connectionId)
       : undefined;
@@ -52,8 +55,9 @@ export async function attempt(deps: WorkerDeps, step: StepInFlight, attemptsLeft
       ...(step.resumeAt ? { resume: { waitedUntil: step.resumeAt } } : {}),
       ...(connection ? { connection } : {}),
     };
+    const timeoutMs = Math.max(1, definition.timeoutMs - (deps.now() - started));
     const result = await runAction(deps.actions.getOrThrow(definition.action), input, ctx, {
-      timeoutMs: definition.timeoutMs,
+      timeoutMs,
       maxOutputBytes: deps.settings.stepOutputMaxBytes,
     });
     if (result.kind === 'wait') {
@@ -122,14 +126,9 @@ function toStepError(error: unknown, attempt: number): StepError {
     };
   }
   const message = error instanceof Error ? error.message : String(error);
-  if (isConveyorError(error) && error.details.timedOut === true) {
-    return {
-      code: 'EXPRESSION_TIMEOUT',
-      message,
-      attempt,
-      retryable: isRetryableFailure('EXPRESSION_TIMEOUT'),
-      details: error.details,
-    };
+  const expressionCode = expressionFailure(error);
+  if (isConveyorError(error) && expressionCode) {
+    return { code: expressionCode, message, attempt, retryable: isRetryableFailure(expressionCode), details: error.details };
   }
   const code = isConveyorError(error) ? error.code : 'ACTION_FAILED';
   const details = isConveyorError(error) ? error.details : {};
@@ -144,6 +143,13 @@ function redactedError(error: unknown, message: string, secretValues: readonly s
     if (error.stack) copy.stack = redactText(error.stack, secretValues);
   }
   return copy;
+}
+
+/** A template that ran out of its time or its memory; other template problems stay VALIDATION_FAILED. */
+function expressionFailure(error: unknown): 'EXPRESSION_TIMEOUT' | 'EXPRESSION_LIMIT' | undefined {
+  if (!isConveyorError(error)) return undefined;
+  if (error.details.timedOut === true) return 'EXPRESSION_TIMEOUT';
+  return error.details.outOfMemory === true ? 'EXPRESSION_LIMIT' : undefined;
 }
 
 function describeTimeout(reason: unknown): string {

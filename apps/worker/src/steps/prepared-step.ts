@@ -3,11 +3,14 @@ import {
   type CompiledTemplate,
   compileCondition,
   compileInput,
+  isPlainTemplate,
   type StepDefinition,
   type TemplateContext,
   transitiveDependencies,
   type WorkflowDefinition,
 } from '@conveyor/engine';
+import { charged, type ExpressionBudget } from '../expressions/expression-budget';
+import type { ExpressionPool } from '../expressions/expression-pool';
 
 /** What every attempt of one step shares: its templates compiled and what they may read. */
 export interface PreparedStep {
@@ -15,6 +18,11 @@ export interface PreparedStep {
   /** The steps whose outputs the templates may read: the step's transitive dependencies. */
   visibleSteps: string[];
   input: CompiledInput;
+  /** The input template as JSON: what an expression process compiles. */
+  inputSource: string;
+  /** Only field reads and operators: evaluated in process. Anything else goes to an expression process. */
+  inputPlain: boolean;
+  conditionPlain: boolean;
   /** The step's `if`, compiled on first use (a bad condition fails the attempt, not the lookup). */
   condition(): CompiledTemplate | undefined;
 }
@@ -45,11 +53,49 @@ function prepare(definition: WorkflowDefinition, step: StepDefinition): Prepared
     step,
     visibleSteps: [...transitiveDependencies(step.key, dependencies)],
     input: compileInput(step.input, undefined, { stepKey: step.key }),
+    inputSource: JSON.stringify(step.input ?? null),
+    inputPlain: isPlainTemplate(step.input, { stepKey: step.key }),
+    conditionPlain: step.if === undefined || isPlainCondition(step.if),
     condition() {
       if (step.if !== undefined) condition ??= compileCondition(step.if, { stepKey: step.key });
       return condition;
     },
   };
+}
+
+function isPlainCondition(source: string): boolean {
+  try {
+    return compileCondition(source).plain;
+  } catch {
+    return false; // its problem is reported where it is evaluated
+  }
+}
+
+/** Whether the step runs: its `if` (true without one), in process when plain, else in an expression process. */
+export async function evaluateStepCondition(
+  pool: ExpressionPool,
+  prepared: PreparedStep,
+  context: TemplateContext,
+  budget: ExpressionBudget,
+): Promise<boolean> {
+  const source = prepared.step.if;
+  if (source === undefined) return true;
+  if (!prepared.conditionPlain) {
+    return Boolean(await pool.evaluate({ kind: 'condition', stepKey: prepared.step.key, source, context }, budget));
+  }
+  const condition = prepared.condition() as CompiledTemplate;
+  return Boolean(await charged(budget, () => condition.evaluate(context)));
+}
+
+/** The step's input resolved from `context`, in process when plain, else in an expression process. */
+export function resolveStepInput(
+  pool: ExpressionPool,
+  prepared: PreparedStep,
+  context: TemplateContext,
+  budget: ExpressionBudget,
+): Promise<unknown> {
+  if (prepared.inputPlain) return charged(budget, () => prepared.input.evaluate(context));
+  return pool.evaluate({ kind: 'input', stepKey: prepared.step.key, source: prepared.inputSource, context }, budget);
 }
 
 /** The run input and the outputs of the step's visible steps: what its templates may read. */
