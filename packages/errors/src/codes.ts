@@ -8,6 +8,10 @@ export const errorCodes = {
   FORBIDDEN: { httpStatus: 403, retryable: false },
   NOT_FOUND: { httpStatus: 404, retryable: false },
   CONFLICT: { httpStatus: 409, retryable: false },
+  /** A request body over the api's body limit. */
+  PAYLOAD_TOO_LARGE: { httpStatus: 413, retryable: false },
+  /** A request body in a content type the route does not read (the api reads JSON). */
+  UNSUPPORTED_MEDIA_TYPE: { httpStatus: 415, retryable: false },
   INVALID_CONFIG: { httpStatus: 500, retryable: false },
   DEPENDENCY_UNAVAILABLE: { httpStatus: 503, retryable: true },
   MIGRATION_FAILED: { httpStatus: 500, retryable: false },
