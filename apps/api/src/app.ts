@@ -1,5 +1,5 @@
 import Fastify, { type FastifyBaseLogger } from 'fastify';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { authenticate } from './modules/auth/authenticate';
 import { hasuraActionsModule } from './modules/hasura-actions/hasura-actions.module';
 import { hasuraEventsModule } from './modules/hasura-events/hasura-events.module';
@@ -10,6 +10,8 @@ import { logsModule } from './modules/logs/logs.module';
 import { createLogsService } from './modules/logs/logs.service';
 import { triggersModule } from './modules/triggers/triggers.module';
 import { errorHandler } from './plugins/error-handler';
+import { jsonGuard } from './plugins/json-guard';
+import { validatorCompiler } from './plugins/validator';
 import type { ApiDeps, ConveyorApp } from './types';
 
 export type { ApiDeps, ConveyorApp } from './types';
@@ -20,6 +22,7 @@ export async function buildApp(deps: ApiDeps): Promise<ConveyorApp> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   await app.register(errorHandler);
+  await app.register(jsonGuard);
   await app.register(healthModule, { prisma: deps.prisma, redis: deps.redis, logStore: deps.logStore, metrics: deps.metrics });
   const { runs } = deps;
   await app.register(hasuraEventsModule, { hookSecret: deps.hookSecret, runs });

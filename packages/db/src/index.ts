@@ -48,7 +48,7 @@ export {
   type StepRunRef,
 } from './steps.repo';
 export { scopeToTenant, type TenantScopedClient } from './tenant-scope';
-export { findTenantBySlug } from './tenants.repo';
+export { findTenantBySlug, tenantExists } from './tenants.repo';
 export {
   disableTrigger,
   findTrigger,

@@ -14,7 +14,14 @@ export {
 export { transitiveDependencies } from './dependency-graph';
 export type { ExpressionLocation } from './expression';
 export { formatPath } from './field-path';
-export { defaultJsonLimits, type JsonLimits, type JsonProblem, jsonProblem, stringProblem } from './json-safety';
+export {
+  defaultJsonLimits,
+  fieldOfProblem,
+  type JsonLimits,
+  type JsonProblem,
+  jsonProblem,
+  stringProblem,
+} from './json-safety';
 export { planRun, type RunOutcome, type RunPlan, type SkipReason, type StepSkip } from './plan';
 export { retryDelayMs } from './retry';
 export {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultJsonLimits, jsonProblem, stringProblem } from './json-safety';
+import { defaultJsonLimits, fieldOfProblem, jsonProblem, stringProblem } from './json-safety';
 
 /** `depth` arrays or objects inside one another, built without recursion. */
 function nested(depth: number, kind: 'array' | 'object' = 'array'): unknown {
@@ -61,5 +61,13 @@ describe('stringProblem', () => {
     expect(stringProblem('\uD83D')).toMatch(/surrogate/);
     expect(stringProblem('\uDE00\uD83D')).toMatch(/surrogate/);
     expect(stringProblem('\u0000')).toMatch(/U\+0000/);
+  });
+});
+
+describe('fieldOfProblem', () => {
+  it('names the field under a root', () => {
+    expect(fieldOfProblem('body', { path: 'a.b', message: '' })).toBe('body.a.b');
+    expect(fieldOfProblem('input', { path: '[2].x', message: '' })).toBe('input[2].x');
+    expect(fieldOfProblem('body', { path: '', message: '' })).toBe('body');
   });
 });

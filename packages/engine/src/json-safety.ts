@@ -75,6 +75,12 @@ function pathOf(visit: Visit): string {
   return formatPath(segments.reverse());
 }
 
+/** The problem's field under `root`: `body.order.note`, `input[0]`, or `root` itself. */
+export function fieldOfProblem(root: string, problem: JsonProblem): string {
+  if (problem.path === '') return root;
+  return problem.path.startsWith('[') ? `${root}${problem.path}` : `${root}.${problem.path}`;
+}
+
 function valueProblem(value: unknown, depth: number, limits: JsonLimits): string | null {
   if (typeof value === 'string') return stringProblem(value);
   if (typeof value === 'object' && value !== null && depth >= limits.maxDepth) {

@@ -1,4 +1,4 @@
-import { findMembershipRole, type MemberRole, type PrismaClient } from '@conveyor/db';
+import { findMembershipRole, type MemberRole, type PrismaClient, tenantExists } from '@conveyor/db';
 import { ConveyorError } from '@conveyor/errors';
 import { z } from 'zod';
 
@@ -45,7 +45,17 @@ export async function requireTenantCaller(
       details: { field: 'session_variables.x-hasura-tenant-id' },
     });
   }
-  if (session.role === 'admin') return { tenantId: session.tenantId, userId: session.userId, memberRole: 'ADMIN' };
+  if (session.role === 'admin') {
+    // The admin secret bypasses membership, not existence: an unknown tenant is a 404, not a failed insert.
+    if (!(await tenantExists(prisma, session.tenantId))) {
+      throw new ConveyorError({
+        code: 'NOT_FOUND',
+        message: `session_variables.x-hasura-tenant-id: no tenant ${session.tenantId}`,
+        details: { field: 'session_variables.x-hasura-tenant-id' },
+      });
+    }
+    return { tenantId: session.tenantId, userId: session.userId, memberRole: 'ADMIN' };
+  }
   const role = session.userId ? await findMembershipRole(prisma, { tenantId: session.tenantId, userId: session.userId }) : null;
   if (!role) throw new ConveyorError({ code: 'FORBIDDEN', message: 'the caller is not a member of this tenant' });
   if (admin && role !== 'ADMIN') {

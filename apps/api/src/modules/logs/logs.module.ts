@@ -1,3 +1,5 @@
+import { ConveyorError } from '@conveyor/errors';
+import { decodeCursor } from '@conveyor/logs';
 import type { ConveyorApp } from '../../types';
 import { type authenticate, callerOf } from '../auth/authenticate';
 import { logPageSchema, logsQuerySchema, runParamsSchema, tailQuerySchema } from './logs.schemas';
@@ -25,7 +27,9 @@ export async function logsModule(
     async (request, reply) => {
       const { tenantId } = callerOf(request);
       const lastEventId = request.headers['last-event-id'];
-      const query = { ...request.query, ...(typeof lastEventId === 'string' && lastEventId ? { cursor: lastEventId } : {}) };
+      const resumed = typeof lastEventId === 'string' && lastEventId !== '';
+      const query = { ...request.query, ...(resumed ? { cursor: lastEventId } : {}) };
+      if (query.cursor) checkCursor(query.cursor, resumed ? 'headers.last-event-id' : 'query.cursor'); // 400 before the stream
       await opts.logs.runStatus(tenantId, request.params.runId); // 404 before the stream starts
       const stop = new AbortController();
       reply.raw.on('close', () => stop.abort());
@@ -53,4 +57,13 @@ export async function logsModule(
       }
     },
   );
+}
+
+/** A malformed cursor is the caller's mistake, answered 400 like the REST route, not an error event mid-stream. */
+function checkCursor(cursor: string, field: string): void {
+  try {
+    decodeCursor(cursor);
+  } catch {
+    throw new ConveyorError({ code: 'VALIDATION_FAILED', message: `${field}: the cursor is malformed`, details: { field } });
+  }
 }
