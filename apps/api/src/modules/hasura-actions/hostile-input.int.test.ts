@@ -127,6 +127,19 @@ describe('Hasura actions refuse strings and values PostgreSQL or a walk cannot t
   });
 });
 
+describe('an admin-role action for a user that does not exist', () => {
+  it('is a 404 naming x-hasura-user-id, and stores nothing (a connection or invitation would name a missing creator)', async () => {
+    const session = { ...adminSession(), 'x-hasura-user-id': crypto.randomUUID() };
+    const connection = await call('create-connection', { name: 'ghost', credentials: {} }, session);
+    const invitation = await call('invite-member', { email: 'ghost@example.com', role: 'MEMBER' }, session);
+    for (const response of [connection, invitation]) {
+      expect(response.statusCode).toBe(404);
+      expect(response.json().extensions).toMatchObject({ code: 'NOT_FOUND', field: 'session_variables.x-hasura-user-id' });
+    }
+    expect(await api.db.prisma.connection.count({ where: { tenantId: tenant.tenantId, name: 'ghost' } })).toBe(0);
+  });
+});
+
 describe('an admin-role action for a tenant that does not exist', () => {
   it('is a 404 naming the session variable, for each tenant-scoped action', async () => {
     const session = { 'x-hasura-role': 'admin', 'x-hasura-tenant-id': crypto.randomUUID() };
