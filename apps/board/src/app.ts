@@ -35,6 +35,14 @@ export async function buildBoard(deps: BoardDeps): Promise<FastifyInstance> {
     await Promise.allSettled(queues.map((queue) => queue.close()));
   });
 
+  // Bull Board decodes query values itself and answers 500 for percent-encoding that is not UTF-8:
+  // such a URL is the caller's mistake, refused here before any route sees it.
+  app.addHook('onRequest', async (request, reply) => {
+    if (isDecodable(request.url)) return;
+    const message = 'url: the percent-encoding is not valid UTF-8';
+    return reply.code(400).send({ error: { code: 'VALIDATION_FAILED', message } });
+  });
+
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   // Encapsulated scope: the auth hook covers the board's routes and nothing registered above.
@@ -80,4 +88,13 @@ function credentialsChecker(expected: { username: string; password: string }) {
     const passwordOk = timingSafeEqual(digest(password), expectedPassword);
     return userOk && passwordOk;
   };
+}
+
+function isDecodable(url: string): boolean {
+  try {
+    decodeURIComponent(url);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -88,4 +88,13 @@ describe('board', () => {
     expect((await app.inject({ method: 'GET', url: `/${asset}`, headers })).statusCode).toBe(200);
     expect((await app.inject({ method: 'GET', url: `/${asset}` })).statusCode).toBe(401);
   });
+
+  it('answers 400, not 500, for a URL whose percent-encoding is not UTF-8 (the fuzzer found Bull Board decoding it)', async () => {
+    const headers = { authorization: basic(username, password) };
+    for (const url of ['/api/queues?activeQueue=%ED%A0%80', '/api/queues?activeQueue=%E0%A4%A']) {
+      const response = await app.inject({ method: 'GET', url, headers });
+      expect(response.statusCode, url).toBe(400);
+      expect(response.json(), url).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
+    }
+  });
 });
