@@ -42,6 +42,15 @@ describe('jsonProblem', () => {
     expect(jsonProblem('\uDC00tail')?.path).toBe('');
   });
 
+  it('refuses keys that shadow toString or valueOf (a value that cannot become text), naming the object', () => {
+    expect(jsonProblem({ reason: { length: { toString: 1 } } })).toEqual({
+      path: 'reason.length',
+      message: 'has a key that is named "toString", which would shadow the method that turns a value into text',
+    });
+    expect(jsonProblem([{ valueOf: 'x' }])?.path).toBe('[0]');
+    expect(jsonProblem({ toStringish: 1, value: 'toString' })).toBeNull();
+  });
+
   it('refuses more values than the limit', () => {
     expect(
       jsonProblem(

@@ -7,7 +7,9 @@ import { formatPath } from './field-path';
  *   resolver) can overflow the stack;
  * - at most `maxNodes` values in all, so one body cannot make a walk arbitrarily long;
  * - strings and keys PostgreSQL can store: no U+0000 and no lone UTF-16 surrogate (jsonb and
- *   text refuse both, with 22P05 / 22P02, after half of a request may have been written).
+ *   text refuse both, with 22P05 / 22P02, after half of a request may have been written);
+ * - no key `toString` or `valueOf`: such an object shadows the methods JavaScript calls to turn a
+ *   value into text or a number, so `${value}`, a comparison or a length check throws on it.
  */
 export interface JsonLimits {
   maxDepth: number;
@@ -26,6 +28,9 @@ export interface JsonProblem {
 const NUL = String.fromCharCode(0);
 // A high surrogate not followed by a low one, or a low one not preceded by a high one.
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Keys that would shadow the conversion methods every object inherits. */
+const conversionKeys = new Set(['toString', 'valueOf']);
 
 /** Why a string cannot be stored in PostgreSQL, or null when it can. */
 export function stringProblem(value: string): string | null {
@@ -54,7 +59,7 @@ export function jsonProblem(value: unknown, limits: JsonLimits = defaultJsonLimi
       : Object.entries(visit.value);
     for (let index = entries.length - 1; index >= 0; index -= 1) {
       const [key, item] = entries[index] as [PropertyKey, unknown];
-      const keyProblem = typeof key === 'string' ? stringProblem(key) : null;
+      const keyProblem = typeof key === 'string' ? keyProblemOf(key) : null;
       if (keyProblem) return { path: pathOf(visit), message: `has a key that ${keyProblem}` };
       stack.push({ value: item, depth: visit.depth + 1, key, parent: visit });
     }
@@ -73,6 +78,11 @@ function pathOf(visit: Visit): string {
   const segments: PropertyKey[] = [];
   for (let at: Visit | undefined = visit; at?.parent; at = at.parent) segments.push(at.key as PropertyKey);
   return formatPath(segments.reverse());
+}
+
+function keyProblemOf(key: string): string | null {
+  if (conversionKeys.has(key)) return `is named "${key}", which would shadow the method that turns a value into text`;
+  return stringProblem(key);
 }
 
 /** The problem's field under `root`: `body.order.note`, `input[0]`, or `root` itself. */

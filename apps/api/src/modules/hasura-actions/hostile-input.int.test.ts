@@ -110,11 +110,16 @@ describe('Hasura actions refuse strings and values PostgreSQL or a walk cannot t
     expect(response.json().extensions.field).toMatch(/^body\.input\.definition\.steps\[0\]\.input/);
   });
 
-  it('an object with a non-primitive `length` where a string is expected is a 400 naming the field, in every action', async () => {
+  it('an object with a non-primitive `length` (anywhere, the definition included) is a 400 naming the field, in every action', async () => {
     const odd = { length: { valueOf: 1, toString: 1 } };
     const cases: [(typeof ACTIONS)[number], unknown, string][] = [
       ['cancel-workflow-run', { runId: crypto.randomUUID(), reason: odd }, 'body.input.reason'],
       ['publish-workflow-version', { workflowId: odd, definition: {} }, 'body.input.workflowId'],
+      [
+        'publish-workflow-version',
+        { workflowId: tenant.workflowId, definition: { steps: [{ key: odd }] } },
+        'body.input.definition.steps[0].key',
+      ],
       ['create-connection', { name: odd, credentials: {} }, 'body.input.name'],
       ['invite-member', { email: odd, role: 'MEMBER' }, 'body.input.email'],
       ['accept-invitation', { token: odd }, 'body.input.token'],
@@ -122,7 +127,10 @@ describe('Hasura actions refuse strings and values PostgreSQL or a walk cannot t
     for (const [path, input, field] of cases) {
       const response = await call(path, input);
       expect(response.statusCode, path).toBe(400);
-      expect(response.json().extensions, path).toMatchObject({ code: 'VALIDATION_FAILED', field });
+      expect(response.json().extensions, path).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        field: expect.stringMatching(new RegExp(`^${field.replace(/[.[\]]/g, '\\$&')}`)),
+      });
     }
   });
 });
