@@ -1,5 +1,6 @@
 import { isDatabaseUnavailable } from '@conveyor/db';
 import { type ErrorCode, isConveyorError } from '@conveyor/errors';
+import { isLogStoreUnavailable } from '@conveyor/logs';
 import type { FastifyBaseLogger, FastifyError } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 
@@ -27,7 +28,7 @@ const codeByStatus: Record<number, ErrorCode> = {
 const serverFault: Record<number, { code: ErrorCode; message: string }> = {
   503: {
     code: 'DEPENDENCY_UNAVAILABLE',
-    message: 'a service Conveyor depends on (PostgreSQL or Redis) is unavailable; retry later',
+    message: 'a service Conveyor depends on (PostgreSQL, Redis or the log store) is unavailable; retry later',
   },
   500: { code: 'INTERNAL', message: 'internal error' },
 };
@@ -52,7 +53,10 @@ export function failureOf(error: FastifyError, log: FastifyBaseLogger): Failure 
   if (!isConveyorError(error) && error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
     return fastifyClientError(error);
   }
-  const unavailable = isDatabaseUnavailable(error) || (isConveyorError(error) && error.code === 'DEPENDENCY_UNAVAILABLE');
+  const unavailable =
+    isDatabaseUnavailable(error) ||
+    isLogStoreUnavailable(error) ||
+    (isConveyorError(error) && error.code === 'DEPENDENCY_UNAVAILABLE');
   if (unavailable) log.warn({ error }, 'a dependency is unavailable');
   else log.error({ error }, 'unexpected error');
   const fault = serverFault[unavailable ? 503 : 500] as { code: ErrorCode; message: string };

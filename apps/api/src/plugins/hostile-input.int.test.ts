@@ -129,3 +129,25 @@ describe('Hasura validation hooks', () => {
     expect(response.json().message).toMatch(/^body\.role[.:]/);
   });
 });
+
+describe('5xx answers carry no driver text', () => {
+  it('/graphql/logs reads a fixed sentence while the log store is down', async () => {
+    const down = await createTestApi({ label: 'hostile_down', db: api.db, mongoUrl: 'mongodb://127.0.0.1:1/conveyor' });
+    try {
+      const runId = await insertRun(api.db.prisma, tenant);
+      const response = await down.app.inject({
+        method: 'POST',
+        url: '/graphql/logs',
+        headers: { ...hook, 'x-hasura-tenant-id': tenant.tenantId },
+        payload: JSON.stringify({ query: `{ runLogs(workflowRunId: "${runId}") { nextCursor } }` }),
+      });
+      const [error] = response.json().errors;
+      expect(error.extensions.code).toBe('DEPENDENCY_UNAVAILABLE');
+      expect(error.message).toBe(
+        'a service Conveyor depends on (PostgreSQL, Redis or the log store) is unavailable; retry later',
+      );
+    } finally {
+      await down.close();
+    }
+  });
+});
