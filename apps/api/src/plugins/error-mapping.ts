@@ -1,4 +1,5 @@
 import { isDatabaseUnavailable } from '@conveyor/db';
+import { formatPath } from '@conveyor/engine';
 import { type ErrorCode, isConveyorError } from '@conveyor/errors';
 import { isLogStoreUnavailable } from '@conveyor/logs';
 import type { FastifyBaseLogger, FastifyError } from 'fastify';
@@ -40,7 +41,7 @@ const serverFault: Record<number, { code: ErrorCode; message: string }> = {
 export function failureOf(error: FastifyError, log: FastifyBaseLogger): Failure {
   if (hasZodFastifySchemaValidationErrors(error)) {
     const issues = error.validation.map((issue) => ({
-      field: [error.validationContext ?? 'body', ...issue.instancePath.split('/').filter(Boolean)].join('.'),
+      field: fieldOf(error.validationContext ?? 'body', issue.instancePath),
       message: issue.message,
     }));
     const message = issues.map((issue) => `${issue.field}: ${issue.message}`).join('; ');
@@ -61,6 +62,12 @@ export function failureOf(error: FastifyError, log: FastifyBaseLogger): Failure 
   else log.error({ error }, 'unexpected error');
   const fault = serverFault[unavailable ? 503 : 500] as { code: ErrorCode; message: string };
   return { status: unavailable ? 503 : 500, ...fault, details: {} };
+}
+
+/** `body.data.input[0].cron`: the engine's path form, as the JSON guard names fields too. */
+function fieldOf(context: string, instancePath: string): string {
+  const segments = instancePath.split('/').filter(Boolean);
+  return formatPath([context, ...segments.map((segment) => (/^\d+$/.test(segment) ? Number(segment) : segment))]);
 }
 
 /** Fastify's own client errors: a body that is not JSON, empty, too large, of another type, or poisoned. */
