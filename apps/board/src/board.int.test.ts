@@ -97,4 +97,22 @@ describe('board', () => {
       expect(response.json(), url).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
     }
   });
+
+  it('answers 409, not 500, for a job operation its state does not allow, and 400 for job data nested too deep', async () => {
+    const headers = { authorization: basic(username, password), 'content-type': 'application/json' };
+    const queue = new Queue('runs', { connection: redis, prefix: testRedis.prefix });
+    try {
+      const job = await queue.add('run', { runId: 'r1' });
+      const promote = await app.inject({ method: 'PUT', url: `/api/queues/runs/${job.id}/promote`, headers, payload: '{}' });
+      expect(promote.statusCode).toBe(409);
+      expect(promote.json()).toMatchObject({ error: { key: 'ERRORS.JOB_STATE_CONFLICT' } });
+      const depth = 10_000;
+      const payload = `{"name":"x","data":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`;
+      const add = await app.inject({ method: 'POST', url: '/api/queues/steps/add', headers, payload });
+      expect(add.statusCode).toBe(400);
+      expect(add.json().message).toMatch(/^body\.data(\.a)+: is nested more than 64 levels deep/);
+    } finally {
+      await queue.close();
+    }
+  });
 });
