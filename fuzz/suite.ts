@@ -12,10 +12,18 @@ export interface FuzzReport {
   surfaces: SurfaceResult[];
   unhandled: string[];
   rssMb: { before: number; peak: number; after: number };
+  /** The JS heap in use after a full collection (only with --expose-gc, as `npm run fuzz` runs): what a leak grows. */
+  heapAfterGcMb: { before: number; after: number } | null;
   durationMs: number;
 }
 
 const rssMb = () => Math.round(process.memoryUsage().rss / 1_048_576);
+const gc = (globalThis as { gc?: () => void }).gc;
+const heapAfterGcMb = () => {
+  if (!gc) return null;
+  gc();
+  return Math.round(process.memoryUsage().heapUsed / 1_048_576);
+};
 
 /** Fuzzes every surface with `runs` requests each (one in `socketEvery` over a real socket). */
 export async function runFuzz(options: {
@@ -32,6 +40,7 @@ export async function runFuzz(options: {
   process.on('uncaughtException', onUnhandled);
   const world = await createWorld(`s${options.seed}`);
   const before = rssMb();
+  const heapBefore = heapAfterGcMb();
   let peak = before;
   const surfaces: SurfaceResult[] = [];
   try {
@@ -55,12 +64,14 @@ export async function runFuzz(options: {
     process.off('unhandledRejection', onUnhandled);
     process.off('uncaughtException', onUnhandled);
   }
+  const heapAfter = heapAfterGcMb();
   return {
     seed: options.seed,
     runsPerSurface: options.runs,
     surfaces,
     unhandled,
     rssMb: { before, peak, after: rssMb() },
+    heapAfterGcMb: heapBefore === null || heapAfter === null ? null : { before: heapBefore, after: heapAfter },
     durationMs: Date.now() - started,
   };
 }

@@ -26,13 +26,12 @@ const codeByStatus: Record<number, ErrorCode> = {
 };
 
 /** 5xx bodies are fixed sentences: a driver's or Prisma's text stays in the logs. */
-const serverFault: Record<number, { code: ErrorCode; message: string }> = {
-  503: {
-    code: 'DEPENDENCY_UNAVAILABLE',
-    message: 'a service Conveyor depends on (PostgreSQL, Redis or the log store) is unavailable; retry later',
-  },
-  500: { code: 'INTERNAL', message: 'internal error' },
-};
+const UNAVAILABLE = {
+  status: 503,
+  code: 'DEPENDENCY_UNAVAILABLE',
+  message: 'a service Conveyor depends on (PostgreSQL, Redis or the log store) is unavailable; retry later',
+} as const;
+const INTERNAL = { status: 500, code: 'INTERNAL', message: 'internal error' } as const;
 
 /**
  * The one mapping from a thrown error to an answer, for every route and plugin: a client's mistake
@@ -60,8 +59,7 @@ export function failureOf(error: FastifyError, log: FastifyBaseLogger): Failure 
     (isConveyorError(error) && error.code === 'DEPENDENCY_UNAVAILABLE');
   if (unavailable) log.warn({ error }, 'a dependency is unavailable');
   else log.error({ error }, 'unexpected error');
-  const fault = serverFault[unavailable ? 503 : 500] as { code: ErrorCode; message: string };
-  return { status: unavailable ? 503 : 500, ...fault, details: {} };
+  return { ...(unavailable ? UNAVAILABLE : INTERNAL), details: {} };
 }
 
 /** `body.data.input[0].cron`: the engine's path form, as the JSON guard names fields too. */
