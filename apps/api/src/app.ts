@@ -1,5 +1,5 @@
 import Fastify, { type FastifyBaseLogger } from 'fastify';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { authenticate } from './modules/auth/authenticate';
 import { hasuraActionsModule } from './modules/hasura-actions/hasura-actions.module';
 import { hasuraEventsModule } from './modules/hasura-events/hasura-events.module';
@@ -12,6 +12,8 @@ import { metricsModule } from './modules/metrics/metrics.module';
 import { triggersModule } from './modules/triggers/triggers.module';
 import { errorHandler } from './plugins/error-handler';
 import { failureLimiterPlugin } from './plugins/failure-limiter';
+import { jsonGuard } from './plugins/json-guard';
+import { validatorCompiler } from './plugins/validator';
 import type { ApiDeps, ConveyorApp } from './types';
 
 export type { ApiDeps, ConveyorApp } from './types';
@@ -31,6 +33,7 @@ export async function buildApp(deps: ApiDeps, surface: Surface = 'all'): Promise
   app.setSerializerCompiler(serializerCompiler);
   await app.register(errorHandler);
   await app.register(failureLimiterPlugin, deps.authFailureLimits);
+  await app.register(jsonGuard);
   await app.register(healthModule, { prisma: deps.prisma, redis: deps.redis, logStore: deps.logStore });
   if (surface !== 'internal') await registerPublic(app, deps);
   if (surface !== 'public') await registerInternal(app, deps);

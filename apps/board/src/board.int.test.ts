@@ -88,6 +88,33 @@ describe('board', () => {
     expect((await app.inject({ method: 'GET', url: `/${asset}`, headers })).statusCode).toBe(200);
     expect((await app.inject({ method: 'GET', url: `/${asset}` })).statusCode).toBe(401);
   });
+
+  it('answers 400, not 500, for a URL whose percent-encoding is not UTF-8 (the fuzzer found Bull Board decoding it)', async () => {
+    const headers = { authorization: basic(username, password) };
+    for (const url of ['/api/queues?activeQueue=%ED%A0%80', '/api/queues?activeQueue=%E0%A4%A']) {
+      const response = await app.inject({ method: 'GET', url, headers });
+      expect(response.statusCode, url).toBe(400);
+      expect(response.json(), url).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
+    }
+  });
+
+  it('answers 409, not 500, for a job operation its state does not allow, and 400 for job data nested too deep', async () => {
+    const headers = { authorization: basic(username, password), 'content-type': 'application/json' };
+    const queue = new Queue('runs', { connection: redis, prefix: testRedis.prefix });
+    try {
+      const job = await queue.add('run', { runId: 'r1' });
+      const promote = await app.inject({ method: 'PUT', url: `/api/queues/runs/${job.id}/promote`, headers, payload: '{}' });
+      expect(promote.statusCode).toBe(409);
+      expect(promote.json()).toMatchObject({ error: { key: 'ERRORS.JOB_STATE_CONFLICT' } });
+      const depth = 10_000;
+      const payload = `{"name":"x","data":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`;
+      const add = await app.inject({ method: 'POST', url: '/api/queues/steps/add', headers, payload });
+      expect(add.statusCode).toBe(400);
+      expect(add.json().message).toMatch(/^body\.data(\.a)+: is nested more than 64 levels deep/);
+    } finally {
+      await queue.close();
+    }
+  });
 });
 
 describe('board write actions', () => {

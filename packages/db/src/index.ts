@@ -57,7 +57,7 @@ export {
 } from './tenant-keys.repo';
 export { scopeToTenant, type TenantScopedClient } from './tenant-scope';
 export { getTenantNetworkAllowlist, setTenantNetworkAllowlist } from './tenant-settings.repo';
-export { findTenantBySlug } from './tenants.repo';
+export { findTenantBySlug, tenantExists } from './tenants.repo';
 export {
   disableTrigger,
   findTrigger,

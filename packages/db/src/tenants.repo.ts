@@ -4,3 +4,8 @@ import type { PrismaClient } from './client';
 export async function findTenantBySlug(prisma: PrismaClient, slug: string): Promise<{ id: string; slug: string } | null> {
   return prisma.tenant.findUnique({ where: { slug }, select: { id: true, slug: true } });
 }
+
+/** Whether a tenant with this id exists. */
+export async function tenantExists(prisma: PrismaClient, tenantId: string): Promise<boolean> {
+  return (await prisma.tenant.count({ where: { id: tenantId } })) > 0;
+}

@@ -14,6 +14,14 @@ export {
 export { transitiveDependencies } from './dependency-graph';
 export { type ExpressionErrorFlags, type ExpressionLocation, expressionError } from './expression';
 export { formatPath } from './field-path';
+export {
+  defaultJsonLimits,
+  fieldOfProblem,
+  type JsonLimits,
+  type JsonProblem,
+  jsonProblem,
+  stringProblem,
+} from './json-safety';
 export { jsonBytes, sizeProblem } from './json-size';
 export { planRun, type RunOutcome, type RunPlan, type SkipReason, type StepSkip } from './plan';
 export { retryDelayMs } from './retry';

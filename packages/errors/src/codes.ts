@@ -8,8 +8,10 @@ export const errorCodes = {
   FORBIDDEN: { httpStatus: 403, retryable: false },
   NOT_FOUND: { httpStatus: 404, retryable: false },
   CONFLICT: { httpStatus: 409, retryable: false },
-  /** A payload over its size budget (a run input, a step output, a definition): retrying cannot help. */
+  /** A payload over its size budget (a request body, a run input, a step output, a definition): retrying cannot help. */
   PAYLOAD_TOO_LARGE: { httpStatus: 413, retryable: false },
+  /** A request body in a content type the route does not read (the api reads JSON). */
+  UNSUPPORTED_MEDIA_TYPE: { httpStatus: 415, retryable: false },
   /** Too many requests or open streams from one caller (or in total): retry later. */
   RATE_LIMITED: { httpStatus: 429, retryable: true },
   INVALID_CONFIG: { httpStatus: 500, retryable: false },

@@ -1,4 +1,4 @@
-import { findMembershipRole, type MemberRole, type PrismaClient } from '@conveyor/db';
+import { findMembershipRole, findUserEmail, type MemberRole, type PrismaClient, tenantExists } from '@conveyor/db';
 import { ConveyorError } from '@conveyor/errors';
 import { z } from 'zod';
 
@@ -45,7 +45,11 @@ export async function requireTenantCaller(
       details: { field: 'session_variables.x-hasura-tenant-id' },
     });
   }
-  if (session.role === 'admin') return { tenantId: session.tenantId, userId: session.userId, memberRole: 'ADMIN' };
+  if (session.role === 'admin') {
+    // The admin secret bypasses membership, not existence: an unknown tenant or user is a 404, not a failed insert.
+    await requireExisting(prisma, session.tenantId, session.userId);
+    return { tenantId: session.tenantId, userId: session.userId, memberRole: 'ADMIN' };
+  }
   const role = session.userId ? await findMembershipRole(prisma, { tenantId: session.tenantId, userId: session.userId }) : null;
   if (!role) throw new ConveyorError({ code: 'FORBIDDEN', message: 'the caller is not a member of this tenant' });
   if (admin && role !== 'ADMIN') {
@@ -63,4 +67,19 @@ export function requireUser(session: ActionSession): string {
     });
   }
   return session.userId;
+}
+
+async function requireExisting(prisma: PrismaClient, tenantId: string, userId: string | undefined): Promise<void> {
+  const missing = !(await tenantExists(prisma, tenantId))
+    ? { field: 'session_variables.x-hasura-tenant-id', what: `no tenant ${tenantId}` }
+    : userId && (await findUserEmail(prisma, userId)) === null
+      ? { field: 'session_variables.x-hasura-user-id', what: `no user ${userId}` }
+      : null;
+  if (missing) {
+    throw new ConveyorError({
+      code: 'NOT_FOUND',
+      message: `${missing.field}: ${missing.what}`,
+      details: { field: missing.field },
+    });
+  }
 }

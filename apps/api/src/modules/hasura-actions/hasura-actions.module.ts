@@ -1,10 +1,9 @@
 import type { PrismaClient } from '@conveyor/db';
-import { isConveyorError } from '@conveyor/errors';
 import type { Runs } from '@conveyor/runs';
 import type { Keyring } from '@conveyor/secrets';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
+import { actionErrorHandler } from '../../plugins/hasura-errors';
 import { requireHookSecret } from '../../plugins/shared-secret';
 import type { ConveyorApp } from '../../types';
 import { type ActionSession, requireTenantCaller, requireUser, sessionFrom } from '../auth/session';
@@ -104,20 +103,4 @@ export async function hasuraActionsModule(app: ConveyorApp, opts: HasuraActionsO
     ok: true,
     ...(await members.accept(requireUser(session), token)),
   }));
-}
-
-function actionErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  if (hasZodFastifySchemaValidationErrors(error)) {
-    const first = error.validation[0];
-    const field = [error.validationContext, ...(first?.instancePath.split('/').filter(Boolean) ?? [])].join('.');
-    return reply.status(400).send({ message: `${field}: ${first?.message}`, extensions: { code: 'VALIDATION_FAILED', field } });
-  }
-  if (isConveyorError(error) && error.httpStatus < 500) {
-    return reply.status(error.httpStatus).send({ message: error.message, extensions: { code: error.code, ...error.details } });
-  }
-  request.log.error({ error }, 'action handler failed');
-  const unavailable = isConveyorError(error) && error.code === 'DEPENDENCY_UNAVAILABLE';
-  return reply
-    .status(unavailable ? 503 : 500)
-    .send({ message: unavailable ? error.message : 'internal error', extensions: { code: 'INTERNAL' } });
 }

@@ -79,9 +79,9 @@ describe('insert_Trigger validation', () => {
   it('refuses malformed bodies with 400 naming the field, and too many rows', async () => {
     const wrongType = await insert([{ type: 'SCHEDULE', cron: { length: { toString: 1 } } }]);
     expect(wrongType.statusCode).toBe(400);
-    expect(wrongType.json().message).toMatch(/^body\.data\.input\.0\.cron:/);
+    expect(wrongType.json().message).toMatch(/^body\.data\.input\[0\]\.cron[.:]/);
     const unknownType = await insert([{ type: 'EMAIL' }]);
-    expect(unknownType.json().message).toMatch(/^body\.data\.input\.0\.type:/);
+    expect(unknownType.json().message).toMatch(/^body\.data\.input\[0\]\.type:/);
     const tooMany = await insert(Array.from({ length: MAX_VALIDATED_ROWS + 1 }, () => ({ type: 'MANUAL' })));
     expect(tooMany.statusCode).toBe(400);
     expect(tooMany.json().message).toMatch(/^body\.data\.input:/);

@@ -1,7 +1,6 @@
-import { findTriggerSchedule, isDatabaseUnavailable, type PrismaClient } from '@conveyor/db';
-import { isConveyorError } from '@conveyor/errors';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { findTriggerSchedule, type PrismaClient } from '@conveyor/db';
+import type { FastifyReply } from 'fastify';
+import { validationRefusalHandler } from '../../plugins/hasura-errors';
 import { requireHookSecret } from '../../plugins/shared-secret';
 import type { ConveyorApp } from '../../types';
 import { sessionFrom } from '../auth/session';
@@ -41,7 +40,7 @@ export const VALIDATION_ROUTES = {
 export async function hasuraValidationsModule(app: ConveyorApp, opts: HasuraValidationsOptions) {
   const now = opts.now ?? Date.now;
   app.addHook('onRequest', requireHookSecret(opts.hookSecret));
-  app.setErrorHandler(refusalHandler);
+  app.setErrorHandler(validationRefusalHandler);
   const responses = { 200: validationRefusalSchema.partial(), 400: validationRefusalSchema };
 
   app.post(
@@ -102,23 +101,4 @@ function answer(reply: FastifyReply, list: 'objects' | 'updates', problems: (Fie
   const problem = problems[index];
   if (!problem) return reply.status(200).send({});
   return reply.status(400).send({ message: `${list}[${index}].${problem.field}: ${problem.message}` });
-}
-
-/**
- * Hasura forwards a 400's `message` and reports any other answer as an internal error, so every
- * client mistake (a body too large or malformed included) is a 400 here; 401 only for a wrong secret.
- */
-function refusalHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  if (hasZodFastifySchemaValidationErrors(error)) {
-    const first = error.validation[0];
-    const field = ['body', ...(first?.instancePath.split('/').filter(Boolean) ?? [])].join('.');
-    return reply.status(400).send({ message: `${field}: ${first?.message}` });
-  }
-  const status = isConveyorError(error) ? error.httpStatus : (error.statusCode ?? 500);
-  if (status < 500) return reply.status(status === 401 ? 401 : 400).send({ message: error.message });
-  const unavailable = isDatabaseUnavailable(error);
-  request.log.error({ error }, 'input validation failed');
-  return reply
-    .status(unavailable ? 503 : 500)
-    .send({ message: unavailable ? 'the database is unavailable; retry later' : 'internal error' });
 }

@@ -29,6 +29,8 @@ describe('health endpoints', () => {
       const ready = await app.inject({ method: 'GET', url: '/readyz' });
       expect(ready.statusCode).toBe(503);
       expect(ready.json()).toMatchObject({ ok: false, checks: { postgres: { ok: true }, redis: { ok: false } } });
+      // A fixed sentence, never the driver's own text.
+      expect(ready.json().checks.redis.error).toBe('redis did not answer');
     } finally {
       await close();
     }
@@ -44,6 +46,7 @@ describe('health endpoints', () => {
         degraded: ['logStore'],
         checks: { postgres: { ok: true }, logStore: { ok: false } },
       });
+      expect(ready.json().checks.logStore.error).toBe('logStore did not answer');
     } finally {
       await close();
     }

@@ -1,9 +1,9 @@
 import { findMembershipRole, type PrismaClient } from '@conveyor/db';
-import { ConveyorError } from '@conveyor/errors';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyRequest } from 'fastify';
 import { GraphQLError, GraphQLScalarType, type ValidationRule } from 'graphql';
 import mercurius, { type MercuriusContext } from 'mercurius';
 import { z } from 'zod';
+import { failureOf } from '../../plugins/error-mapping';
 import { HOOK_SECRET_HEADER, secretsMatch } from '../../plugins/shared-secret';
 import type { ConveyorApp } from '../../types';
 import { logsQuerySchema } from './logs.schemas';
@@ -101,9 +101,9 @@ export async function logsGraphqlModule(app: ConveyorApp, opts: { logs: LogsServ
             });
             return { ...page, lines: page.lines.map((line) => ({ ...line, timestamp: line.timestamp.toISOString() })) };
           } catch (error) {
-            if (error instanceof ConveyorError && error.httpStatus < 500)
-              throw new mercurius.ErrorWithProps(error.message, { code: error.code });
-            throw error;
+            // The api's one error mapping: a 4xx keeps its message, a fault reads as a fixed sentence.
+            const failure = failureOf(error as FastifyError, context.reply.request.log);
+            throw new mercurius.ErrorWithProps(failure.message, { code: failure.code });
           }
         },
       },

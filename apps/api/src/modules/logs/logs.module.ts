@@ -1,5 +1,7 @@
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
+import { ConveyorError } from '@conveyor/errors';
+import { decodeCursor } from '@conveyor/logs';
 import type { ConveyorApp } from '../../types';
 import { type authenticate, callerOf } from '../auth/authenticate';
 import { logPageSchema, logsQuerySchema, runParamsSchema, tailQuerySchema } from './logs.schemas';
@@ -29,7 +31,9 @@ export async function logsModule(
     async (request, reply) => {
       const { tenantId, userId } = callerOf(request);
       const lastEventId = request.headers['last-event-id'];
-      const query = { ...request.query, ...(typeof lastEventId === 'string' && lastEventId ? { cursor: lastEventId } : {}) };
+      const resumed = typeof lastEventId === 'string' && lastEventId !== '';
+      const query = { ...request.query, ...(resumed ? { cursor: lastEventId } : {}) };
+      if (query.cursor) checkCursor(query.cursor, resumed ? 'headers.last-event-id' : 'query.cursor'); // 400 before the stream
       await opts.logs.runStatus(tenantId, request.params.runId); // 404 before the stream starts
       const release = slots.acquire(userId); // 429 before the stream starts
       const stop = new AbortController();
@@ -68,4 +72,13 @@ export async function logsModule(
 async function send(raw: ServerResponse, chunk: string, signal: AbortSignal): Promise<void> {
   if (raw.write(chunk)) return;
   await once(raw, 'drain', { signal }).catch(() => undefined);
+}
+
+/** A malformed cursor is the caller's mistake, answered 400 like the REST route, not an error event mid-stream. */
+function checkCursor(cursor: string, field: string): void {
+  try {
+    decodeCursor(cursor);
+  } catch {
+    throw new ConveyorError({ code: 'VALIDATION_FAILED', message: `${field}: the cursor is malformed`, details: { field } });
+  }
 }

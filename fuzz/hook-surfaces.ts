@@ -1,0 +1,125 @@
+// The surfaces Hasura and outside systems POST to: the six actions, the two validation hooks,
+// the event webhook and the webhook trigger. Each starts from a valid body and mutates it.
+import { hasuraRunInsertedEvent } from '@conveyor/testing';
+import fc from 'fast-check';
+import { headerValue, jsonPost, mostly, secretHeader } from './requests';
+import type { Surface } from './surface';
+import { hostileString, mutated } from './values';
+import type { World } from './world';
+
+const HOOK = 'x-conveyor-hook-secret';
+const uuid = fc.uuid();
+
+/** Run ids: the world's runs, another tenant's, unknown ones and non-uuids. */
+const runIdOf = (world: World) =>
+  fc.oneof(fc.constantFrom(world.pendingRunId, world.finishedRunId, world.otherRunId), uuid, hostileString);
+
+/** The session Hasura resolves: member, tenant admin, admin secret; our tenant, another, none, garbage. */
+function session(world: World): fc.Arbitrary<Record<string, string>> {
+  return fc.record(
+    {
+      'x-hasura-role': mostly(['user', 'tenant_admin', 'admin'], hostileString),
+      'x-hasura-tenant-id': fc.oneof(fc.constantFrom(world.tenant.tenantId, world.other.tenantId), uuid, hostileString),
+      'x-hasura-user-id': fc.oneof(fc.constantFrom(world.tenant.userId, world.other.userId), uuid, hostileString),
+    },
+    { requiredKeys: [] },
+  );
+}
+
+const definition = { steps: [{ key: 'a', action: { app: 'core', version: '1', key: 'noop' }, input: { x: '{{ input.x }}' } }] };
+
+/** A valid input for each action, from the world's ids. */
+const actionInputs = (world: World): Record<string, fc.Arbitrary<unknown>> => ({
+  'cancel-workflow-run': fc.record(
+    { runId: runIdOf(world), reason: fc.oneof(hostileString, fc.constant(null)) },
+    { requiredKeys: ['runId'] },
+  ),
+  'retry-workflow-run': fc.record({ runId: runIdOf(world) }),
+  'publish-workflow-version': fc.record({
+    workflowId: fc.oneof(fc.constantFrom(world.tenant.workflowId, world.other.workflowId), uuid),
+    definition: fc.constant(definition),
+  }),
+  'create-connection': fc.record({
+    name: hostileString,
+    appKey: fc.constantFrom(null, 'core', 'nope'),
+    credentials: fc.constant({ token: 't' }),
+  }),
+  'invite-member': fc.record({
+    email: fc.oneof(fc.emailAddress(), hostileString),
+    role: mostly(['ADMIN', 'MEMBER'], hostileString),
+  }),
+  'accept-invitation': fc.record({ token: fc.oneof(fc.string({ minLength: 16, maxLength: 64 }), hostileString) }),
+});
+
+export function hookSurfaces(world: World): Surface[] {
+  const hook = secretHeader(HOOK, world.hookSecret);
+  const actions = Object.entries(actionInputs(world)).map(
+    ([path, input]): Surface => ({
+      name: `action ${path}`,
+      target: 'api',
+      requests: jsonPost(
+        fc.constant(`/hooks/hasura/actions/${path}`),
+        fc
+          .record({ input, session_variables: session(world) })
+          .chain(({ input, session_variables }) => mutated({ action: { name: path }, input, session_variables })),
+        hook,
+      ),
+    }),
+  );
+  const validation = (name: string, row: fc.Arbitrary<unknown>): Surface => ({
+    name: `validate ${name}`,
+    target: 'api',
+    requests: jsonPost(
+      fc.constant(`/hooks/hasura/validate/${name}`),
+      fc
+        .record({
+          rows: fc.array(row, { maxLength: 3 }),
+          session_variables: session(world),
+          role: mostly(['tenant_admin', 'user'], hostileString),
+        })
+        .chain(({ rows, session_variables, role }) => mutated({ version: 1, role, session_variables, data: { input: rows } })),
+      hook,
+    ),
+  });
+  const cron = mostly(['*/5 * * * *', '0 9 * * 1-5', '* * * * *'], hostileString);
+  const timezone = mostly(['UTC', 'Europe/Paris'], hostileString);
+  return [
+    ...actions,
+    validation('trigger-insert', fc.record({ type: mostly(['SCHEDULE', 'WEBHOOK', 'MANUAL'], hostileString), cron, timezone })),
+    validation(
+      'trigger-update',
+      fc.record({
+        _set: fc.record({ cron, timezone }, { requiredKeys: [] }),
+        pk_columns: fc.record({ id: fc.oneof(fc.constant(world.triggerId), uuid) }),
+      }),
+    ),
+    {
+      name: 'event webhook',
+      target: 'api',
+      requests: jsonPost(
+        fc.constant('/hooks/hasura/events'),
+        fc
+          .record({ id: runIdOf(world), tenantId: fc.oneof(fc.constant(world.tenant.tenantId), uuid) })
+          .chain((row) => mutated(hasuraRunInsertedEvent(row))),
+        hook,
+      ),
+    },
+    {
+      name: 'webhook trigger',
+      target: 'api',
+      requests: jsonPost(
+        fc
+          .oneof(
+            { weight: 6, arbitrary: fc.constant(world.triggerId) },
+            { weight: 1, arbitrary: uuid },
+            { weight: 1, arbitrary: hostileString },
+          )
+          .map((id) => `/hooks/triggers/${encodeURIComponent(id.replace(/[\uD800-\uDFFF]/g, ''))}`),
+        mutated({ orderId: 42, items: [{ sku: 'a-1', qty: 2 }], note: null }),
+        fc
+          .tuple(secretHeader('x-conveyor-trigger-secret', world.triggerSecret), fc.option(headerValue))
+          .map(([secret, key]) => ({ ...secret, ...(key === null ? {} : { 'idempotency-key': key }) })),
+      ),
+    },
+  ];
+}

@@ -1,0 +1,84 @@
+// The fixtures every surface is fuzzed against: two tenants, runs in several states, a webhook
+// trigger, bearer tokens, and the api (and board) built with the test helpers on real services.
+import { loadBoardConfig } from '@conveyor/config';
+import { createLogger } from '@conveyor/observability';
+import { createRedisConnection } from '@conveyor/queue';
+import { insertRun, seedWebhookTrigger, seedWorkflow, type TenantFixture, testServices } from '@conveyor/testing';
+import type { FastifyInstance } from 'fastify';
+import { createTestApi, TEST_HOOK_SECRET, type TestApi } from '../apps/api/test/test-api';
+import { buildBoard } from '../apps/board/src/app';
+
+export interface World {
+  api: TestApi;
+  board: FastifyInstance;
+  tenant: TenantFixture;
+  other: TenantFixture;
+  /** A PENDING run of `tenant` (actions may cancel it; the event webhook may dispatch it). */
+  pendingRunId: string;
+  /** A SUCCEEDED run, finished long ago and without log lines: a log tail of it ends at once. */
+  finishedRunId: string;
+  /** The same for the other tenant (its token may tail it). */
+  otherRunId: string;
+  triggerId: string;
+  triggerSecret: string;
+  tokens: string[];
+  hookSecret: string;
+  boardAuth: { username: string; password: string };
+  close(): Promise<void>;
+}
+
+const definition = { steps: [{ key: 'only', action: { app: 'core', version: '1', key: 'noop' } }] };
+
+export async function createWorld(label: string): Promise<World> {
+  const api = await createTestApi({ label: `fuzz_${label}`, queuePrefix: `i13edges-fuzz-${label}-${crypto.randomUUID()}` });
+  const tenant = await seedWorkflow(api.db.prisma, definition);
+  const other = await seedWorkflow(api.db.prisma, definition);
+  const pendingRunId = await insertRun(api.db.prisma, tenant, { orderId: 1 });
+  const finishedRunId = await finishedRun(api, tenant);
+  const otherRunId = await finishedRun(api, other);
+  const { triggerId, secret } = await seedWebhookTrigger(api.db.prisma, tenant);
+  const tokens = [await api.tokenFor(tenant), await api.tokenFor(other)];
+
+  const boardPrefix = `i13edges-fuzz-board-${label}-${crypto.randomUUID()}`;
+  const boardAuth = { username: 'operator', password: 'a-long-fuzz-board-password' };
+  const config = loadBoardConfig({
+    REDIS_URL: testServices().redisUrl,
+    QUEUE_PREFIX: boardPrefix,
+    BOARD_USERNAME: boardAuth.username,
+    BOARD_PASSWORD: boardAuth.password,
+  });
+  const redis = createRedisConnection(config.redis.url, 'producer');
+  await redis.connect();
+  const board = await buildBoard({ config, log: createLogger({ service: 'board', level: 'silent' }), redis });
+
+  return {
+    api,
+    board,
+    tenant,
+    other,
+    pendingRunId,
+    finishedRunId,
+    otherRunId,
+    triggerId,
+    triggerSecret: secret,
+    tokens,
+    hookSecret: TEST_HOOK_SECRET,
+    boardAuth,
+    async close() {
+      await board.close();
+      const keys = await redis.keys(`${boardPrefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+      await api.close();
+    },
+  };
+}
+
+async function finishedRun(api: TestApi, tenant: TenantFixture): Promise<string> {
+  const runId = await insertRun(api.db.prisma, tenant, { orderId: 2 });
+  await api.db.prisma.workflowRun.update({
+    where: { id: runId },
+    data: { status: 'SUCCEEDED', workflowVersionId: tenant.versionId, finishedAt: new Date(Date.now() - 3_600_000) },
+  });
+  return runId;
+}
