@@ -101,6 +101,7 @@ describe('board', () => {
   it('answers 409, not 500, for a job operation its state does not allow, and 400 for job data nested too deep', async () => {
     const headers = { authorization: basic(username, password), 'content-type': 'application/json' };
     const queue = new Queue('runs', { connection: redis, prefix: testRedis.prefix });
+    const app = await writableBoard(); // job operations are refused outright on the default, read-only board
     try {
       const job = await queue.add('run', { runId: 'r1' });
       const promote = await app.inject({ method: 'PUT', url: `/api/queues/runs/${job.id}/promote`, headers, payload: '{}' });
@@ -113,6 +114,7 @@ describe('board', () => {
       expect(add.json().message).toMatch(/^body\.data(\.a)+: is nested more than 64 levels deep/);
     } finally {
       await queue.close();
+      await app.close();
     }
   });
 });
@@ -133,14 +135,7 @@ describe('board write actions', () => {
   });
 
   it('are allowed when the operator sets BOARD_READ_ONLY=false', async () => {
-    const config = loadBoardConfig({
-      REDIS_URL: testServices().redisUrl,
-      QUEUE_PREFIX: testRedis.prefix,
-      BOARD_USERNAME: username,
-      BOARD_PASSWORD: password,
-      BOARD_READ_ONLY: 'false',
-    });
-    const writable = await buildBoard({ config, log: createLogger({ service: 'board', level: 'silent' }), redis });
+    const writable = await writableBoard();
     const runs = new Queue('runs', { connection: testRedis.redis, prefix: testRedis.prefix });
     try {
       expect((await pause(writable)).statusCode).toBeLessThan(300);
@@ -152,3 +147,15 @@ describe('board write actions', () => {
     }
   });
 });
+
+/** A board an operator made writable (BOARD_READ_ONLY=false), on the test's queues. */
+function writableBoard(): Promise<FastifyInstance> {
+  const config = loadBoardConfig({
+    REDIS_URL: testServices().redisUrl,
+    QUEUE_PREFIX: testRedis.prefix,
+    BOARD_USERNAME: username,
+    BOARD_PASSWORD: password,
+    BOARD_READ_ONLY: 'false',
+  });
+  return buildBoard({ config, log: createLogger({ service: 'board', level: 'silent' }), redis });
+}

@@ -2,7 +2,6 @@ import { afterCommit } from './after-commit';
 import { cancel } from './cancel';
 import type { RunsDeps } from './deps';
 import { dispatch } from './dispatch';
-import { refuse } from './refuse';
 import { retry } from './retry';
 import { start } from './start';
 import { timeOut } from './time-out';
@@ -20,7 +19,6 @@ export function createRuns(deps: RunsDeps) {
     /** A user's cancel: the run and its unfinished steps CANCELLED, their jobs withdrawn, running steps aborted. */
     cancel: cancel.bind(null, deps),
     /** A run whose input cannot be used: FAILED with the reason, before it is dispatched. */
-    refuse: refuse.bind(null, deps),
     /** A user's retry of a FAILED run from its failure. */
     retry: retry.bind(null, deps),
     /** A run past its `timeoutMs`: FAILED, its unfinished steps cancelled. */

@@ -48,19 +48,15 @@ describe('POST /hooks/triggers/:triggerId with a run input PostgreSQL or a walk 
   });
 });
 
-describe('POST /hooks/hasura/events for a run whose input cannot be used', () => {
-  it('fails the run with a clear error and answers 200 (no 5xx for Hasura to retry), for any depth', async () => {
+describe('POST /hooks/hasura/events with a hostile column riding along', () => {
+  it('answers 200 and dispatches the run, never a 5xx, whatever an extra column holds at any depth (the input is judged when inserted)', async () => {
     for (const depth of [100, 10_000]) {
       const runId = await insertRun(api.db.prisma, tenant, {});
       const event = JSON.stringify(hasuraRunInsertedEvent({ id: runId, tenantId: tenant.tenantId, input: 'INPUT' }));
       const payload = event.replace('"INPUT"', nestedJson(depth));
       const response = await api.app.inject({ method: 'POST', url: '/hooks/hasura/events', headers: hook, payload });
       expect(response.statusCode, `${depth}`).toBe(200);
-      expect(response.json(), `${depth}`).toMatchObject({ outcome: 'failed', runId, detail: expect.stringMatching(/^input/) });
-      const run = await api.db.prisma.workflowRun.findUniqueOrThrow({ where: { id: runId } });
-      expect(run.status).toBe('FAILED');
-      expect(run.error).toEqual({ code: 'VALIDATION_FAILED', message: expect.stringContaining('nested more than 64 levels') });
-      expect(await api.queues.runs.getJob(`run-${runId}`)).toBeUndefined();
+      expect(response.json(), `${depth}`).toMatchObject({ outcome: 'queued', runId });
     }
   });
 });
@@ -106,12 +102,12 @@ describe('Hasura validation hooks', () => {
   const validate = (payload: string, headers: Record<string, string> = hook) =>
     api.app.inject({ method: 'POST', url: '/hooks/hasura/validate/trigger-insert', headers, payload });
 
-  it('refuse malformed bodies with their 4xx and a message', async () => {
+  it('refuse malformed bodies with a 400 and a message (Hasura forwards only the message of a 400)', async () => {
     const cases: [string, Record<string, string>, number][] = [
       ['{"version":', hook, 400],
       ['', hook, 400],
-      ['<a/>', { ...hook, 'content-type': 'application/xml' }, 415],
-      [`{"pad":"${'x'.repeat(2 * 1024 * 1024)}"}`, hook, 413],
+      ['<a/>', { ...hook, 'content-type': 'application/xml' }, 400],
+      [`{"pad":"${'x'.repeat(2 * 1024 * 1024)}"}`, hook, 400],
       ['{"__proto__":{"x":1}}', hook, 400],
       [`{"version":1,"role":"user","session_variables":{},"data":{"input":[${nestedJson(5_000)}]}}`, hook, 400],
     ];
@@ -138,7 +134,7 @@ describe('5xx answers carry no driver text', () => {
       const response = await down.app.inject({
         method: 'POST',
         url: '/graphql/logs',
-        headers: { ...hook, 'x-hasura-tenant-id': tenant.tenantId },
+        headers: { ...hook, 'x-hasura-role': 'user', 'x-hasura-tenant-id': tenant.tenantId, 'x-hasura-user-id': tenant.userId },
         payload: JSON.stringify({ query: `{ runLogs(workflowRunId: "${runId}") { nextCursor } }` }),
       });
       const [error] = response.json().errors;

@@ -1,4 +1,3 @@
-import { fieldOfProblem, jsonProblem } from '@conveyor/engine';
 import { ConveyorError } from '@conveyor/errors';
 import type { Runs } from '@conveyor/runs';
 import type { FastifyBaseLogger } from 'fastify';
@@ -18,7 +17,8 @@ export async function hasuraEventsModule(app: ConveyorApp, opts: { hookSecret: s
     '/hooks/hasura/events',
     {
       onRequest: requireHookSecret(opts.hookSecret),
-      // A run input that cannot be used fails its run below; refusing the event would only make Hasura retry it.
+      // The payload holds ids and a status only (the run's input is judged when it is inserted, by the
+      // run-insert validation hook); refusing an event would only make Hasura retry it.
       config: { judgesJsonItself: true },
       schema: { body: hasuraEventBodySchema, response: { 200: hasuraEventReplySchema } },
     },
@@ -58,14 +58,6 @@ async function handleEvent(runs: Runs, body: HasuraEventBody, log: FastifyBaseLo
     throw new ConveyorError({ code: 'VALIDATION_FAILED', message: `${field}: ${issue?.message}`, details: { field } });
   }
   const ref = { tenantId: row.data.tenantId, runId: row.data.id };
-  const problem = jsonProblem(row.data.input);
-  if (problem) {
-    const reason = `${fieldOfProblem('input', problem)}: ${problem.message}`;
-    if (await runs.refuse(ref, reason)) {
-      log.warn({ eventId: body.id, workflowRunId: ref.runId, reason }, 'run refused: its input cannot be used');
-      return { eventId: body.id, outcome: 'failed', runId: ref.runId, detail: reason };
-    }
-  }
   const outcome = await runs.dispatch(ref);
   log.info(
     { eventId: body.id, deliveryRetry: body.delivery_info.current_retry, workflowRunId: ref.runId, outcome: outcome.kind },

@@ -18,7 +18,7 @@ export const hasuraEventBodySchema = z.object({
 export type HasuraEventBody = z.infer<typeof hasuraEventBodySchema>;
 
 /** The part of a WorkflowRun row the dispatcher needs; the row is keyed by column names. */
-export const workflowRunRowSchema = z.object({ id: z.string().uuid(), tenantId: z.string().uuid(), input: z.unknown() });
+export const workflowRunRowSchema = z.object({ id: z.string().uuid(), tenantId: z.string().uuid() });
 
 export const hasuraEventReplySchema = z.object({
   eventId: z.string(),

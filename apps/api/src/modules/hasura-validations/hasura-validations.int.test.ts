@@ -175,3 +175,21 @@ describe('insert_WorkflowRun validation', () => {
     expect(reply.json().message).toBe('objects[1].input: input is larger than 1048576 bytes of JSON (RUN_INPUT_MAX_BYTES)');
   });
 });
+
+describe('insert_WorkflowRun validation: inputs the engine cannot walk', () => {
+  it('refuses an input nested too deep or holding U+0000, with 400 naming the row and field (the JSON guard, in Hasura’s shape)', async () => {
+    // Written as text: a value this deep is beyond what JSON.stringify can walk.
+    const deep = `${'{"d":'.repeat(5_000)}1${'}'.repeat(5_000)}`;
+    const nested = await api.app.inject({
+      method: 'POST',
+      url: VALIDATION_ROUTES.runInsert,
+      headers: { 'x-conveyor-hook-secret': TEST_HOOK_SECRET, 'content-type': 'application/json' },
+      payload: `{"version":1,"role":"user","session_variables":{},"data":{"input":[{"input":${deep}}]}}`,
+    });
+    expect(nested.statusCode).toBe(400);
+    expect(nested.json().message).toMatch(/^body\.data\.input\[0\]\.input(\.d)+: is nested more than 64 levels deep/);
+    const nul = await validate(VALIDATION_ROUTES.runInsert, [{ workflowId: tenantA.workflowId, input: { note: 'a\u0000b' } }]);
+    expect(nul.statusCode).toBe(400);
+    expect(nul.json().message).toMatch(/^body\.data\.input\[0\]\.input\.note:/);
+  });
+});
