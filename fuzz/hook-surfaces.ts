@@ -4,7 +4,7 @@ import { hasuraRunInsertedEvent } from '@conveyor/testing';
 import fc from 'fast-check';
 import { headerValue, jsonPost, mostly, secretHeader } from './requests';
 import type { Surface } from './surface';
-import { hostileString, mutated } from './values';
+import { hostileString, hostileValue, mutated } from './values';
 import type { World } from './world';
 
 const HOOK = 'x-conveyor-hook-secret';
@@ -49,6 +49,14 @@ const actionInputs = (world: World): Record<string, fc.Arbitrary<unknown>> => ({
     role: mostly(['ADMIN', 'MEMBER'], hostileString),
   }),
   'accept-invitation': fc.record({ token: fc.oneof(fc.string({ minLength: 16, maxLength: 64 }), hostileString) }),
+  'create-webhook-trigger': fc.record(
+    {
+      workflowId: fc.oneof(fc.constantFrom(world.tenant.workflowId, world.other.workflowId), uuid),
+      requireSignature: fc.oneof(fc.boolean(), fc.constant(null)),
+    },
+    { requiredKeys: ['workflowId'] },
+  ),
+  'rotate-webhook-trigger-secret': fc.record({ triggerId: fc.oneof(fc.constant(world.triggerId), uuid) }),
 });
 
 export function hookSurfaces(world: World): Surface[] {
@@ -85,6 +93,18 @@ export function hookSurfaces(world: World): Surface[] {
   const timezone = mostly(['UTC', 'Europe/Paris'], hostileString);
   return [
     ...actions,
+    validation(
+      'run-insert',
+      fc.record(
+        {
+          workflowId: fc.oneof(fc.constant(world.tenant.workflowId), uuid),
+          input: hostileValue,
+          idempotencyKey: fc.oneof(hostileString, fc.constantFrom('webhook:x', 'schedule:y', null)),
+          priority: fc.oneof(fc.integer(), hostileString),
+        },
+        { requiredKeys: [] },
+      ),
+    ),
     validation('trigger-insert', fc.record({ type: mostly(['SCHEDULE', 'WEBHOOK', 'MANUAL'], hostileString), cron, timezone })),
     validation(
       'trigger-update',

@@ -30,7 +30,13 @@ export interface World {
 const definition = { steps: [{ key: 'only', action: { app: 'core', version: '1', key: 'noop' } }] };
 
 export async function createWorld(label: string): Promise<World> {
-  const api = await createTestApi({ label: `fuzz_${label}`, queuePrefix: `i13edges-fuzz-${label}-${crypto.randomUUID()}` });
+  const api = await createTestApi({
+    label: `fuzz_${label}`,
+    queuePrefix: `conveyor-fuzz-${label}-${crypto.randomUUID()}`,
+    // Every request comes from one address: without this, the failure limiter would answer most of them
+    // 429 before their handler ran, and the fuzzer would test the limiter instead of the routes.
+    env: { AUTH_FAILURES_PER_MINUTE: '100000000' },
+  });
   const tenant = await seedWorkflow(api.db.prisma, definition);
   const other = await seedWorkflow(api.db.prisma, definition);
   const pendingRunId = await insertRun(api.db.prisma, tenant, { orderId: 1 });
@@ -39,7 +45,7 @@ export async function createWorld(label: string): Promise<World> {
   const { triggerId, secret } = await seedWebhookTrigger(api.db.prisma, tenant);
   const tokens = [await api.tokenFor(tenant), await api.tokenFor(other)];
 
-  const boardPrefix = `i13edges-fuzz-board-${label}-${crypto.randomUUID()}`;
+  const boardPrefix = `conveyor-fuzz-board-${label}-${crypto.randomUUID()}`;
   const boardAuth = { username: 'operator', password: 'a-long-fuzz-board-password' };
   const config = loadBoardConfig({
     REDIS_URL: testServices().redisUrl,

@@ -28,8 +28,6 @@ export interface TestWorkerDeps {
 export interface TestWorkerOptions {
   /** The process log (default: silent). */
   log?: Logger;
-  /** The queue prefix starts with it (default `conveyor-test`). */
-  queuePrefixStem?: string;
 }
 
 /** The worker's own composition on a database, a queue prefix and a log database of their own. */
@@ -40,7 +38,7 @@ export async function createTestWorkerDeps(
   options: TestWorkerOptions = {},
 ): Promise<TestWorkerDeps> {
   const db = await createTestDatabase(label);
-  const queuePrefix = `${options.queuePrefixStem ?? 'conveyor-test'}-${label}-${uniqueSuffix()}`;
+  const queuePrefix = `conveyor-test-${label}-${uniqueSuffix()}`;
   const mongo = await createTestMongo(label);
   const config = loadWorkerConfig({
     DATABASE_URL: db.url,

@@ -18,7 +18,7 @@ const retired = createKeyring(new Map([['k2', k2]]), 'k2');
 
 let db: TestDatabase;
 beforeAll(async () => {
-  db = await createTestDatabase('i13sec_tenant_keys');
+  db = await createTestDatabase('tenant_keys');
 });
 afterAll(async () => {
   await db.drop();

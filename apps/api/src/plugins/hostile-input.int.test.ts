@@ -11,7 +11,7 @@ const hook = { 'x-conveyor-hook-secret': TEST_HOOK_SECRET, 'content-type': 'appl
 let api: TestApi;
 let tenant: TenantFixture;
 beforeAll(async () => {
-  api = await createTestApi({ label: 'hostile', queuePrefix: `i13edges-hostile-${crypto.randomUUID()}` });
+  api = await createTestApi({ label: 'hostile', queuePrefix: `conveyor-test-hostile-${crypto.randomUUID()}` });
   tenant = await seedWorkflow(api.db.prisma, definition);
 });
 afterAll(async () => {

@@ -39,7 +39,7 @@ beforeAll(async () => {
     },
   });
   const log = createLogger({ service: 'worker', level: 'info', destination: sink });
-  t = await createTestWorkerDeps('redaction', {}, [leaky], { log, queuePrefixStem: 'i13sec' });
+  t = await createTestWorkerDeps('redaction', {}, [leaky], { log });
   workers = [createRunWorker(t.deps, t.blocking), createStepWorker(t.deps, t.blocking)];
 });
 afterAll(async () => {

@@ -18,7 +18,7 @@ let health: ReturnType<typeof createHealthServer>;
 let healthUrl: string;
 
 beforeAll(async () => {
-  t = await createTestWorkerDeps('i13expr', { EXPRESSION_BUDGET_MS: String(budgetMs), EXPRESSION_PROCESSES: '2' });
+  t = await createTestWorkerDeps('expression-isolation', { EXPRESSION_BUDGET_MS: String(budgetMs), EXPRESSION_PROCESSES: '2' });
   workers = [createRunWorker(t.deps, t.blocking), createStepWorker(t.deps, t.blocking)];
   health = createHealthServer({}, t.registry);
   await new Promise<void>((resolve) => health.listen(0, '127.0.0.1', resolve));

@@ -21,9 +21,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ping`;
   // The operator's ceiling allows loopback; each tenant gets only what its own list holds within it.
-  t = await createTestWorkerDeps('tenant-networks', { HTTP_ALLOW_PRIVATE_NETWORKS: '127.0.0.1/32' }, [], {
-    queuePrefixStem: 'i13sec',
-  });
+  t = await createTestWorkerDeps('tenant-networks', { HTTP_ALLOW_PRIVATE_NETWORKS: '127.0.0.1/32' });
   workers = [createRunWorker(t.deps, t.blocking), createStepWorker(t.deps, t.blocking)];
 });
 afterAll(async () => {

@@ -18,7 +18,7 @@ const ACTIONS = [
 let api: TestApi;
 let tenant: TenantFixture;
 beforeAll(async () => {
-  api = await createTestApi({ label: 'actions-hostile', queuePrefix: `i13edges-actions-${crypto.randomUUID()}` });
+  api = await createTestApi({ label: 'actions-hostile', queuePrefix: `conveyor-test-actions-hostile-${crypto.randomUUID()}` });
   tenant = await seedWorkflow(api.db.prisma, definition);
 });
 afterAll(async () => {

@@ -11,7 +11,7 @@ let admin: TenantFixture;
 let other: TenantFixture;
 let member: string;
 beforeAll(async () => {
-  api = await createTestApi({ label: 'trigger-actions', queuePrefix: `i13sec-trigger-actions-${randomUUID()}` });
+  api = await createTestApi({ label: 'trigger-actions', queuePrefix: `conveyor-test-trigger-actions-${randomUUID()}` });
   admin = await seedWorkflow(api.db.prisma, definition);
   other = await seedWorkflow(api.db.prisma, definition);
   const user = await api.db.prisma.user.create({ data: { email: `member-${randomUUID()}@x.test` } });

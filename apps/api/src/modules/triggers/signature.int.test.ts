@@ -9,7 +9,7 @@ const definition = { steps: [{ key: 'only', action: { app: 'core', version: '1',
 let api: TestApi;
 let admin: TenantFixture;
 beforeAll(async () => {
-  api = await createTestApi({ label: 'trigger-signatures', queuePrefix: `i13sec-signatures-${randomUUID()}` });
+  api = await createTestApi({ label: 'trigger-signatures', queuePrefix: `conveyor-test-signatures-${randomUUID()}` });
   admin = await seedWorkflow(api.db.prisma, definition);
 });
 afterAll(async () => {
