@@ -29,6 +29,13 @@ export function boardErrorHandler(log: Logger) {
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return { status: error.statusCode, body: { error: { key: 'ERRORS.BAD_REQUEST' }, message: error.message } };
     }
+    // Bull Board decodes query values a second time: a value whose decoded text holds a stray `%` throws here.
+    if (error instanceof URIError) {
+      return {
+        status: 400,
+        body: { error: { key: 'ERRORS.BAD_REQUEST' }, message: 'url: a query value is not valid percent-encoding' },
+      };
+    }
     if (JOB_STATE_REFUSALS.some((pattern) => pattern.test(error.message))) {
       return { status: 409, body: { error: { key: 'ERRORS.JOB_STATE_CONFLICT' }, message: error.message } };
     }

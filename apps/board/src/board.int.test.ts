@@ -98,6 +98,14 @@ describe('board', () => {
     }
   });
 
+  it('answers 4xx, not 500, for an activeQueue that decodes to control characters or names no queue (found by the fuzzer)', async () => {
+    const headers = { authorization: basic(username, password) };
+    for (const url of ['/api/queues?activeQueue=%24F3%1FbX%3D%25b', '/api/queues?activeQueue=nope']) {
+      const response = await app.inject({ method: 'GET', url, headers });
+      expect(response.statusCode, url).toBeLessThan(500);
+    }
+  });
+
   it('answers 409, not 500, for a job operation its state does not allow, and 400 for job data nested too deep', async () => {
     const headers = { authorization: basic(username, password), 'content-type': 'application/json' };
     const queue = new Queue('runs', { connection: redis, prefix: testRedis.prefix });
