@@ -56,7 +56,7 @@ const actionInputs = (world: World): Record<string, fc.Arbitrary<unknown>> => ({
     },
     { requiredKeys: ['workflowId'] },
   ),
-  'rotate-webhook-trigger-secret': fc.record({ triggerId: fc.oneof(fc.constant(world.triggerId), uuid) }),
+  'rotate-webhook-trigger-secret': fc.record({ triggerId: fc.oneof(fc.constant(world.spareTriggerId), uuid) }),
 });
 
 export function hookSurfaces(world: World): Surface[] {

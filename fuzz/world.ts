@@ -21,6 +21,8 @@ export interface World {
   otherRunId: string;
   triggerId: string;
   triggerSecret: string;
+  /** A second webhook trigger of `tenant`, whose secret the fuzzer may rotate. */
+  spareTriggerId: string;
   tokens: string[];
   hookSecret: string;
   boardAuth: { username: string; password: string };
@@ -43,6 +45,8 @@ export async function createWorld(label: string): Promise<World> {
   const finishedRunId = await finishedRun(api, tenant);
   const otherRunId = await finishedRun(api, other);
   const { triggerId, secret } = await seedWebhookTrigger(api.db.prisma, tenant);
+  // The rotate action's target: rotating `triggerId` would turn the webhook surface's valid calls into 404s.
+  const { triggerId: spareTriggerId } = await seedWebhookTrigger(api.db.prisma, tenant);
   const tokens = [await api.tokenFor(tenant), await api.tokenFor(other)];
 
   const boardPrefix = `conveyor-fuzz-board-${label}-${crypto.randomUUID()}`;
@@ -67,6 +71,7 @@ export async function createWorld(label: string): Promise<World> {
     otherRunId,
     triggerId,
     triggerSecret: secret,
+    spareTriggerId,
     tokens,
     hookSecret: TEST_HOOK_SECRET,
     boardAuth,
