@@ -29,8 +29,13 @@ export function boardErrorHandler(log: Logger) {
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return { status: error.statusCode, body: { error: { key: 'ERRORS.BAD_REQUEST' }, message: error.message } };
     }
+    // Bull Board decodes query values a second time (a stray `%` throws URIError) and parses parts of a
+    // refused query as JSON while it words its own validation message (SyntaxError): both are the URL's fault.
+    if (error instanceof URIError || error instanceof SyntaxError) {
+      return { status: 400, body: { error: { key: 'ERRORS.BAD_REQUEST' }, message: 'url: a query value the board cannot read' } };
+    }
     // Bull Board decodes query values a second time: a value whose decoded text holds a stray `%` throws here.
-    if (error instanceof URIError) {
+    if (error instanceof URIError || error instanceof SyntaxError) {
       return {
         status: 400,
         body: { error: { key: 'ERRORS.BAD_REQUEST' }, message: 'url: a query value is not valid percent-encoding' },

@@ -98,9 +98,10 @@ describe('board', () => {
     }
   });
 
-  it('answers 4xx, not 500, for an activeQueue that decodes to control characters or names no queue (found by the fuzzer)', async () => {
+  it('answers 4xx, not 500, for query values Bull Board cannot decode or word its refusal of (found by the fuzzer)', async () => {
     const headers = { authorization: basic(username, password) };
-    for (const url of ['/api/queues?activeQueue=%24F3%1FbX%3D%25b', '/api/queues?activeQueue=nope']) {
+    const garbledStatus = `/api/queues?status=d%5DbN%22%00A0A4C%26&activeQueue=${'x'.repeat(150)}`;
+    for (const url of ['/api/queues?activeQueue=%24F3%1FbX%3D%25b', '/api/queues?activeQueue=nope', garbledStatus]) {
       const response = await app.inject({ method: 'GET', url, headers });
       expect(response.statusCode, url).toBeLessThan(500);
     }
