@@ -127,12 +127,17 @@ describe('runLogs over the api (REST)', () => {
 });
 
 describe('runLogs through the remote schema document', () => {
-  it('reads the same page from /graphql/logs as Hasura forwards it (secret + x-hasura-tenant-id)', async () => {
+  it('reads the same page from /graphql/logs as Hasura forwards it (secret + the session as x-hasura-* headers)', async () => {
     // The api's logs GraphQL endpoint stands in for Hasura: the RUN_LOGS document runs unchanged.
     const viaHasura = createConveyorClient({
       hasuraUrl: `${apiUrl}/graphql/logs`,
       token: 'ignored-by-the-remote-schema',
-      headers: { 'x-conveyor-hook-secret': TEST_HOOK_SECRET, 'x-hasura-tenant-id': tenant.tenantId },
+      headers: {
+        'x-conveyor-hook-secret': TEST_HOOK_SECRET,
+        'x-hasura-role': 'user',
+        'x-hasura-tenant-id': tenant.tenantId,
+        'x-hasura-user-id': tenant.userId,
+      },
     });
     const page = await viaHasura.runLogs(runId, { minLevel: 'ERROR', limit: 2 });
     expect(messages(page.lines)).toEqual(['line 3', 'line 7']);
