@@ -58,12 +58,16 @@ export async function waitForDrain(databaseUrl: string, accepted: string[], time
   const deadline = started + timeoutMs;
   while (Date.now() < deadline) {
     try {
+      // Every accepted run finished, and no other run is still open: a run created by a call that was
+      // answered 503 (Redis down after the insert) is the reconciler's to finish, and is counted too.
       const { rows } = await sql(
         databaseUrl,
-        `SELECT count(*)::int AS n FROM "WorkflowRun" WHERE id = ANY($1::uuid[]) AND status::text = ANY($2::text[])`,
+        `SELECT count(*) FILTER (WHERE id = ANY($1::uuid[]) AND status::text = ANY($2::text[]))::int AS n,
+                count(*) FILTER (WHERE NOT status::text = ANY($2::text[]))::int AS open
+           FROM "WorkflowRun"`,
         [accepted, TERMINAL],
       );
-      if (rows[0].n === accepted.length) return Date.now() - started;
+      if (rows[0].n === accepted.length && rows[0].open === 0) return Date.now() - started;
     } catch {
       // the database may be restarting
     }
