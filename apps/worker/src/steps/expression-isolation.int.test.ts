@@ -74,19 +74,26 @@ const finished = (runId: string) =>
     20,
   );
 
+/**
+ * A memory bomb ends in whichever bound it meets first: the heap (EXPRESSION_LIMIT) on an idle machine,
+ * the time budget (EXPRESSION_TIMEOUT) when the machine is too busy to allocate that fast. Either way it
+ * fails its own step within the budget, which is what is asserted.
+ */
+const MEMORY_BOMB = ['EXPRESSION_LIMIT', 'EXPRESSION_TIMEOUT'];
+
 describe('a template bomb on the worker', () => {
   it.each([
     [
       'string doubling',
       '{{ ($f := function($s, $n){ $n = 0 ? $s : $f($s & $s, $n - 1) }; $length($f("ab", 27))) }}',
-      'EXPRESSION_LIMIT',
+      MEMORY_BOMB,
     ],
-    ['$pad to 5e8 characters', '{{ $pad("", 500000000) }}', 'EXPRESSION_LIMIT'],
-    ['an endless tail-recursive function', '{{ ($f := function($n){ $f($n + 1) }; $f(0)) }}', 'EXPRESSION_TIMEOUT'],
-    ['a backtracking regex the check misses', '{{ $match($pad("", 300, "a"), /a*a*a*a*a*a*b/) }}', 'EXPRESSION_TIMEOUT'],
-    ['the regex /^(a|a)*$/ on 27 characters', '{{ $contains(input.s, /^(a|a)*$/) }}', 'VALIDATION_FAILED'],
-    ['deep recursion', '{{ ($f := function($n){ $f($n + 1) + 1 }; $f(0)) }}', 'VALIDATION_FAILED'],
-  ])('%s fails its own step within the budget; the worker stays responsive', async (_name, bomb, code) => {
+    ['$pad to 5e8 characters', '{{ $pad("", 500000000) }}', MEMORY_BOMB],
+    ['an endless tail-recursive function', '{{ ($f := function($n){ $f($n + 1) }; $f(0)) }}', ['EXPRESSION_TIMEOUT']],
+    ['a backtracking regex the check misses', '{{ $match($pad("", 300, "a"), /a*a*a*a*a*a*b/) }}', ['EXPRESSION_TIMEOUT']],
+    ['the regex /^(a|a)*$/ on 27 characters', '{{ $contains(input.s, /^(a|a)*$/) }}', ['VALIDATION_FAILED']],
+    ['deep recursion', '{{ ($f := function($n){ $f($n + 1) + 1 }; $f(0)) }}', ['VALIDATION_FAILED']],
+  ])('%s fails its own step within the budget; the worker stays responsive', async (_name, bomb, codes) => {
     const bombRunId = await startRun(
       { steps: [{ key: 'bomb', action: transform, input: { value: { fine: '{{ input.s }}', bomb } } }] },
       { s: `${'a'.repeat(27)}!` },
@@ -116,7 +123,8 @@ describe('a template bomb on the worker', () => {
     expect(otherMs).toBeLessThan(budgetMs);
     expect(bombRun.status).toBe('FAILED');
     const [step] = bombRun.stepRuns;
-    expect(step?.error).toMatchObject({ code, message: expect.stringMatching(/^step "bomb" input\.value\.bomb: /) });
+    expect(codes).toContain(step?.error && (step.error as { code: string }).code);
+    expect(step?.error).toMatchObject({ message: expect.stringMatching(/^step "bomb" input\.value\.bomb: /) });
     const stepMs = (step?.finishedAt?.getTime() ?? 0) - (step?.startedAt?.getTime() ?? 0);
     expect(stepMs).toBeLessThan(budgetMs + 500); // the kill, its notice and the outcome statement
     expect(await slowest).toBeLessThan(100);
