@@ -24,6 +24,8 @@ export interface WorkerOptions {
   logLevel?: string;
   /** NODE_OPTIONS of the worker, e.g. `--require ./bench/tools/cpu-profile.cjs` to profile it. */
   nodeOptions?: string;
+  /** Environment variables set over the benchmark's own (e.g. WORKER_CONCURRENCY), or removed when undefined, so the default applies. */
+  env?: Record<string, string | undefined>;
 }
 
 /** A real Conveyor worker (`apps/worker/src/main.ts`) on the benchmark's database, prefix and log store. */
@@ -33,23 +35,25 @@ export async function startConveyorWorker(
   options: WorkerOptions = {},
 ): Promise<WorkerProcess> {
   const port = await freePort();
+  const workerEnv: Record<string, string | undefined> = {
+    DATABASE_URL: env.databaseUrl,
+    DATABASE_POOL_SIZE: String(POOL_SIZE),
+    REDIS_URL: env.redisUrl,
+    QUEUE_PREFIX: env.queuePrefix,
+    // One log database for every worker, as in a deployment (the store creates only missing indexes).
+    MONGO_URL: env.mongoDb(WORKER_LOG_DATABASE).url,
+    WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
+    WORKER_HEALTH_PORT: String(port),
+    WORKER_SHUTDOWN_GRACE_MS: '10000',
+    LOG_LEVEL: options.logLevel ?? 'warn',
+    // The I/O-bound scaling workflow calls a local server.
+    HTTP_ALLOW_PRIVATE_NETWORKS: '127.0.0.1/32',
+    ...(options.nodeOptions ? { NODE_OPTIONS: options.nodeOptions } : {}),
+    ...options.env,
+  };
   const service = await startService(
     'worker',
-    {
-      DATABASE_URL: env.databaseUrl,
-      DATABASE_POOL_SIZE: String(POOL_SIZE),
-      REDIS_URL: env.redisUrl,
-      QUEUE_PREFIX: env.queuePrefix,
-      // One log database for every worker, as in a deployment (the store creates only missing indexes).
-      MONGO_URL: env.mongoDb(WORKER_LOG_DATABASE).url,
-      WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
-      WORKER_HEALTH_PORT: String(port),
-      WORKER_SHUTDOWN_GRACE_MS: '10000',
-      LOG_LEVEL: options.logLevel ?? 'warn',
-      // The I/O-bound scaling workflow calls a local server.
-      HTTP_ALLOW_PRIVATE_NETWORKS: '127.0.0.1/32',
-      ...(options.nodeOptions ? { NODE_OPTIONS: options.nodeOptions } : {}),
-    },
+    Object.fromEntries(Object.entries(workerEnv).filter((entry): entry is [string, string] => entry[1] !== undefined)),
     { readyUrl: `http://127.0.0.1:${port}/readyz`, name, timeoutMs: 60_000 },
   );
   const pid = service.child.pid;

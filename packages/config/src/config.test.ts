@@ -28,6 +28,14 @@ describe('config', () => {
     expect(Object.isFrozen(config.database)).toBe(true);
   });
 
+  it('sizes the worker’s pool from its concurrency (two queues, one connection per job) unless DATABASE_POOL_SIZE is set', () => {
+    expect(loadWorkerConfig({}).database.poolSize).toBe(22);
+    expect(loadWorkerConfig({ WORKER_CONCURRENCY: '50' }).database.poolSize).toBe(102);
+    expect(loadWorkerConfig({ WORKER_CONCURRENCY: '50', DATABASE_POOL_SIZE: '30' }).database.poolSize).toBe(30);
+    expect(loadApiConfig({}).database.poolSize).toBe(10);
+    expect(invalidConfigMessage(() => loadWorkerConfig({ DATABASE_POOL_SIZE: '0' }))).toContain('DATABASE_POOL_SIZE');
+  });
+
   it('names every bad variable in one error', () => {
     const message = invalidConfigMessage(() =>
       loadApiConfig({ API_PORT: 'eighty', REDIS_URL: 'http://nope', LOG_LEVEL: 'loud' }),

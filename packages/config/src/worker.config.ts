@@ -23,6 +23,8 @@ const cidrListSchema = z
 
 export const workerEnvSchema = commonEnvSchema.extend(connectionKeysEnvSchema.shape).extend({
   WORKER_CONCURRENCY: positiveIntSchema.default(10),
+  /** Unset: sized from WORKER_CONCURRENCY (see {@link workerPoolSize}). */
+  DATABASE_POOL_SIZE: positiveIntSchema.optional(),
   WORKER_LOCK_DURATION_MS: positiveIntSchema.default(30_000),
   WORKER_SHUTDOWN_GRACE_MS: positiveIntSchema.default(25_000),
   WORKER_HEALTH_HOST: z.string().min(1).default('127.0.0.1'),
@@ -57,8 +59,9 @@ export interface WorkerConfig extends CommonConfig {
 
 export function loadWorkerConfig(env: Env = process.env): Readonly<WorkerConfig> {
   const parsed = parseEnv(workerEnvSchema, env);
+  const poolSize = parsed.DATABASE_POOL_SIZE ?? workerPoolSize(parsed.WORKER_CONCURRENCY);
   return deepFreeze({
-    ...commonConfig(parsed),
+    ...commonConfig({ ...parsed, DATABASE_POOL_SIZE: poolSize }),
     connections: connectionKeysConfig(parsed),
     concurrency: parsed.WORKER_CONCURRENCY,
     lockDurationMs: parsed.WORKER_LOCK_DURATION_MS,
@@ -77,4 +80,14 @@ export function loadWorkerConfig(env: Env = process.env): Readonly<WorkerConfig>
       maxResultBytes: parsed.EXPRESSION_MAX_RESULT_BYTES,
     },
   });
+}
+
+/**
+ * The worker's default DATABASE_POOL_SIZE: a job holds at most one connection at a time, and each of the
+ * two queues runs WORKER_CONCURRENCY jobs, so a pool this size never makes a job wait for a connection
+ * (the reconciler, schedules and health checks take the two more). A smaller pool caps the jobs that
+ * make progress at once whatever the concurrency: each step then waits for a connection per statement.
+ */
+export function workerPoolSize(concurrency: number): number {
+  return 2 * concurrency + 2;
 }

@@ -80,9 +80,9 @@ export interface ClaimedStep {
 
 /**
  * QUEUED → RUNNING for one attempt under `jobId` (its own job, or a job that carries on with it),
- * counting it, and everything the attempt needs (the run, its definition, earlier outputs) in the
- * same round trip; null when the step is not waiting for this job (a duplicate or late job). A step
- * still RUNNING under the same job id is a job BullMQ handed out again after its worker died: the
+ * counting it, and everything the attempt needs (the run, its definition, earlier outputs, the
+ * tenant's private-network allowlist) in the same round trip; null when the step is not waiting for
+ * this job (a duplicate or late job). A step still RUNNING under the same job id is a job BullMQ handed out again after its worker died: the
  * lost attempt is recorded and the step runs again.
  */
 export async function claimStep(
@@ -109,14 +109,15 @@ export async function claimStep(
     SELECT s."workflowRunId"::text AS "runId", s."stepKey", s."attempt",
            r."status", r."input", r."workflowVersionId"::text AS "workflowVersionId",
            CASE WHEN ${reads.definition}::boolean THEN v."definition" END AS "definition",
-           w."name" AS "workflowName",
+           w."name" AS "workflowName", t."allowPrivateNetworks",
            (SELECT COALESCE(jsonb_object_agg(o."stepKey", o."output"), '{}'::jsonb) FROM "StepRun" AS o
              WHERE o."workflowRunId" = s."workflowRunId" AND o."tenantId" = ${tenantId}::uuid AND ${isSucceededOutput}
                AND (${reads.outputsOf}::text[] IS NULL OR o."stepKey" = ANY(${reads.outputsOf}::text[]))) AS "outputs"
       FROM claimed AS s
       LEFT JOIN "WorkflowRun" AS r ON r."id" = s."workflowRunId" AND r."tenantId" = ${tenantId}::uuid
       LEFT JOIN "WorkflowVersion" AS v ON v."id" = r."workflowVersionId"
-      LEFT JOIN "Workflow" AS w ON w."id" = r."workflowId"`,
+      LEFT JOIN "Workflow" AS w ON w."id" = r."workflowId"
+      LEFT JOIN "Tenant" AS t ON t."id" = r."tenantId"`,
     ),
   );
   if (!row) return null;

@@ -20,7 +20,10 @@ export interface AttemptRef extends StepRunRef {
 }
 
 /** The run as a step attempt sees it: a step needs no tenant cap (admission is the run job's). */
-export type StepRunContext = Omit<RunForExecution, 'maxConcurrentRuns'>;
+export type StepRunContext = Omit<RunForExecution, 'maxConcurrentRuns'> & {
+  /** The tenant's own private-network allowlist, read with the claim (the worker bounds it by its ceiling). */
+  allowPrivateNetworks: string[];
+};
 
 /** A failed attempt, as StepRun.error and attemptErrors hold it. */
 export interface StepError {

@@ -51,7 +51,7 @@ export async function attempt(deps: WorkerDeps, step: StepInFlight, attemptsLeft
       idempotencyKey: step.ref.stepRunId,
       attempt: step.ref.attempt,
       now: deps.now,
-      http: { allowPrivateNetworks: await tenantNetworks(deps, step.ref.tenantId) },
+      http: { allowPrivateNetworks: tenantNetworks(deps.settings, step.tenantNetworks) },
       ...(step.resumeAt ? { resume: { waitedUntil: step.resumeAt } } : {}),
       ...(connection ? { connection } : {}),
     };

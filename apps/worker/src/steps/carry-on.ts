@@ -41,6 +41,7 @@ export async function carriedStep(
     run: previous.run,
     prepared,
     runInput: previous.runInput,
+    tenantNetworks: previous.tenantNetworks,
     outputs: { ...previous.outputs, [previous.ref.stepKey]: output },
     carried: true,
   };

@@ -69,6 +69,7 @@ async function claimJobStep(
     run,
     prepared,
     runInput: row.input,
+    tenantNetworks: row.allowPrivateNetworks,
     outputs: claimed.outputs,
     carried,
     resumeAt: data.resumeAt,

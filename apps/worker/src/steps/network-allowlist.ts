@@ -1,13 +1,13 @@
 import { intersectAllowlists } from '@conveyor/actions';
-import { getTenantNetworkAllowlist } from '@conveyor/db';
-import type { WorkerDeps } from '../deps/worker-deps';
+import type { WorkerSettings } from '../deps/worker-deps';
 
 /**
- * The private networks a tenant's steps may reach: its own list (set by the platform) within the
- * worker's `HTTP_ALLOW_PRIVATE_NETWORKS`, the operator's ceiling. An empty ceiling allows none, unread.
+ * The private networks a tenant's steps may reach: its own list (set by the platform, read with the
+ * step's claim) within the worker's `HTTP_ALLOW_PRIVATE_NETWORKS`, the operator's ceiling. An empty
+ * ceiling allows none.
  */
-export async function tenantNetworks(deps: WorkerDeps, tenantId: string): Promise<string[]> {
-  const ceiling = deps.settings.allowPrivateNetworks;
+export function tenantNetworks(settings: Pick<WorkerSettings, 'allowPrivateNetworks'>, tenantList: readonly string[]): string[] {
+  const ceiling = settings.allowPrivateNetworks;
   if (ceiling.length === 0) return [];
-  return intersectAllowlists(await getTenantNetworkAllowlist(deps.pool, tenantId), ceiling);
+  return intersectAllowlists(tenantList, ceiling);
 }

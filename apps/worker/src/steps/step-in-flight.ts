@@ -12,6 +12,8 @@ export interface StepInFlight {
   run: RunContext;
   prepared: PreparedStep;
   runInput: unknown;
+  /** The tenant's own private-network allowlist, read with the claim; the worker's ceiling bounds it. */
+  tenantNetworks: readonly string[];
   /** Outputs of succeeded steps, by key (at least those the step may read). */
   outputs: Record<string, unknown>;
   /** False for the step the job was added for; true for a step the job carried on with, which is never retried. */
