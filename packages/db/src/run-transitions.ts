@@ -41,29 +41,47 @@ export interface NewRun {
 }
 
 /**
- * Inserts a PENDING run, as an app's insert through Hasura does. With an idempotency key, a second
- * call with the same key returns the first run instead of creating another (`created: false`).
+ * A tenant's backlog: its runs created and not yet started (PENDING: not dispatched, QUEUED: waiting
+ * for a run worker or for a free slot of the tenant's `maxConcurrentRuns`). RUNNING runs are not in it.
  */
-export async function createRun(db: SqlExecutor, run: NewRun): Promise<{ runId: string; created: boolean }> {
+const waiting = statusIn(['PENDING', 'QUEUED']);
+
+/** A created (or, by idempotency key, found) run; `refused` when the tenant's backlog was at its bound. */
+export type CreatedRun = { runId: string; created: boolean; refused?: never } | { refused: true; runId?: never };
+
+/**
+ * Inserts a PENDING run, as an app's insert through Hasura does. With an idempotency key, a second
+ * call with the same key returns the first run instead of creating another (`created: false`), even
+ * past the bound. With `maxBacklog`, the insert happens only while fewer of the tenant's runs wait
+ * (the count, capped at the bound, is read by the insert itself over the (tenantId, status) index).
+ * Concurrent inserts may each read the same count: the bound is soft by at most the callers in flight.
+ */
+export async function createRun(db: SqlExecutor, run: NewRun, { maxBacklog }: { maxBacklog?: number } = {}): Promise<CreatedRun> {
+  const bound = maxBacklog ?? null;
   const [inserted] = await queryRows<{ runId: string }>(
     db,
-    sql`
+    prepared(
+      'create-run',
+      sql`
     INSERT INTO "WorkflowRun" ("tenantId", "workflowId", "triggerId", "input", "idempotencyKey", "status")
-    VALUES (${run.tenantId}::uuid, ${run.workflowId}::uuid, ${run.triggerId ?? null}::uuid,
-            ${JSON.stringify(run.input ?? {})}::jsonb, ${run.idempotencyKey ?? null}, ${creation.value})
+    SELECT ${run.tenantId}::uuid, ${run.workflowId}::uuid, ${run.triggerId ?? null}::uuid,
+           ${JSON.stringify(run.input ?? {})}::jsonb, ${run.idempotencyKey ?? null}, ${creation.value}
+     WHERE ${bound}::int IS NULL
+        OR (SELECT count(*) FROM (SELECT FROM "WorkflowRun" WHERE "tenantId" = ${run.tenantId}::uuid AND ${waiting}
+                                   LIMIT ${bound}::int) AS backlog) < ${bound}::int
     ON CONFLICT ("tenantId", "idempotencyKey") DO NOTHING
     RETURNING "id"::text AS "runId"`,
+    ),
   );
   if (inserted) return { runId: inserted.runId, created: true };
   const existing = run.idempotencyKey ? await findRunByIdempotencyKey(db, run.tenantId, run.idempotencyKey) : null;
-  if (!existing) {
-    throw new ConveyorError({
-      code: 'INTERNAL',
-      message: 'run insert conflicted but no run holds its idempotency key',
-      details: { tenantId: run.tenantId, idempotencyKey: run.idempotencyKey },
-    });
-  }
-  return { runId: existing, created: false };
+  if (existing) return { runId: existing, created: false };
+  if (bound !== null) return { refused: true };
+  throw new ConveyorError({
+    code: 'INTERNAL',
+    message: 'run insert conflicted but no run holds its idempotency key',
+    details: { tenantId: run.tenantId, idempotencyKey: run.idempotencyKey },
+  });
 }
 
 /** What dispatching a run did; callers enqueue the run job for `queued` and `already-dispatched` + QUEUED. */
