@@ -45,7 +45,9 @@ export interface NewRun {
  * for a run worker or for a free slot of the tenant's `maxConcurrentRuns`). RUNNING runs are not in it.
  * Each status is counted on its own, in index order and capped at the bound: an equality on
  * (tenantId, status) keeps the count on that index even where the statistics are stale (with
- * `IN (…)` and an empty table's statistics the planner chose a scan of the whole table).
+ * `IN (…)` and an empty table's statistics the planner chose a scan of the whole table). The insert
+ * is planned on each call, never prepared: a plan cached while the table was nearly empty keeps that
+ * scan as the table grows (where nothing analyzes it again).
  */
 function backlogCapped(tenantId: string, bound: number | null): Statement {
   const count = (status: RunStatus) => sql`
@@ -68,9 +70,7 @@ export async function createRun(db: SqlExecutor, run: NewRun, { maxBacklog }: { 
   const bound = maxBacklog ?? null;
   const [inserted] = await queryRows<{ runId: string }>(
     db,
-    prepared(
-      'create-run',
-      sql`
+    sql`
     INSERT INTO "WorkflowRun" ("tenantId", "workflowId", "triggerId", "input", "idempotencyKey", "status")
     SELECT ${run.tenantId}::uuid, ${run.workflowId}::uuid, ${run.triggerId ?? null}::uuid,
            ${JSON.stringify(run.input ?? {})}::jsonb, ${run.idempotencyKey ?? null}, ${creation.value}
@@ -78,7 +78,6 @@ export async function createRun(db: SqlExecutor, run: NewRun, { maxBacklog }: { 
         OR ${backlogCapped(run.tenantId, bound)} < ${bound}::int
     ON CONFLICT ("tenantId", "idempotencyKey") DO NOTHING
     RETURNING "id"::text AS "runId"`,
-    ),
   );
   if (inserted) return { runId: inserted.runId, created: true };
   const existing = run.idempotencyKey ? await findRunByIdempotencyKey(db, run.tenantId, run.idempotencyKey) : null;
