@@ -40,6 +40,9 @@ export interface NewRun {
   idempotencyKey?: string | undefined;
 }
 
+/** The statuses of a tenant's backlog (below). */
+const backlogStatuses: readonly RunStatus[] = ['PENDING', 'QUEUED'];
+
 /**
  * A tenant's backlog: its runs created and not yet started (PENDING: not dispatched, QUEUED: waiting
  * for a run worker or for a free slot of the tenant's `maxConcurrentRuns`). RUNNING runs are not in it.
@@ -50,12 +53,13 @@ export interface NewRun {
  * scan as the table grows (where nothing analyzes it again).
  */
 function backlogCapped(tenantId: string, bound: number | null): Statement {
-  const count = (status: RunStatus) => sql`
+  const [pending, queued] = backlogStatuses.map(
+    (status) => sql`
     (SELECT count(*) FROM (SELECT FROM "WorkflowRun" WHERE "tenantId" = ${tenantId}::uuid AND ${statusIn([status])}
-                            ORDER BY "createdAt" LIMIT ${bound}::int) AS waiting)`;
-  return sql`${count('PENDING')} + ${count('QUEUED')}`;
+                            ORDER BY "createdAt" LIMIT ${bound}::int) AS waiting)`,
+  );
+  return sql`${pending} + ${queued}`;
 }
-
 /** A created (or, by idempotency key, found) run; `refused` when the tenant's backlog was at its bound. */
 export type CreatedRun = { runId: string; created: boolean; refused?: never } | { refused: true; runId?: never };
 
