@@ -67,6 +67,7 @@ export async function composeApi(
     logTailSlots: { perCaller: config.logs.tailsPerCaller, total: config.logs.tailsTotal },
     scheduleMinIntervalMs: config.schedules.minIntervalMs,
     payloadLimits: config.payloads,
+    admission: config.admission,
   };
   return {
     deps,

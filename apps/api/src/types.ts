@@ -5,7 +5,7 @@ import type { PrismaClient, SqlPool } from '@conveyor/db';
 import type { LogStore } from '@conveyor/logs';
 import type { Logger, Registry } from '@conveyor/observability';
 import type { Queues, Redis } from '@conveyor/queue';
-import type { Runs } from '@conveyor/runs';
+import type { BacklogBound, Runs } from '@conveyor/runs';
 import type { Keyring } from '@conveyor/secrets';
 import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -39,6 +39,8 @@ export interface ApiDeps {
   scheduleMinIntervalMs: number;
   /** Size budgets of run inputs, step outputs and definitions. */
   payloadLimits: PayloadLimits;
+  /** Webhook triggers refuse (429) a tenant with this many runs waiting to start. */
+  admission: BacklogBound;
 }
 
 export type ConveyorApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;

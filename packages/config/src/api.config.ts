@@ -33,6 +33,10 @@ export const apiEnvSchema = commonEnvSchema.extend(connectionKeysEnvSchema.shape
   LOG_TAIL_POLL_MS: positiveIntSchema.default(250),
   LOG_TAIL_MAX_PER_USER: positiveIntSchema.default(5),
   LOG_TAIL_MAX_TOTAL: positiveIntSchema.default(500),
+  /** Runs of one tenant waiting to start (PENDING + QUEUED) past which its webhook triggers answer 429. */
+  TENANT_MAX_BACKLOG: positiveIntSchema.default(1_000),
+  /** The Retry-After of that 429: a run starting frees a place, so the bound reopens quickly. */
+  TENANT_BACKLOG_RETRY_AFTER_SECONDS: positiveIntSchema.default(1),
 });
 
 export interface ApiConfig extends CommonConfig {
@@ -43,6 +47,8 @@ export interface ApiConfig extends CommonConfig {
   hasura: { hookSecret: string };
   auth: { jwtSecret: string; issuer: string; audience: string; maxAgeSeconds: number; failuresPerMinute: number };
   logs: { tailPollMs: number; tailsPerCaller: number; tailsTotal: number };
+  /** Admission at the door: the per-tenant backlog bound of webhook triggers. */
+  admission: { maxBacklog: number; retryAfterSeconds: number };
 }
 
 export function loadApiConfig(env: Env = process.env): Readonly<ApiConfig> {
@@ -72,5 +78,6 @@ export function loadApiConfig(env: Env = process.env): Readonly<ApiConfig> {
       tailsPerCaller: parsed.LOG_TAIL_MAX_PER_USER,
       tailsTotal: parsed.LOG_TAIL_MAX_TOTAL,
     },
+    admission: { maxBacklog: parsed.TENANT_MAX_BACKLOG, retryAfterSeconds: parsed.TENANT_BACKLOG_RETRY_AFTER_SECONDS },
   });
 }

@@ -19,6 +19,15 @@ describe('config', () => {
     expect(config.http.port).toBe(3000);
     expect(config.redis.queuePrefix).toBe('conveyor');
     expect(loadWorkerConfig({}).concurrency).toBe(10);
+    expect(config.admission).toEqual({ maxBacklog: 1_000, retryAfterSeconds: 1 });
+  });
+
+  it('reads the backlog bound and refuses one that is not a positive integer', () => {
+    expect(loadApiConfig({ TENANT_MAX_BACKLOG: '50', TENANT_BACKLOG_RETRY_AFTER_SECONDS: '5' }).admission).toEqual({
+      maxBacklog: 50,
+      retryAfterSeconds: 5,
+    });
+    expect(invalidConfigMessage(() => loadApiConfig({ TENANT_MAX_BACKLOG: '0' }))).toContain('TENANT_MAX_BACKLOG');
   });
 
   it('coerces numbers and freezes the result', () => {

@@ -11,7 +11,16 @@ export { acceptInvitation, findInvitationByTokenHash, type InvitationRecord, ins
 export { type ActingMember, findActingMember, findMembershipRole, type MemberRole } from './memberships.repo';
 export { applyMigrations, type MigrateOptions, type MigrateResult } from './migrate';
 export { finishStep, type Progress, replanRun, startRun } from './run-progress';
-export { createRun, type DispatchOutcome, dispatchRun, type NewRun, rerunRun, type StopResult, stopRun } from './run-transitions';
+export {
+  type CreatedRun,
+  createRun,
+  type DispatchOutcome,
+  dispatchRun,
+  type NewRun,
+  rerunRun,
+  type StopResult,
+  stopRun,
+} from './run-transitions';
 export { getRunForExecution, getRunStatus, type RunForExecution, type RunRef } from './runs.repo';
 export type { SqlExecutor, SqlPool } from './sql';
 export {

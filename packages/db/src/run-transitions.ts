@@ -1,7 +1,7 @@
 import type { RunOutcome, RunStatus, StepStatus } from '@conveyor/engine';
 import { ConveyorError, type FailureCode } from '@conveyor/errors';
 import { findRunByIdempotencyKey, getDispatchState, type RunRef } from './runs.repo';
-import { execute, prepared, queryRows, raw, type SqlExecutor, type SqlPool, sql, transaction } from './sql';
+import { execute, prepared, queryRows, raw, type SqlExecutor, type SqlPool, type Statement, sql, transaction } from './sql';
 import { runCreation, runMove, statusIn } from './status-moves';
 import {
   cancelUnfinishedSteps,
@@ -40,30 +40,58 @@ export interface NewRun {
   idempotencyKey?: string | undefined;
 }
 
+/** The statuses of a tenant's backlog (below). */
+const backlogStatuses: readonly RunStatus[] = ['PENDING', 'QUEUED'];
+
+/**
+ * A tenant's backlog: its runs created and not yet started (PENDING: not dispatched, QUEUED: waiting
+ * for a run worker or for a free slot of the tenant's `maxConcurrentRuns`). RUNNING runs are not in it.
+ * Each status is counted on its own, in index order and capped at the bound: an equality on
+ * (tenantId, status) keeps the count on that index even where the statistics are stale (with
+ * `IN (…)` and an empty table's statistics the planner chose a scan of the whole table). The insert
+ * is planned on each call, never prepared: a plan cached while the table was nearly empty keeps that
+ * scan as the table grows (where nothing analyzes it again).
+ */
+function backlogCapped(tenantId: string, bound: number | null): Statement {
+  const [pending, queued] = backlogStatuses.map(
+    (status) => sql`
+    (SELECT count(*) FROM (SELECT FROM "WorkflowRun" WHERE "tenantId" = ${tenantId}::uuid AND ${statusIn([status])}
+                            ORDER BY "createdAt" LIMIT ${bound}::int) AS waiting)`,
+  );
+  return sql`${pending} + ${queued}`;
+}
+/** A created (or, by idempotency key, found) run; `refused` when the tenant's backlog was at its bound. */
+export type CreatedRun = { runId: string; created: boolean; refused?: never } | { refused: true; runId?: never };
+
 /**
  * Inserts a PENDING run, as an app's insert through Hasura does. With an idempotency key, a second
- * call with the same key returns the first run instead of creating another (`created: false`).
+ * call with the same key returns the first run instead of creating another (`created: false`), even
+ * past the bound. With `maxBacklog`, the insert happens only while fewer of the tenant's runs wait
+ * (the count, capped at the bound, is read by the insert itself).
+ * Concurrent inserts may each read the same count: the bound is soft by at most the callers in flight.
  */
-export async function createRun(db: SqlExecutor, run: NewRun): Promise<{ runId: string; created: boolean }> {
+export async function createRun(db: SqlExecutor, run: NewRun, { maxBacklog }: { maxBacklog?: number } = {}): Promise<CreatedRun> {
+  const bound = maxBacklog ?? null;
   const [inserted] = await queryRows<{ runId: string }>(
     db,
     sql`
     INSERT INTO "WorkflowRun" ("tenantId", "workflowId", "triggerId", "input", "idempotencyKey", "status")
-    VALUES (${run.tenantId}::uuid, ${run.workflowId}::uuid, ${run.triggerId ?? null}::uuid,
-            ${JSON.stringify(run.input ?? {})}::jsonb, ${run.idempotencyKey ?? null}, ${creation.value})
+    SELECT ${run.tenantId}::uuid, ${run.workflowId}::uuid, ${run.triggerId ?? null}::uuid,
+           ${JSON.stringify(run.input ?? {})}::jsonb, ${run.idempotencyKey ?? null}, ${creation.value}
+     WHERE ${bound}::int IS NULL
+        OR ${backlogCapped(run.tenantId, bound)} < ${bound}::int
     ON CONFLICT ("tenantId", "idempotencyKey") DO NOTHING
     RETURNING "id"::text AS "runId"`,
   );
   if (inserted) return { runId: inserted.runId, created: true };
   const existing = run.idempotencyKey ? await findRunByIdempotencyKey(db, run.tenantId, run.idempotencyKey) : null;
-  if (!existing) {
-    throw new ConveyorError({
-      code: 'INTERNAL',
-      message: 'run insert conflicted but no run holds its idempotency key',
-      details: { tenantId: run.tenantId, idempotencyKey: run.idempotencyKey },
-    });
-  }
-  return { runId: existing, created: false };
+  if (existing) return { runId: existing, created: false };
+  if (bound !== null) return { refused: true };
+  throw new ConveyorError({
+    code: 'INTERNAL',
+    message: 'run insert conflicted but no run holds its idempotency key',
+    details: { tenantId: run.tenantId, idempotencyKey: run.idempotencyKey },
+  });
 }
 
 /** What dispatching a run did; callers enqueue the run job for `queued` and `already-dispatched` + QUEUED. */

@@ -33,6 +33,12 @@ export function createPipelineMetrics(registry: Registry) {
       labelNames: ['status'] as const,
       registers: [registry],
     }),
+    runsRefused: new Counter({
+      name: 'conveyor_runs_refused_total',
+      help: 'Runs refused at the door (429) and not created, by reason (backlog: the tenant is at TENANT_MAX_BACKLOG)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     reconcilerFailures: new Counter({
       name: 'conveyor_reconciler_failures_total',
       help: 'Reconciler repairs that failed in a pass, by kind (the other kinds still ran)',

@@ -7,4 +7,4 @@ export {
   serverIdempotencyKey,
 } from './idempotency-keys';
 export { createRuns, type Runs } from './runs';
-export type { StartedRun } from './start';
+export type { BacklogBound, StartedRun } from './start';

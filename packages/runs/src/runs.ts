@@ -12,7 +12,7 @@ import { timeOut } from './time-out';
  */
 export function createRuns(deps: RunsDeps) {
   return {
-    /** Creates a PENDING run (idempotent by key) and dispatches it: webhook triggers, schedules, the cli. */
+    /** Creates a PENDING run (idempotent by key) and dispatches it: webhook triggers (bounded by backlog), schedules, the cli. */
     start: start.bind(null, deps),
     /** PENDING → QUEUED and the run job: a Hasura event, or the reconciler for a run nobody dispatched. */
     dispatch: dispatch.bind(null, deps),

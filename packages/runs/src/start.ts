@@ -1,4 +1,5 @@
 import { createRun, type DispatchOutcome, type NewRun } from '@conveyor/db';
+import { ConveyorError } from '@conveyor/errors';
 import type { RunsDeps } from './deps';
 import { dispatch } from './dispatch';
 
@@ -9,9 +10,32 @@ export interface StartedRun {
   outcome: DispatchOutcome;
 }
 
-/** A PENDING run, as an app's insert through Hasura makes, dispatched at once. */
-export async function start(deps: Pick<RunsDeps, 'pool' | 'producers'>, run: NewRun): Promise<StartedRun> {
-  const { runId, created } = await createRun(deps.pool, run);
-  const outcome = await dispatch(deps, { tenantId: run.tenantId, runId });
-  return { runId, created, outcome };
+/** Admission at the door: how many of a tenant's runs may wait to start, and when a refused caller should retry. */
+export interface BacklogBound {
+  maxBacklog: number;
+  retryAfterSeconds: number;
+}
+
+/**
+ * A PENDING run, as an app's insert through Hasura makes, dispatched at once. With a bound (webhook
+ * triggers), a tenant whose backlog (PENDING + QUEUED runs) is at it is refused with RATE_LIMITED
+ * and no run is created; a repeat of an idempotency key still answers its run. Without one (schedules,
+ * the cli) the run is always created and waits as QUEUED, as a run inserted through Hasura does.
+ */
+export async function start(
+  deps: Pick<RunsDeps, 'pool' | 'producers' | 'metrics'>,
+  run: NewRun,
+  bound?: BacklogBound,
+): Promise<StartedRun> {
+  const created = await createRun(deps.pool, run, { maxBacklog: bound?.maxBacklog });
+  if (created.refused) {
+    deps.metrics.runsRefused.inc({ reason: 'backlog' });
+    throw new ConveyorError({
+      code: 'RATE_LIMITED',
+      message: `the tenant has ${bound?.maxBacklog} runs waiting to start; retry in ${bound?.retryAfterSeconds} s`,
+      details: { maxBacklog: bound?.maxBacklog, retryAfterSeconds: bound?.retryAfterSeconds },
+    });
+  }
+  const outcome = await dispatch(deps, { tenantId: run.tenantId, runId: created.runId });
+  return { runId: created.runId, created: created.created, outcome };
 }

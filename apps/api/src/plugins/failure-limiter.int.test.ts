@@ -24,6 +24,7 @@ describe('failed authentications are limited per address', () => {
     const blocked = await hook(TEST_HOOK_SECRET, '10.1.1.1');
     expect(blocked.statusCode).toBe(429);
     expect(blocked.json().error).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(Number(blocked.headers['retry-after'])).toBe(blocked.json().error.details.retryAfterSeconds);
     expect((await hook(TEST_HOOK_SECRET, '10.1.1.2')).statusCode).toBe(400); // let through: the empty event is refused on its merits
   });
 

@@ -1,5 +1,5 @@
 import type { PrismaClient } from '@conveyor/db';
-import type { Runs } from '@conveyor/runs';
+import type { BacklogBound, Runs } from '@conveyor/runs';
 import type { Keyring } from '@conveyor/secrets';
 import type { FastifyRequest } from 'fastify';
 import type { ConveyorApp } from '../../types';
@@ -16,8 +16,14 @@ import { createTriggersService } from './triggers.service';
 /** The body exactly as sent, kept for signature checks (this module's JSON parser sets it). */
 const rawBodies = new WeakMap<FastifyRequest, string>();
 
-/** `POST /hooks/triggers/:triggerId`: start a run from an outside system's webhook call. */
-export async function triggersModule(app: ConveyorApp, opts: { prisma: PrismaClient; runs: Runs; keyring: Keyring }) {
+/**
+ * `POST /hooks/triggers/:triggerId`: start a run from an outside system's webhook call; 429 with
+ * Retry-After while the tenant has `admission.maxBacklog` runs waiting to start.
+ */
+export async function triggersModule(
+  app: ConveyorApp,
+  opts: { prisma: PrismaClient; runs: Runs; keyring: Keyring; admission: BacklogBound },
+) {
   const service = createTriggersService(opts);
   // Fastify's own JSON parsing, once the raw text is kept: a signature is over the bytes as sent.
   const parseJson = app.getDefaultJsonParser('error', 'error');

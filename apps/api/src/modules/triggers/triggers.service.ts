@@ -1,6 +1,6 @@
 import { findTrigger, openStoredCredentials, type PrismaClient, type TriggerForRun } from '@conveyor/db';
 import { ConveyorError } from '@conveyor/errors';
-import { type Runs, serverIdempotencyKey } from '@conveyor/runs';
+import { type BacklogBound, type Runs, serverIdempotencyKey } from '@conveyor/runs';
 import { type Keyring, sha256Hex } from '@conveyor/secrets';
 import { secretsMatch } from '../../plugins/shared-secret';
 import { type SignedCall, signatureValid } from './signature';
@@ -16,6 +16,7 @@ interface TriggersDeps {
   prisma: PrismaClient;
   runs: Runs;
   keyring: Keyring;
+  admission: BacklogBound;
   now?: () => number;
 }
 
@@ -23,7 +24,7 @@ interface TriggersDeps {
  * Webhook triggers: a caller holding the trigger's secret starts a run of its workflow; for a trigger
  * that requires signatures, a caller that signs the call with it (the secret itself is then not enough).
  */
-export function createTriggersService({ prisma, runs, keyring, now = Date.now }: TriggersDeps) {
+export function createTriggersService({ prisma, runs, keyring, admission, now = Date.now }: TriggersDeps) {
   const authentic = (trigger: TriggerForRun, call: FireWebhook): boolean => {
     if (!trigger.requireSignature) {
       const given = call.secret === undefined ? undefined : sha256Hex(call.secret);
@@ -45,13 +46,16 @@ export function createTriggersService({ prisma, runs, keyring, now = Date.now }:
           message: `no active webhook trigger ${triggerId} for this secret or signature`,
         });
       }
-      const { runId, created, outcome } = await runs.start({
-        tenantId: trigger.tenantId,
-        workflowId: trigger.workflowId,
-        triggerId,
-        input: input ?? {},
-        idempotencyKey: idempotencyKey === undefined ? undefined : serverIdempotencyKey.webhook(triggerId, idempotencyKey),
-      });
+      const { runId, created, outcome } = await runs.start(
+        {
+          tenantId: trigger.tenantId,
+          workflowId: trigger.workflowId,
+          triggerId,
+          input: input ?? {},
+          idempotencyKey: idempotencyKey === undefined ? undefined : serverIdempotencyKey.webhook(triggerId, idempotencyKey),
+        },
+        admission,
+      );
       const status = outcome.kind === 'queued' ? 'QUEUED' : outcome.kind === 'already-dispatched' ? outcome.status : 'FAILED';
       return { runId, status, created };
     },
