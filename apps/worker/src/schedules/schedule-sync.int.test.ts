@@ -30,9 +30,11 @@ describe('schedule triggers', () => {
     const schedulers = await t.deps.queues.runs.getJobSchedulers();
     expect(schedulers.map((s) => s.key)).toEqual([scheduledRunJob.schedulerId(trigger.id)]);
 
+    // A firing every second: a read can land between a run's insert and its dispatch, so wait for a moment
+    // when at least two runs exist and every one of them has been dispatched.
     const runs = await waitFor(
       () => t.db.prisma.workflowRun.findMany({ where: { triggerId: trigger.id } }),
-      (rows) => rows.length >= 2,
+      (rows) => rows.length >= 2 && rows.every((run) => run.status !== 'PENDING'),
       10_000,
     );
     expect(runs.length).toBeGreaterThanOrEqual(2);
