@@ -39,7 +39,7 @@ describe('config', () => {
 
   it('sizes the worker’s pool from its concurrency (two queues, one connection per job) unless DATABASE_POOL_SIZE is set', () => {
     expect(loadWorkerConfig({}).database.poolSize).toBe(22);
-    expect(loadWorkerConfig({ WORKER_CONCURRENCY: '50' }).database.poolSize).toBe(102);
+    expect(loadWorkerConfig({ WORKER_CONCURRENCY: '50' }).database.poolSize).toBe(40); // capped: 102 would pass max_connections' default
     expect(loadWorkerConfig({ WORKER_CONCURRENCY: '50', DATABASE_POOL_SIZE: '30' }).database.poolSize).toBe(30);
     expect(loadApiConfig({}).database.poolSize).toBe(10);
     expect(invalidConfigMessage(() => loadWorkerConfig({ DATABASE_POOL_SIZE: '0' }))).toContain('DATABASE_POOL_SIZE');

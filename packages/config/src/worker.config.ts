@@ -89,5 +89,11 @@ export function loadWorkerConfig(env: Env = process.env): Readonly<WorkerConfig>
  * make progress at once whatever the concurrency: each step then waits for a connection per statement.
  */
 export function workerPoolSize(concurrency: number): number {
-  return 2 * concurrency + 2;
+  return Math.min(2 * concurrency + 2, MAX_DEFAULT_POOL_SIZE);
 }
+
+/**
+ * The default never exceeds this, so a raised WORKER_CONCURRENCY alone cannot take PostgreSQL's default
+ * `max_connections` (100) with two workers; past it, set DATABASE_POOL_SIZE deliberately.
+ */
+export const MAX_DEFAULT_POOL_SIZE = 40;
