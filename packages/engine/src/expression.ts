@@ -1,6 +1,7 @@
 import { ConveyorError } from '@conveyor/errors';
 import jsonata from 'jsonata';
 import { describeLocation } from './field-path';
+import { utf8Bytes } from './json-size';
 import { walkAst } from './jsonata-ast';
 import { unsafeRegexReason } from './regex-safety';
 import type { TemplateLimits } from './template-limits';
@@ -64,10 +65,7 @@ export function expressionError(
 }
 
 export function assertWithinSize(json: string, limits: TemplateLimits, location: ExpressionLocation): void {
-  // UTF-8 takes at least one and at most three bytes per UTF-16 unit: encode only when in doubt.
-  if (json.length * 3 <= limits.maxResultBytes) return;
-  const bytes = json.length > limits.maxResultBytes ? json.length : new TextEncoder().encode(json).byteLength;
-  if (bytes > limits.maxResultBytes) {
+  if (utf8Bytes(json, limits.maxResultBytes) > limits.maxResultBytes) {
     throw expressionError(location, `result is larger than ${limits.maxResultBytes} bytes of JSON`);
   }
 }

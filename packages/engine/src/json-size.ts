@@ -11,10 +11,16 @@ export function jsonBytes(value: unknown, limit = Number.POSITIVE_INFINITY): num
     // Nested past the stack (or cyclic): no budget holds it.
     return Number.POSITIVE_INFINITY;
   }
-  // A UTF-16 code unit encodes to at most 3 UTF-8 bytes, and to at least 1.
-  if (json.length > limit) return Number.POSITIVE_INFINITY;
-  if (json.length * 3 <= limit) return Buffer.byteLength(json, 'utf8');
-  const bytes = Buffer.byteLength(json, 'utf8');
+  return utf8Bytes(json, limit);
+}
+
+/**
+ * The UTF-8 size of `text`, or Infinity when it is larger than `limit`. A UTF-16 code unit encodes to
+ * at least one byte, so a text longer than the limit is over it without being measured.
+ */
+export function utf8Bytes(text: string, limit = Number.POSITIVE_INFINITY): number {
+  if (text.length > limit) return Number.POSITIVE_INFINITY;
+  const bytes = Buffer.byteLength(text, 'utf8');
   return bytes > limit ? Number.POSITIVE_INFINITY : bytes;
 }
 

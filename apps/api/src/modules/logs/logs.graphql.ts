@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { failureOf } from '../../plugins/error-mapping';
 import { HOOK_SECRET_HEADER, secretsMatch } from '../../plugins/shared-secret';
 import type { ConveyorApp } from '../../types';
+import { sessionFrom } from '../auth/session';
 import { logsQuerySchema } from './logs.schemas';
 import type { LogsService } from './logs.service';
 
@@ -114,12 +115,12 @@ export async function logsGraphqlModule(app: ConveyorApp, opts: { logs: LogsServ
 function sessionFromHasura(request: FastifyRequest, hookSecret: string): HasuraSession | null {
   const secret = request.headers[HOOK_SECRET_HEADER];
   if (!secretsMatch(typeof secret === 'string' ? secret : undefined, hookSecret)) return null;
-  const uuid = z.string().uuid();
-  const tenant = uuid.safeParse(request.headers['x-hasura-tenant-id']);
-  if (!tenant.success) return null;
-  const user = uuid.safeParse(request.headers['x-hasura-user-id']);
-  if (user.success) return { tenantId: tenant.data, userId: user.data };
-  return request.headers['x-hasura-role'] === 'admin' ? { tenantId: tenant.data, userId: null } : null;
+  // Hasura forwards the session as x-hasura-* headers: read them as the actions read session_variables.
+  const headers = Object.entries(request.headers).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
+  const { role, tenantId, userId } = sessionFrom(Object.fromEntries(headers));
+  if (!tenantId) return null;
+  if (userId) return { tenantId, userId };
+  return role === 'admin' ? { tenantId, userId: null } : null;
 }
 
 /**
