@@ -14,14 +14,7 @@ export {
 export { transitiveDependencies } from './dependency-graph';
 export { type ExpressionErrorFlags, type ExpressionLocation, expressionError } from './expression';
 export { formatPath } from './field-path';
-export {
-  defaultJsonLimits,
-  fieldOfProblem,
-  type JsonLimits,
-  type JsonProblem,
-  jsonProblem,
-  stringProblem,
-} from './json-safety';
+export { fieldOfProblem, jsonProblem } from './json-safety';
 export { jsonBytes, sizeProblem } from './json-size';
 export { planRun, type RunOutcome, type RunPlan, type SkipReason, type StepSkip } from './plan';
 export { retryDelayMs } from './retry';
@@ -34,14 +27,7 @@ export {
   runTransitions,
   terminalRunStatuses,
 } from './run-state';
-export {
-  DEFAULT_SCHEDULE_TIMEZONE,
-  type Schedule,
-  type ScheduleProblem,
-  scheduleLimits,
-  scheduleProblem,
-  timezoneProblem,
-} from './schedule';
+export { DEFAULT_SCHEDULE_TIMEZONE, scheduleProblem, timezoneProblem } from './schedule';
 export {
   canTransitionStep,
   initialStepStatuses,

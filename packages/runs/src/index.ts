@@ -1,10 +1,5 @@
 export { type RunContext, runContextOf } from './after-commit';
 export type { RunsDeps } from './deps';
-export {
-  MAX_IDEMPOTENCY_KEY_LENGTH,
-  memberIdempotencyKeyProblem,
-  RESERVED_IDEMPOTENCY_PREFIXES,
-  serverIdempotencyKey,
-} from './idempotency-keys';
+export { memberIdempotencyKeyProblem, RESERVED_IDEMPOTENCY_PREFIXES, serverIdempotencyKey } from './idempotency-keys';
 export { createRuns, type Runs } from './runs';
 export type { BacklogBound, StartedRun } from './start';

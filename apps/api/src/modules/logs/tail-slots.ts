@@ -43,9 +43,6 @@ export function createTailSlots(limits: TailSlotLimits) {
         else perCaller.set(callerKey, left);
       };
     },
-    open(): number {
-      return total;
-    },
   };
 }
 
