@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, migrationsDir, repoRoot, testServices, uniqueSuffix, withDatabase } from '@conveyor/testing';
@@ -113,7 +113,7 @@ describe('applyMigrations', () => {
 });
 
 describe('schema drift', () => {
-  it('the migrations build exactly the schema that schema.prisma describes', async () => {
+  it('the migrations build exactly the schema that schema.prisma and beyond-prisma.sql describe', async () => {
     const fromMigrations = await createTestDatabase('drift');
     const fromSchema = await emptyDatabase();
     try {
@@ -123,6 +123,7 @@ describe('schema drift', () => {
         { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, DATABASE_URL: fromSchema }, stdio: ['ignore', 'pipe', 'pipe'] },
       );
       await query(fromSchema, sql);
+      await query(fromSchema, readFileSync(path.join(repoRoot, 'prisma', 'beyond-prisma.sql'), 'utf8'));
       expect(schemaDump(fromMigrations.url)).toEqual(schemaDump(fromSchema));
     } finally {
       await fromMigrations.drop();

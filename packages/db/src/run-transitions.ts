@@ -46,19 +46,15 @@ const backlogStatuses: readonly RunStatus[] = ['PENDING', 'QUEUED'];
 /**
  * A tenant's backlog: its runs created and not yet started (PENDING: not dispatched, QUEUED: waiting
  * for a run worker or for a free slot of the tenant's `maxConcurrentRuns`). RUNNING runs are not in it.
- * Each status is counted on its own, in index order and capped at the bound: an equality on
- * (tenantId, status) keeps the count on that index even where the statistics are stale (with
- * `IN (…)` and an empty table's statistics the planner chose a scan of the whole table). The insert
- * is planned on each call, never prepared: a plan cached while the table was nearly empty keeps that
- * scan as the table grows (where nothing analyzes it again).
+ * Counted from the tenant's open runs (OpenRun, by its key) and capped at the bound: no index holds
+ * WorkflowRun.status (status moves are HOT updates), and the tenant's open runs are its backlog plus
+ * its running runs, both bounded.
  */
 function backlogCapped(tenantId: string, bound: number | null): Statement {
-  const [pending, queued] = backlogStatuses.map(
-    (status) => sql`
-    (SELECT count(*) FROM (SELECT FROM "WorkflowRun" WHERE "tenantId" = ${tenantId}::uuid AND ${statusIn([status])}
-                            ORDER BY "createdAt" LIMIT ${bound}::int) AS waiting)`,
-  );
-  return sql`${pending} + ${queued}`;
+  return sql`
+    (SELECT count(*) FROM (SELECT FROM "OpenRun" AS o JOIN "WorkflowRun" AS r ON r."id" = o."runId" AND r."tenantId" = o."tenantId"
+                            WHERE o."tenantId" = ${tenantId}::uuid AND ${statusIn(backlogStatuses, 'r."status"')}
+                            LIMIT ${bound}::int) AS waiting)`;
 }
 /** A created (or, by idempotency key, found) run; `refused` when the tenant's backlog was at its bound. */
 export type CreatedRun = { runId: string; created: boolean; refused?: never } | { refused: true; runId?: never };

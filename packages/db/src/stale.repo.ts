@@ -1,4 +1,14 @@
-import { queryRows, type SqlExecutor, sql } from './sql';
+import { queryRows, raw, type SqlExecutor, sql } from './sql';
+
+/**
+ * The reconciler's scans start from OpenRun (runs not yet finished, kept by triggers: see
+ * prisma/beyond-prisma.sql), not from an index on status: no index holds a column that a status
+ * move writes, so those moves are HOT updates. What they scan is bounded by the open runs.
+ */
+const openRuns = raw(`"OpenRun" AS o JOIN "WorkflowRun" AS r ON r."id" = o."runId" AND r."tenantId" = o."tenantId"`);
+const stepsOfOpenRuns = raw(
+  `"OpenRun" AS o JOIN "StepRun" AS s ON s."workflowRunId" = o."runId" AND s."tenantId" = o."tenantId"`,
+);
 
 /** Rows the reconciler looks at: older than `olderThanMs` in a state that should have moved on. */
 export interface StaleQuery {
@@ -35,10 +45,10 @@ export async function findStaleRuns(
   return queryRows<StaleRun>(
     db,
     sql`
-    SELECT "tenantId"::text AS "tenantId", "id"::text AS "runId", "status"::text AS "status", "priority"
-      FROM "WorkflowRun"
-     WHERE "status" = ${status}::run_status AND "updatedAt" < now() - make_interval(secs => ${olderThanMs / 1000})
-     ORDER BY "updatedAt" LIMIT ${limit}`,
+    SELECT r."tenantId"::text AS "tenantId", r."id"::text AS "runId", r."status"::text AS "status", r."priority"
+      FROM ${openRuns}
+     WHERE r."status" = ${status}::run_status AND r."updatedAt" < now() - make_interval(secs => ${olderThanMs / 1000})
+     ORDER BY r."updatedAt" LIMIT ${limit}`,
   );
 }
 
@@ -47,11 +57,11 @@ export async function findStaleQueuedSteps(db: SqlExecutor, { olderThanMs, limit
   return queryRows<StaleStep>(
     db,
     sql`
-    SELECT "tenantId"::text AS "tenantId", "workflowRunId"::text AS "runId", "id"::text AS "stepRunId", "stepKey", "jobId",
-           (extract(epoch FROM "resumeAt") * 1000)::float8 AS "resumeAt"
-      FROM "StepRun"
-     WHERE "status" = 'QUEUED' AND "jobId" IS NOT NULL AND "updatedAt" < now() - make_interval(secs => ${olderThanMs / 1000})
-     ORDER BY "updatedAt" LIMIT ${limit}`,
+    SELECT s."tenantId"::text AS "tenantId", s."workflowRunId"::text AS "runId", s."id"::text AS "stepRunId", s."stepKey", s."jobId",
+           (extract(epoch FROM s."resumeAt") * 1000)::float8 AS "resumeAt"
+      FROM ${stepsOfOpenRuns}
+     WHERE s."status" = 'QUEUED' AND s."jobId" IS NOT NULL AND s."updatedAt" < now() - make_interval(secs => ${olderThanMs / 1000})
+     ORDER BY s."updatedAt" LIMIT ${limit}`,
   );
 }
 
@@ -71,7 +81,7 @@ export async function findActiveRunIds(db: SqlExecutor, tenantId: string, runIds
 export async function countQueuedRunsByTenant(db: SqlExecutor): Promise<{ tenantId: string; queued: number }[]> {
   return queryRows<{ tenantId: string; queued: number }>(
     db,
-    sql`SELECT "tenantId"::text AS "tenantId", count(*)::int AS "queued" FROM "WorkflowRun" WHERE "status" = 'QUEUED' GROUP BY "tenantId"`,
+    sql`SELECT r."tenantId"::text AS "tenantId", count(*)::int AS "queued" FROM ${openRuns} WHERE r."status" = 'QUEUED' GROUP BY r."tenantId"`,
   );
 }
 
@@ -92,10 +102,10 @@ export async function findLongRunningSteps(db: SqlExecutor, { olderThanMs, limit
   return queryRows<RunningStep>(
     db,
     sql`
-    SELECT "tenantId"::text AS "tenantId", "workflowRunId"::text AS "runId", "id"::text AS "stepRunId", "stepKey", "attempt", "jobId"
-      FROM "StepRun"
-     WHERE "status" = 'RUNNING' AND "jobId" IS NOT NULL AND "updatedAt" < now() - make_interval(secs => ${olderThanMs / 1000})
-     ORDER BY "updatedAt" LIMIT ${limit}`,
+    SELECT s."tenantId"::text AS "tenantId", s."workflowRunId"::text AS "runId", s."id"::text AS "stepRunId", s."stepKey", s."attempt", s."jobId"
+      FROM ${stepsOfOpenRuns}
+     WHERE s."status" = 'RUNNING' AND s."jobId" IS NOT NULL AND s."updatedAt" < now() - make_interval(secs => ${olderThanMs / 1000})
+     ORDER BY s."updatedAt" LIMIT ${limit}`,
   );
 }
 
@@ -107,7 +117,7 @@ export async function findIdleRunningRuns(db: SqlExecutor, { olderThanMs, limit 
   return queryRows<RunRefRow>(
     db,
     sql`
-    SELECT r."tenantId"::text AS "tenantId", r."id"::text AS "runId" FROM "WorkflowRun" AS r
+    SELECT r."tenantId"::text AS "tenantId", r."id"::text AS "runId" FROM ${openRuns}
      WHERE r."status" = 'RUNNING' AND r."updatedAt" < now() - make_interval(secs => ${olderThanMs / 1000})
        AND NOT EXISTS (SELECT 1 FROM "StepRun" AS s
                         WHERE s."workflowRunId" = r."id" AND s."tenantId" = r."tenantId"
@@ -135,7 +145,7 @@ export async function findRunsWithTimeout(db: SqlExecutor, { olderThanMs, limit 
     sql`
     SELECT r."tenantId"::text AS "tenantId", r."id"::text AS "runId",
            (extract(epoch FROM r."startedAt") * 1000 + (v."definition"->>'timeoutMs')::bigint)::float8 AS "dueAt"
-      FROM "WorkflowRun" AS r JOIN "WorkflowVersion" AS v ON v."id" = r."workflowVersionId"
+      FROM ${openRuns} JOIN "WorkflowVersion" AS v ON v."id" = r."workflowVersionId"
      WHERE r."status" = 'RUNNING' AND r."startedAt" < now() - make_interval(secs => ${olderThanMs / 1000})
        AND v."definition" ? 'timeoutMs'
      ORDER BY r."startedAt" LIMIT ${limit}`,
