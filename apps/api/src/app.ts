@@ -41,7 +41,7 @@ export async function buildApp(deps: ApiDeps, surface: Surface = 'all'): Promise
 }
 
 async function registerPublic(app: ConveyorApp, deps: ApiDeps) {
-  await app.register(triggersModule, { prisma: deps.prisma, runs: deps.runs, keyring: deps.keyring, admission: deps.admission });
+  await app.register(triggersModule, { pool: deps.pool, runs: deps.runs, keyring: deps.keyring, admission: deps.admission });
   const logs = createLogsService({ pool: deps.pool, logStore: deps.logStore });
   const auth = authenticate({ prisma: deps.prisma, jwt: deps.jwt });
   await app.register(logsModule, { logs, auth, tailPollMs: deps.logTailPollMs, tailSlots: deps.logTailSlots });

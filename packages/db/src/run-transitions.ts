@@ -26,6 +26,7 @@ const moves = {
   rerun: runMove('rerun', ['FAILED'], 'QUEUED'),
 };
 const creation = runCreation('create', 'PENDING');
+const dispatchedCreation = runCreation('create dispatched', 'QUEUED');
 const finishMoves = {
   SUCCEEDED: runMove('finish succeeded', ['RUNNING'], 'SUCCEEDED'),
   FAILED: runMove('finish failed', ['RUNNING'], 'FAILED'),
@@ -56,32 +57,43 @@ function backlogCapped(tenantId: string, bound: number | null): Statement {
                             WHERE o."tenantId" = ${tenantId}::uuid AND ${statusIn(backlogStatuses, 'r."status"')}
                             LIMIT ${bound}::int) AS waiting)`;
 }
-/** A created (or, by idempotency key, found) run; `refused` when the tenant's backlog was at its bound. */
-export type CreatedRun = { runId: string; created: boolean; refused?: never } | { refused: true; runId?: never };
+/**
+ * A created (or, by idempotency key, found) run; `refused` when the tenant's backlog was at its bound.
+ * `queued`: the run was created QUEUED with its workflow's current version pinned (dispatched by the
+ * insert itself); otherwise it is PENDING (its workflow cannot run, or the key named an earlier run)
+ * and the caller dispatches it, which fails it with the reason or finds where it stands.
+ */
+export type CreatedRun =
+  | { runId: string; created: boolean; queued: { priority: number } | null; refused?: never }
+  | { refused: true; runId?: never; created?: never; queued?: never };
 
 /**
- * Inserts a PENDING run, as an app's insert through Hasura does. With an idempotency key, a second
- * call with the same key returns the first run instead of creating another (`created: false`), even
- * past the bound. With `maxBacklog`, the insert happens only while fewer of the tenant's runs wait
- * (the count, capped at the bound, is read by the insert itself).
+ * Inserts a run: QUEUED with the workflow's current version pinned when the workflow is active and
+ * published (created and dispatched in one statement), else PENDING, as an app's insert through Hasura
+ * is. With an idempotency key, a second call with the same key returns the first run instead of
+ * creating another (`created: false`), even past the bound. With `maxBacklog`, the insert happens only
+ * while fewer of the tenant's runs wait (the count, capped at the bound, is read by the insert itself).
  * Concurrent inserts may each read the same count: the bound is soft by at most the callers in flight.
  */
 export async function createRun(db: SqlExecutor, run: NewRun, { maxBacklog }: { maxBacklog?: number } = {}): Promise<CreatedRun> {
   const bound = maxBacklog ?? null;
-  const [inserted] = await queryRows<{ runId: string }>(
+  const [inserted] = await queryRows<{ runId: string; queued: boolean; priority: number }>(
     db,
     sql`
-    INSERT INTO "WorkflowRun" ("tenantId", "workflowId", "triggerId", "input", "idempotencyKey", "status")
+    INSERT INTO "WorkflowRun" ("tenantId", "workflowId", "triggerId", "input", "idempotencyKey", "status", "workflowVersionId")
     SELECT ${run.tenantId}::uuid, ${run.workflowId}::uuid, ${run.triggerId ?? null}::uuid,
-           ${JSON.stringify(run.input ?? {})}::jsonb, ${run.idempotencyKey ?? null}, ${creation.value}
+           ${JSON.stringify(run.input ?? {})}::jsonb, ${run.idempotencyKey ?? null},
+           CASE WHEN w."version" IS NULL THEN ${creation.value} ELSE ${dispatchedCreation.value} END, w."version"
+      FROM (SELECT (SELECT "currentVersionId" FROM "Workflow"
+                     WHERE "id" = ${run.workflowId}::uuid AND "tenantId" = ${run.tenantId}::uuid AND "isActive") AS "version") AS w
      WHERE ${bound}::int IS NULL
         OR ${backlogCapped(run.tenantId, bound)} < ${bound}::int
     ON CONFLICT ("tenantId", "idempotencyKey") DO NOTHING
-    RETURNING "id"::text AS "runId"`,
+    RETURNING "id"::text AS "runId", "workflowVersionId" IS NOT NULL AS "queued", "priority"`,
   );
-  if (inserted) return { runId: inserted.runId, created: true };
+  if (inserted) return { runId: inserted.runId, created: true, queued: inserted.queued ? { priority: inserted.priority } : null };
   const existing = run.idempotencyKey ? await findRunByIdempotencyKey(db, run.tenantId, run.idempotencyKey) : null;
-  if (existing) return { runId: existing, created: false };
+  if (existing) return { runId: existing, created: false, queued: null };
   if (bound !== null) return { refused: true };
   throw new ConveyorError({
     code: 'INTERNAL',

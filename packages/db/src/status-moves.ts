@@ -1,7 +1,7 @@
 import {
   canTransitionRun,
   canTransitionStep,
-  initialRunStatus,
+  initialRunStatuses,
   initialStepStatuses,
   type RunStatus,
   type StepStatus,
@@ -48,9 +48,9 @@ export function stepMove(name: string, from: readonly StepStatus[], to: StepStat
   return declare('StepRun', 'step_status', name, from, to, (source) => source === to || canTransitionStep(source, to));
 }
 
-/** A WorkflowRun row created in `status`: only the engine's initial run status. */
+/** A WorkflowRun row created in `status`: only the engine's initial run statuses. */
 export function runCreation(name: string, status: RunStatus): Move<RunStatus> {
-  if (status !== initialRunStatus) throw illegal('WorkflowRun', name, `a run cannot be created ${status}`);
+  if (!initialRunStatuses.includes(status)) throw illegal('WorkflowRun', name, `a run cannot be created ${status}`);
   return declare('WorkflowRun', 'run_status', name, [], status, () => true);
 }
 

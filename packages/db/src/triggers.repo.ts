@@ -1,4 +1,5 @@
 import type { PrismaClient } from './client';
+import { prepared, queryRows, type SqlExecutor, sql } from './sql';
 import type { StoredCredentials } from './tenant-keys.repo';
 
 export interface TriggerForRun {
@@ -25,13 +26,19 @@ type TriggerRow = Omit<TriggerForRun, 'signingSecret'> & {
  * A trigger by its id alone: the one lookup that is not scoped by a tenant, because the caller of
  * a webhook trigger is identified by the trigger id and its secret, and the tenant comes from the row.
  */
-export async function findTrigger(prisma: PrismaClient, triggerId: string): Promise<TriggerForRun | null> {
-  const [row] = await prisma.$queryRaw<TriggerRow[]>`
+export async function findTrigger(db: SqlExecutor, triggerId: string): Promise<TriggerForRun | null> {
+  const [row] = await queryRows<TriggerRow>(
+    db,
+    prepared(
+      'find-trigger',
+      sql`
     SELECT t."id"::text AS "id", t."tenantId"::text AS "tenantId", t."workflowId"::text AS "workflowId",
            t."type"::text AS "type", t."isActive", t."secretHash", t."requireSignature", t."signingSecret", t."signingKeyId",
            k."wrappedKey", k."wrapKeyId"
       FROM "Trigger" AS t LEFT JOIN "TenantDataKey" AS k ON k."tenantId" = t."tenantId" AND t."signingSecret" IS NOT NULL
-     WHERE t."id" = ${triggerId}::uuid`;
+     WHERE t."id" = ${triggerId}::uuid`,
+    ),
+  );
   if (!row) return null;
   const { signingSecret, signingKeyId, wrappedKey, wrapKeyId, ...trigger } = row;
   const dataKey = wrappedKey && wrapKeyId ? { ciphertext: wrappedKey, keyId: wrapKeyId } : null;

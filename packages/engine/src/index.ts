@@ -20,7 +20,7 @@ export { planRun, type RunOutcome, type RunPlan, type SkipReason, type StepSkip 
 export { retryDelayMs } from './retry';
 export {
   canTransitionRun,
-  initialRunStatus,
+  initialRunStatuses,
   isTerminalRunStatus,
   type RunStatus,
   runStatuses,

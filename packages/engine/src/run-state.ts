@@ -15,8 +15,12 @@ export const runTransitions: Readonly<Record<RunStatus, readonly RunStatus[]>> =
   CANCELLED: [],
 };
 
-/** A run is created PENDING: by an app's insert through Hasura, a webhook trigger, a schedule or the CLI. */
-export const initialRunStatus: RunStatus = 'PENDING';
+/**
+ * The statuses a run is created in: PENDING by an app's insert through Hasura (its event dispatches
+ * it), QUEUED by the platform itself (a webhook trigger, a schedule, the CLI), which creates and
+ * dispatches a run in one statement when its workflow can run.
+ */
+export const initialRunStatuses: readonly RunStatus[] = ['PENDING', 'QUEUED'];
 
 export const terminalRunStatuses: readonly RunStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 

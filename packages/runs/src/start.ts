@@ -1,7 +1,7 @@
 import { createRun, type DispatchOutcome, type NewRun } from '@conveyor/db';
 import { ConveyorError } from '@conveyor/errors';
 import type { RunsDeps } from './deps';
-import { dispatch } from './dispatch';
+import { dispatch, enqueue } from './dispatch';
 
 export interface StartedRun {
   runId: string;
@@ -17,7 +17,8 @@ export interface BacklogBound {
 }
 
 /**
- * A PENDING run, as an app's insert through Hasura makes, dispatched at once. With a bound (webhook
+ * A run created and dispatched at once: QUEUED by its insert when its workflow can run (then only its
+ * job is added), else PENDING and dispatched, which fails it with the reason. With a bound (webhook
  * triggers), a tenant whose backlog (PENDING + QUEUED runs) is at it is refused with RATE_LIMITED
  * and no run is created; a repeat of an idempotency key still answers its run. Without one (schedules,
  * the cli) the run is always created and waits as QUEUED, as a run inserted through Hasura does.
@@ -36,6 +37,8 @@ export async function start(
       details: { maxBacklog: bound?.maxBacklog, retryAfterSeconds: bound?.retryAfterSeconds },
     });
   }
-  const outcome = await dispatch(deps, { tenantId: run.tenantId, runId: created.runId });
+  const ref = { tenantId: run.tenantId, runId: created.runId };
+  // Created QUEUED, its version pinned: only its job is missing. Otherwise dispatch tells what it is.
+  const outcome = created.queued ? await enqueue(deps, ref, { kind: 'queued', ...created.queued }) : await dispatch(deps, ref);
   return { runId: created.runId, created: created.created, outcome };
 }

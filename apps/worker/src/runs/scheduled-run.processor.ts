@@ -10,7 +10,7 @@ import type { WorkerDeps } from '../deps/worker-deps';
  */
 export async function scheduledRunProcessor(deps: WorkerDeps, job: Job): Promise<void> {
   const { tenantId, triggerId } = scheduledRunJob.schema.parse(job.data);
-  const trigger = await findTrigger(deps.prisma, triggerId);
+  const trigger = await findTrigger(deps.pool, triggerId);
   if (!trigger || trigger.tenantId !== tenantId || trigger.type !== 'SCHEDULE' || !trigger.isActive) return;
   const { runId, created } = await deps.runs.start({
     tenantId,

@@ -1,4 +1,4 @@
-import type { PrismaClient } from '@conveyor/db';
+import type { SqlPool } from '@conveyor/db';
 import type { BacklogBound, Runs } from '@conveyor/runs';
 import type { Keyring } from '@conveyor/secrets';
 import type { FastifyRequest } from 'fastify';
@@ -22,7 +22,7 @@ const rawBodies = new WeakMap<FastifyRequest, string>();
  */
 export async function triggersModule(
   app: ConveyorApp,
-  opts: { prisma: PrismaClient; runs: Runs; keyring: Keyring; admission: BacklogBound },
+  opts: { pool: SqlPool; runs: Runs; keyring: Keyring; admission: BacklogBound },
 ) {
   const service = createTriggersService(opts);
   // Fastify's own JSON parsing, once the raw text is kept: a signature is over the bytes as sent.

@@ -1,4 +1,4 @@
-import { findTrigger, openStoredCredentials, type PrismaClient, type TriggerForRun } from '@conveyor/db';
+import { findTrigger, openStoredCredentials, type SqlPool, type TriggerForRun } from '@conveyor/db';
 import { ConveyorError } from '@conveyor/errors';
 import { type BacklogBound, type Runs, serverIdempotencyKey } from '@conveyor/runs';
 import { type Keyring, sha256Hex } from '@conveyor/secrets';
@@ -13,7 +13,7 @@ export interface FireWebhook extends SignedCall {
 }
 
 interface TriggersDeps {
-  prisma: PrismaClient;
+  pool: SqlPool;
   runs: Runs;
   keyring: Keyring;
   admission: BacklogBound;
@@ -24,7 +24,7 @@ interface TriggersDeps {
  * Webhook triggers: a caller holding the trigger's secret starts a run of its workflow; for a trigger
  * that requires signatures, a caller that signs the call with it (the secret itself is then not enough).
  */
-export function createTriggersService({ prisma, runs, keyring, admission, now = Date.now }: TriggersDeps) {
+export function createTriggersService({ pool, runs, keyring, admission, now = Date.now }: TriggersDeps) {
   const authentic = (trigger: TriggerForRun, call: FireWebhook): boolean => {
     if (!trigger.requireSignature) {
       const given = call.secret === undefined ? undefined : sha256Hex(call.secret);
@@ -37,7 +37,7 @@ export function createTriggersService({ prisma, runs, keyring, admission, now = 
   return {
     async fireWebhook(call: FireWebhook) {
       const { triggerId, idempotencyKey, input } = call;
-      const trigger = await findTrigger(prisma, triggerId);
+      const trigger = await findTrigger(pool, triggerId);
       // An unknown, inactive or non-webhook trigger, a wrong secret or signature, all look alike to the caller.
       const valid = trigger?.type === 'WEBHOOK' && trigger.isActive && authentic(trigger, call);
       if (!trigger || !valid) {
