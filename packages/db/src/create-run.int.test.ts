@@ -63,7 +63,11 @@ describe('createRun with a backlog bound', () => {
     const tenant = await seedWorkflow(db.prisma, definition);
     const first = await createRun(db.pool, newRun(tenant, 'k-1'), { maxBacklog: 1 });
     expect(first).toMatchObject({ created: true });
-    expect(await createRun(db.pool, newRun(tenant, 'k-1'), { maxBacklog: 1 })).toEqual({ runId: first.runId, created: false, queued: null });
+    expect(await createRun(db.pool, newRun(tenant, 'k-1'), { maxBacklog: 1 })).toEqual({
+      runId: first.runId,
+      created: false,
+      queued: null,
+    });
     expect(await createRun(db.pool, newRun(tenant, 'k-2'), { maxBacklog: 1 })).toEqual({ refused: true });
 
     expect(await createRun(db.pool, newRun(tenant, 'k-2'))).toMatchObject({ created: true });
