@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { indexSpecs, isTtlRefusal, plainTimestampIndexSpec, ttlIndexSpec } from './index-specs';
+import { indexesServeQueries, indexSpecs, isTtlRefusal, plainTimestampIndexSpec, ttlIndexSpec } from './index-specs';
 
 describe('indexSpecs', () => {
   it("requests the seed's four indexes, the timestamp one as TTL with the retention in seconds, plus the paged-read index", () => {
@@ -20,6 +20,14 @@ describe('indexSpecs', () => {
     expect(ttlIndexSpec(1).expireAfterSeconds).toBe(86_400);
     expect(ttlIndexSpec(0.5).expireAfterSeconds).toBe(43_200);
     expect(plainTimestampIndexSpec()).toEqual({ key: { timestamp: 1 }, name: 'timestamp_1' });
+  });
+});
+
+describe('indexesServeQueries', () => {
+  it('is false for FerretDB 1.x only, whose filters no index of its own can serve', () => {
+    expect(indexesServeQueries('FerretDB v1.24.2')).toBe(false);
+    expect(indexesServeQueries('FerretDB v2.1.0')).toBe(true);
+    expect(indexesServeQueries('MongoDB 7.0.14')).toBe(true);
   });
 });
 

@@ -2,6 +2,7 @@ import { ConveyorError } from '@conveyor/errors';
 import type { Logger } from '@conveyor/observability';
 import { type Collection, type Db, MongoBulkWriteError, MongoClient, type WriteError } from 'mongodb';
 import {
+  indexesServeQueries,
   indexSpecs,
   isIndexOptionsConflict,
   isTtlRefusal,
@@ -188,6 +189,7 @@ async function ensureCollection(db: Db, name: string, retentionDays: number, log
   const collection = db.collection<LogDocument>(name);
   const existing = new Map((await collection.listIndexes().toArray()).map((index) => [index.name as string, index]));
   const ttl = ttlIndexSpec(retentionDays);
+  if (!indexesServeQueries(server)) return withoutIndexes(collection, existing, server, retentionDays, log);
   // One index per createIndexes call, only the missing ones: FerretDB 1.24 drops the connection
   // (a server-side panic) when one call names several indexes that all exist already.
   for (const spec of indexSpecs(retentionDays)) {
@@ -219,6 +221,19 @@ async function ensureCollection(db: Db, name: string, retentionDays: number, log
   }
 }
 
+/** A server whose indexes serve no read: no index of ours (those an earlier start created are dropped), and the sweep. */
+async function withoutIndexes(
+  collection: Collection<LogDocument>,
+  existing: Map<string, unknown>,
+  server: string,
+  retentionDays: number,
+  log: Logger,
+): Promise<{ retention: RetentionMode }> {
+  const ours = indexSpecs(retentionDays).map((spec) => spec.name ?? '');
+  for (const name of ours.filter((index) => existing.has(index))) await collection.dropIndex(name);
+  return sweepInstead(server, retentionDays, log);
+}
+
 async function fallBackToSweep(
   collection: Collection<LogDocument>,
   indexExists: boolean,
@@ -227,6 +242,10 @@ async function fallBackToSweep(
   log: Logger,
 ): Promise<{ retention: RetentionMode }> {
   if (!indexExists) await collection.createIndexes([plainTimestampIndexSpec()]);
+  return sweepInstead(server, retentionDays, log);
+}
+
+function sweepInstead(server: string, retentionDays: number, log: Logger): { retention: RetentionMode } {
   log.warn(
     { retentionDays, server },
     `TTL indexes are not supported by this server (${server}); a periodic retention sweep deletes lines older than ${retentionDays} days`,
