@@ -45,8 +45,8 @@ const SECRET_COLUMNS: Record<string, string[]> = {
   Invitation: ['tokenHash'],
   Trigger: ['secretHash', 'signingSecret', 'signingKeyId'],
 };
-/** Tables Hasura must not track: Prisma's own, and the wrapped tenant data keys (the platform's only). */
-const UNTRACKED_TABLES = ['_prisma_migrations', 'TenantDataKey'];
+/** Tables Hasura must not track: Prisma's own, the wrapped tenant data keys and the open-run index (the platform's only). */
+const UNTRACKED_TABLES = ['_prisma_migrations', 'TenantDataKey', 'OpenRun'];
 /** Columns only the platform writes: no role may insert or update them (the api's actions and the cli do). */
 const PLATFORM_WRITTEN_COLUMNS: Record<string, string[]> = {
   Tenant: ['allowPrivateNetworks'],
