@@ -1,0 +1,14 @@
+/**
+ * `npm run build`: compiles the apps to JavaScript for production (`node apps/<app>/dist/main.js`).
+ * esbuild, directly: it bundles the workspace packages from their TypeScript sources in about a
+ * second, where tsc project references would need every package to emit and export its dist, and
+ * tsup would only wrap the same esbuild call. Type checking stays `npm run typecheck` (tsc --noEmit).
+ */
+import path from 'node:path';
+import { buildBundles } from './build/bundles';
+
+const root = path.resolve(import.meta.dirname, '..');
+const started = performance.now();
+const files = await buildBundles(root);
+const entries = files.filter((file) => !file.endsWith('.map') && !path.basename(file).startsWith('chunk-'));
+console.log(`[build] ${entries.join(', ')} (+ chunks and source maps) in ${Math.round(performance.now() - started)} ms`);
