@@ -3,6 +3,9 @@
  * esbuild, directly: it bundles the workspace packages from their TypeScript sources in about a
  * second, where tsc project references would need every package to emit and export its dist, and
  * tsup would only wrap the same esbuild call. Type checking stays `npm run typecheck` (tsc --noEmit).
+ * One pass from the root rather than a turbo `build` task per app: the packages have no build of
+ * their own, so each app's task would have to declare every package source it bundles as an input
+ * for turbo's cache to notice a change, for a build that takes a second anyway.
  */
 import path from 'node:path';
 import { buildBundles } from './build/bundles';

@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { build, type Plugin } from 'esbuild';
 
@@ -23,6 +23,7 @@ export const bundles: readonly Bundle[] = [
  * `outName` so they never replace files a running process may still load). Returns the files written.
  */
 export async function buildBundles(root: string, outName = 'dist'): Promise<string[]> {
+  await assertHoisted(root);
   const built = await Promise.all(bundles.map((bundle) => buildBundle(root, bundle, outName)));
   return built.flat();
 }
@@ -55,6 +56,18 @@ async function buildBundle(root: string, bundle: Bundle, outName: string): Promi
     metafile: true,
   });
   return Object.keys(result.metafile.outputs).map((file) => path.relative(root, path.resolve(root, file)));
+}
+
+/**
+ * A bundle resolves its npm packages from its own dist/ upwards, so it finds the root node_modules
+ * but not a copy npm nested under one workspace (packages/db/node_modules/x, for a version conflict)
+ * that the package's source would have found under tsx. The lockfile says whether there is one.
+ */
+async function assertHoisted(root: string): Promise<void> {
+  const lock = JSON.parse(await readFile(path.join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, unknown> };
+  const nested = Object.keys(lock.packages).filter((key) => /^(apps|packages)\/[^/]+\/node_modules\//.test(key));
+  if (nested.length > 0)
+    throw new Error(`npm packages nested under a workspace would be missed by the bundles: ${nested.join(', ')}`);
 }
 
 /** Bare imports other than `@conveyor/*` stay imports, resolved from node_modules at run time. */
