@@ -28,8 +28,9 @@ export interface WorkerOptions {
   env?: Record<string, string | undefined>;
   /** What runs the worker: its TypeScript source under tsx (the default), or the build (`npm run build` first). */
   runtime?: AppRuntime;
-  /** How often /readyz is polled while it starts (200 ms by default). */
+  /** How often /readyz is polled while it starts (200 ms by default), and for how long (60 s). */
   readyPollMs?: number;
+  readyTimeoutMs?: number;
 }
 
 /** A real Conveyor worker (`apps/worker/src/main.ts`, or its build) on the benchmark's database, prefix and log store. */
@@ -61,7 +62,7 @@ export async function startConveyorWorker(
     {
       readyUrl: `http://127.0.0.1:${port}/readyz`,
       name,
-      timeoutMs: 60_000,
+      timeoutMs: options.readyTimeoutMs ?? 60_000,
       runtime: options.runtime,
       pollMs: options.readyPollMs,
     },
