@@ -2,11 +2,12 @@
 #
 # One image for every Conveyor process: api, worker, board and the one-shot migrate job.
 # docker-compose.yml picks the process per service with `working_dir` + `command`; the default
-# below starts the api. Apps run their TypeScript directly with tsx (there is no build step),
-# exactly as `npm start -w <app>` does on a development machine.
+# below starts the api. The build stage compiles every app with `npm run build` (esbuild: the
+# workspace packages bundled in, npm packages left to node_modules), and the runtime image runs the
+# JavaScript with plain node, exactly as `npm start -w <app>` does: no tsx, no TypeScript at run time.
 #
 #   docker build -t conveyor .
-#   docker run --rm --env-file .env -w /app/apps/worker conveyor tsx src/main.ts
+#   docker run --rm --env-file .env -w /app/apps/worker conveyor node --enable-source-maps dist/main.js
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
@@ -27,7 +28,8 @@ RUN mkdir -p /out \
  && find apps packages -mindepth 2 -maxdepth 2 -name package.json -exec cp --parents {} /out/ \;
 
 # ---------------------------------------------------------------------------------------------
-# Every dependency (dev included: the Prisma CLI) and the generated Prisma client.
+# Every dependency (dev included: the Prisma CLI, tsx and esbuild), the generated Prisma client and
+# the build: apps/<app>/dist/ and dist/migrate.js (the migrate job), each with its source map.
 # Install scripts are skipped, as on the development machines (npm 11 does not run them by
 # default): nothing needs them, and @prisma/engines' postinstall would try to download Rust
 # engines that Conveyor does not use (Rust-free client, DESIGN.md "Prisma on the development
@@ -39,6 +41,7 @@ COPY . .
 # `prisma generate` reads prisma.config.ts and needs DATABASE_URL to hold any PostgreSQL URL; it
 # never connects. The client lands in packages/db/src/generated (git- and docker-ignored).
 RUN DATABASE_URL=postgresql://build:build@localhost:5432/build npx prisma generate
+RUN npm run build
 
 # ---------------------------------------------------------------------------------------------
 # Production dependencies only: no test runner, linters or Prisma CLI in the final image.
@@ -49,18 +52,19 @@ RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts
 # ---------------------------------------------------------------------------------------------
 FROM base AS runtime
 ENV NODE_ENV=production
-# tsx runs the apps but is a root devDependency, so it is installed globally at the version the
-# lockfile pins. It relays SIGTERM to the app, which is why compose runs `tsx src/main.ts`
-# directly instead of `npm start` (npm's `sh -c` does not pass the signal on).
-RUN --mount=type=bind,source=package-lock.json,target=/tmp/package-lock.json \
-    --mount=type=cache,target=/root/.npm \
-    npm install --global --ignore-scripts \
-      "tsx@$(node -p "require('/tmp/package-lock.json').packages['node_modules/tsx'].version")" \
- && tsx --version
 COPY --from=prod-deps /app/ ./
 COPY . .
-COPY --from=build /app/packages/db/src/generated/ ./packages/db/src/generated/
+# The bundles hold the workspace packages and the generated Prisma client; npm packages (the
+# Prisma runtime and its query compiler among them) load from the production node_modules above.
+# The migrate job reads prisma/migrations (part of `COPY . .`) relative to dist/migrate.js.
+COPY --from=build /app/dist/ ./dist/
+COPY --from=build /app/apps/api/dist/ ./apps/api/dist/
+COPY --from=build /app/apps/worker/dist/ ./apps/worker/dist/
+COPY --from=build /app/apps/board/dist/ ./apps/board/dist/
+COPY --from=build /app/apps/cli/dist/ ./apps/cli/dist/
 # Files stay root-owned (read-only to the app); the processes run as the image's unprivileged user.
+# node runs as the container's main process (under compose's `init: true`), so SIGTERM reaches the
+# app itself; npm's `sh -c` would not pass it on, which is why compose runs node, not `npm start`.
 USER node
 EXPOSE 3000 3001 3002
-CMD ["tsx", "apps/api/src/main.ts"]
+CMD ["node", "--enable-source-maps", "apps/api/dist/main.js"]

@@ -4,12 +4,15 @@
 //   --worker-log-level=<level>   LOG_LEVEL of the Conveyor workers (default warn)
 //   --worker-node-options=<...>  NODE_OPTIONS of the Conveyor workers, e.g. "--require ./bench/tools/cpu-profile.cjs"
 //                                (a CPU profile per worker; --cpu-prof itself is not allowed in NODE_OPTIONS)
+//   --worker-runtime=tsx|dist    what runs the Conveyor workers: the source under tsx (default) or the build
+//                                (apps/worker/dist, written by `npm run build`, which the bench does not run)
 import { LOG_COLLECTION } from '@conveyor/logs';
 import { conveyorDriver, coreLoopDriver, type Driver } from './lib/drivers';
 import { type BenchEnvironment, createBenchEnvironment, type Versions } from './lib/environment';
 import { type Contenders, warmUp } from './lib/measure';
 import { plans } from './lib/plan';
 import {
+  parseRuntime,
   type RawWorker,
   rssMiB,
   startConveyorWorker,
@@ -29,7 +32,11 @@ import { measureDefaultTenantCap, measureThroughput, reportRssGrowth } from './s
 
 const flag = (name: string) => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
 const plan = plans[process.argv.includes('--quick') ? 'quick' : 'full'];
-const workerOptions = { logLevel: flag('worker-log-level') ?? 'warn', nodeOptions: flag('worker-node-options') ?? '' };
+const workerOptions = {
+  logLevel: flag('worker-log-level') ?? 'warn',
+  nodeOptions: flag('worker-node-options') ?? '',
+  runtime: parseRuntime(flag('worker-runtime')),
+};
 const report = createReport(plan);
 // A hang guard far above the expected duration; every wait inside has its own timeout too.
 const DEADLINE_MS = plan.mode === 'quick' ? 5 * 60_000 : 90 * 60_000;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `npm start`: everything from a fresh clone — dependencies, services, migrations, demo data —
-# then the api, a worker and Bull Board, and one demo run. Ctrl-C stops them all.
+# `npm start`: everything from a fresh clone — dependencies, services, migrations, demo data, the
+# production build — then the api, a worker and Bull Board from it (`node apps/<app>/dist/main.js`,
+# as in the Docker image), and one demo run. Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/common.sh
@@ -12,6 +13,8 @@ step "migrating the database"
 npm run --silent db:migrate
 step "seeding the core app and the demo workflow"
 npm run --silent db:seed
+step "building the apps (npm run build)"
+npm run --silent build
 
 export LOG_LEVEL="${LOG_LEVEL:-info}"
 export RECONCILER_STALE_AFTER_MS="${RECONCILER_STALE_AFTER_MS:-2000}"
@@ -20,7 +23,7 @@ api_port="${API_PORT:-3000}"; worker_port="${WORKER_HEALTH_PORT:-3001}"; board_p
 step "starting api (:$api_port), worker (:$worker_port) and Bull Board (:$board_port)"
 pids=()
 for app in api worker board; do
-  node --import tsx "apps/$app/src/main.ts" &
+  node --enable-source-maps "apps/$app/dist/main.js" &
   pids+=("$!")
 done
 trap 'kill "${pids[@]}" 2>/dev/null; wait' EXIT INT TERM

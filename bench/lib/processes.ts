@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { freePort, type ServiceProcess, startService } from '@conveyor/testing';
+import { type AppRuntime, freePort, type ServiceProcess, startService } from '@conveyor/testing';
 import type { BenchEnvironment } from './environment';
 import { POOL_SIZE } from './environment';
 
@@ -26,9 +26,14 @@ export interface WorkerOptions {
   nodeOptions?: string;
   /** Environment variables set over the benchmark's own (e.g. WORKER_CONCURRENCY), or removed when undefined, so the default applies. */
   env?: Record<string, string | undefined>;
+  /** What runs the worker: its TypeScript source under tsx (the default), or the build (`npm run build` first). */
+  runtime?: AppRuntime;
+  /** How often /readyz is polled while it starts (200 ms by default), and for how long (60 s). */
+  readyPollMs?: number;
+  readyTimeoutMs?: number;
 }
 
-/** A real Conveyor worker (`apps/worker/src/main.ts`) on the benchmark's database, prefix and log store. */
+/** A real Conveyor worker (`apps/worker/src/main.ts`, or its build) on the benchmark's database, prefix and log store. */
 export async function startConveyorWorker(
   env: BenchEnvironment,
   name: string,
@@ -54,7 +59,13 @@ export async function startConveyorWorker(
   const service = await startService(
     'worker',
     Object.fromEntries(Object.entries(workerEnv).filter((entry): entry is [string, string] => entry[1] !== undefined)),
-    { readyUrl: `http://127.0.0.1:${port}/readyz`, name, timeoutMs: 60_000 },
+    {
+      readyUrl: `http://127.0.0.1:${port}/readyz`,
+      name,
+      timeoutMs: options.readyTimeoutMs ?? 60_000,
+      runtime: options.runtime,
+      pollMs: options.readyPollMs,
+    },
   );
   const pid = service.child.pid;
   if (pid === undefined) throw new Error(`${name} has no pid`);
@@ -78,6 +89,12 @@ export async function startConveyorWorker(
   };
 }
 
+/** A `--worker-runtime=` flag's value: `tsx` (the default) or `dist`. */
+export function parseRuntime(value = 'tsx'): AppRuntime {
+  if (value === 'tsx' || value === 'dist') return value;
+  throw new Error(`--worker-runtime must be tsx or dist, not "${value}"`);
+}
+
 /** Resident set size of a process in MiB (VmRSS), or NaN when it is gone. */
 export function rssMiB(pid: number): number {
   try {
@@ -86,6 +103,20 @@ export function rssMiB(pid: number): number {
   } catch {
     return Number.NaN;
   }
+}
+
+/** The processes whose parent is `pid` (a worker's expression processes). */
+export function childPids(pid: number): number[] {
+  return readdirSync('/proc').flatMap((entry) => {
+    if (!/^\d+$/.test(entry)) return [];
+    try {
+      // The parent's pid is the second field after the command name, which may contain spaces.
+      const parent = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
+      return parent === pid ? [Number(entry)] : [];
+    } catch {
+      return []; // exited meanwhile
+    }
+  });
 }
 
 /** CPU time (user + system) a process has used so far, in ms, or NaN when it is gone. */

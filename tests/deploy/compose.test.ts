@@ -20,6 +20,7 @@ import {
 } from '@conveyor/config';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { bundles, outputOf } from '../../scripts/build/bundles';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 /** The image's WORKDIR: the repository root inside the container. */
@@ -32,6 +33,8 @@ const raw = readYaml<ComposeFile>(path.join(repoRoot, 'docker-compose.yml'));
 /** The file as `docker compose` sees it, with every required variable set. */
 const compose = interpolateAll(raw, requiredVariableValues(raw));
 const services = compose.services;
+/** What `npm run build` writes (scripts/build/bundles.ts), relative to the repository root. */
+const builtEntries = bundles.flatMap((bundle) => bundle.entries.map((entry) => outputOf(bundle, entry)));
 
 /** Each Conveyor process in the compose file: where it runs from and the env schema it parses. */
 const appServices: Record<string, AppService> = {
@@ -56,7 +59,7 @@ const appServices: Record<string, AppService> = {
     load: loadBoardConfig,
     http: (env) => loadBoardConfig(env).http,
   },
-  migrate: { dir: '.', script: 'db:migrate', keys: keysOf(commonEnvSchema), load: loadCommonConfig },
+  migrate: { dir: '.', script: 'db:migrate:dist', keys: keysOf(commonEnvSchema), load: loadCommonConfig },
 };
 
 describe('docker-compose.yml', () => {
@@ -101,6 +104,11 @@ describe('docker-compose.yml', () => {
       for (const file of command.filter((arg) => arg.endsWith('.ts'))) {
         expect(existsSync(path.join(repoRoot, app.dir, file)), `${app.dir}/${file}`).toBe(true);
       }
+      // The image runs the build (no tsx at run time): every .js it names is an entry `npm run build` writes.
+      expect(command[0]).toBe('node');
+      const scripts = command.filter((arg) => arg.endsWith('.js'));
+      expect(scripts.length).toBeGreaterThan(0);
+      for (const file of scripts) expect(builtEntries, `${app.dir}/${file}`).toContain(path.posix.join(app.dir, file));
     });
 
     it('publishes, exposes and probes the port the app listens on', () => {
@@ -215,6 +223,18 @@ describe('docker-compose.yml', () => {
       if (service.build) continue;
       expect(service.image, `${name} image tag`).toMatch(/^[^:]+:(?!latest$)[\w.-]+$/);
     }
+  });
+
+  it('builds the apps in the image and copies every bundle into the runtime stage, which has no tsx', () => {
+    const dockerfile = readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
+    const stage = (name: string) => dockerfile.split(/^FROM /m).find((text) => new RegExp(`\\bAS ${name}\\b`).test(text)) ?? '';
+    expect(stage('build')).toMatch(/^RUN npm run build$/m);
+    const runtime = stage('runtime');
+    for (const bundle of bundles) {
+      const dist = path.posix.join(bundle.dir, 'dist');
+      expect(runtime, dist).toContain(`COPY --from=build /app/${dist}/ ./${dist}/`);
+    }
+    expect(runtime).not.toMatch(/\btsx\b/);
   });
 
   describe('hasura', () => {

@@ -2,6 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { repoRoot } from './paths';
 
+/** What runs an app: its TypeScript source under tsx, or the build in its dist/. */
+export type AppRuntime = 'tsx' | 'dist';
+
 export interface ServiceProcess {
   name: string;
   child: ChildProcess;
@@ -13,16 +16,23 @@ export interface ServiceProcess {
 }
 
 /**
- * Starts one of Conveyor's apps as a real process (`node --import tsx apps/<app>/src/main.ts`) with the given
- * environment, and waits until `readyUrl` answers 200.
+ * Starts one of Conveyor's apps as a real process with the given environment, and waits until
+ * `readyUrl` answers 200 (polled every `pollMs`). `runtime` picks what runs: the TypeScript source
+ * under tsx's loader (`node --import tsx apps/<app>/src/main.ts`, the default), or the production
+ * build (`node --enable-source-maps apps/<app>/dist/main.js`, written by `npm run build`).
  */
 export async function startService(
   app: 'api' | 'worker' | 'board',
   env: Record<string, string>,
-  { readyUrl, name = app, timeoutMs = 30_000 }: { readyUrl: string; name?: string; timeoutMs?: number },
+  {
+    readyUrl,
+    name = app,
+    timeoutMs = 30_000,
+    runtime = 'tsx',
+    pollMs = 200,
+  }: { readyUrl: string; name?: string; timeoutMs?: number; runtime?: AppRuntime; pollMs?: number },
 ): Promise<ServiceProcess> {
-  // node with tsx's loader, not the tsx CLI: the CLI runs the app in a grandchild that a SIGKILL would miss.
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'apps', app, 'src', 'main.ts')], {
+  const child = spawn(process.execPath, runtimeArgs(app, runtime), {
     cwd: repoRoot,
     // biome-ignore lint/style/noProcessEnv: the child needs this process's PATH, nothing else of its environment
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
@@ -50,11 +60,17 @@ export async function startService(
       return code;
     },
   };
-  await waitUntilReady(service, readyUrl, timeoutMs);
+  await waitUntilReady(service, readyUrl, timeoutMs, pollMs);
   return service;
 }
 
-async function waitUntilReady(service: ServiceProcess, url: string, timeoutMs: number): Promise<void> {
+/** Node's arguments for an app: node with tsx's loader, not the tsx CLI, which would run the app in a grandchild that a SIGKILL would miss. */
+function runtimeArgs(app: string, runtime: AppRuntime): string[] {
+  if (runtime === 'dist') return ['--enable-source-maps', path.join(repoRoot, 'apps', app, 'dist', 'main.js')];
+  return ['--import', 'tsx', path.join(repoRoot, 'apps', app, 'src', 'main.ts')];
+}
+
+async function waitUntilReady(service: ServiceProcess, url: string, timeoutMs: number, pollMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (service.child.exitCode !== null) throw new Error(`${service.name} exited early:\n${service.output()}`);
@@ -63,7 +79,7 @@ async function waitUntilReady(service: ServiceProcess, url: string, timeoutMs: n
     } catch {
       // not listening yet
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
   await service.stop('SIGKILL');
   throw new Error(`${service.name} was not ready at ${url} within ${timeoutMs} ms:\n${service.output()}`);

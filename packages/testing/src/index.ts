@@ -7,7 +7,7 @@ export {
   type TenantFixture,
   waitFor,
 } from './fixtures';
-export { freePort, type ServiceProcess, startService } from './harness';
+export { type AppRuntime, freePort, type ServiceProcess, startService } from './harness';
 export { createTestMongo, type TestMongo } from './mongo';
 export { migrationsDir, repoRoot } from './paths';
 export { createTestDatabase, type TestDatabase } from './pg';

@@ -211,11 +211,16 @@ function location(pending: Pick<Pending, 'path'> & { request: { stepKey: string 
   return { stepKey: pending.request.stepKey, path: pending.path };
 }
 
-const childEntry = fileURLToPath(new URL('./expression-child.ts', import.meta.url));
+/**
+ * The child's entry next to this module: the TypeScript source under tsx and vitest, or the bundle
+ * `npm run build` writes next to dist/main.js (expression-child.js), which plain node runs.
+ */
+const fromSource = import.meta.url.endsWith('.ts');
+const childEntry = fileURLToPath(new URL(fromSource ? './expression-child.ts' : './expression-child.js', import.meta.url));
 
 function forkChild(options: ExpressionPoolOptions): ChildProcess {
   const child = fork(childEntry, [String(options.timeoutMs)], {
-    execArgv: [...typeScriptLoader(), `--max-old-space-size=${options.maxHeapMb}`],
+    execArgv: [...(fromSource ? typeScriptLoader() : []), `--max-old-space-size=${options.maxHeapMb}`],
     serialization: 'advanced',
     // Nothing of the worker's environment (database URL, connection keys) reaches an expression.
     env: {},
