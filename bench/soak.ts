@@ -54,13 +54,14 @@ try {
   log(`api and worker up (pids ${platform.apiPid}, ${platform.workerPid})`);
   const prefill = await prefillLogStore(services.mongoUrl, options.lines, platform.tenantId);
   log(`log store pre-filled: ${prefill.lines} lines in ${(prefill.ms / 1000).toFixed(1)} s`);
-  await measurePeak(services.databaseUrl, platform, options.callers, WARM_UP_SECONDS);
-  const peak = await measurePeak(services.databaseUrl, platform, options.callers, options['peak-seconds']);
+  const servicePids = { postgres: services.postgres.pid(), ferretdb: services.ferret.pid(), redis: services.redis.pid() };
+  await measurePeak(services.databaseUrl, platform, servicePids, options.callers, WARM_UP_SECONDS);
+  const peak = await measurePeak(services.databaseUrl, platform, servicePids, options.callers, options['peak-seconds']);
   const rate = peak.completedPerSec * options.load;
   const warmWorkerRssMiB = rssMiB(platform.workerPid);
   log(`peak ${peak.completedPerSec.toFixed(1)} completed/s (${peak.refused} refused); soaking at ${rate.toFixed(1)}/s`);
   await reserveWal(services.databaseUrl);
-  const phase = await soak(services.databaseUrl, platform, rate, options.minutes, log);
+  const phase = await soak(services.databaseUrl, platform, servicePids, rate, options.minutes, log);
   log('reading the figures (the WAL of the soak, the log store counted)');
   const windows = await finishedRuns(services.databaseUrl, phase.startedAt, phase.endedAt, options.minutes);
   const wal = await walByDatabase(services.databaseUrl, phase.before.walLsn, phase.after.walLsn);

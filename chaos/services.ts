@@ -15,6 +15,8 @@ const FERRETDB_BIN = path.join(os.homedir(), '.cache', 'conveyor', 'bin', 'ferre
 export interface Postgres {
   port: number;
   url(database: string): string;
+  /** The postmaster's pid (from postmaster.pid), while it runs. */
+  pid(): number | undefined;
   /** `pg_ctl restart -m fast`. */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -31,6 +33,7 @@ export interface Redis {
 
 export interface FerretDB {
   port: number;
+  pid(): number | undefined;
   url(database: string): string;
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -71,6 +74,7 @@ export async function startPostgres({ settings = CHAOS_PG_SETTINGS, label = 'cha
   return {
     port,
     url: (database) => `postgresql://postgres@127.0.0.1:${port}/${database}`,
+    pid: () => postmasterPid(dataDir),
     async restart() {
       asPostgres('pg_ctl', [
         '-D',
@@ -91,11 +95,16 @@ export async function startPostgres({ settings = CHAOS_PG_SETTINGS, label = 'cha
   };
 }
 
-function killPostmaster(dataDir: string): void {
+function postmasterPid(dataDir: string): number | undefined {
   const pidFile = path.join(dataDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
+  if (!existsSync(pidFile)) return undefined;
   const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  if (pid > 0) {
+  return pid > 0 ? pid : undefined;
+}
+
+function killPostmaster(dataDir: string): void {
+  const pid = postmasterPid(dataDir);
+  if (pid) {
     try {
       process.kill(pid, 'SIGQUIT');
     } catch {
@@ -234,5 +243,11 @@ export async function startFerretDB(postgres: Postgres, { label = 'chaos' } = {}
     rmSync(stateDir, { recursive: true, force: true });
   });
   await start();
-  return { port, url: (database) => `mongodb://127.0.0.1:${port}/${database}`, stop, start };
+  return {
+    port,
+    url: (database) => `mongodb://127.0.0.1:${port}/${database}`,
+    pid: () => (child as ChildProcess | null)?.pid,
+    stop,
+    start,
+  };
 }

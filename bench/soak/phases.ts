@@ -1,8 +1,8 @@
 // The soak's two phases: the closed-loop HTTP peak, and the open-loop soak at a fixed rate with a sample
 // (backlog, worker RSS and CPU) at each minute's end.
-import { readFileSync } from 'node:fs';
-import { cpuMs, rssMiB } from '../lib/processes';
+import { rssMiB } from '../lib/processes';
 import { sleep } from '../lib/stats';
+import { children, cpuBetween, cpuSnapshot, type Pids } from './cpu';
 import { countStatus, type LoadSecond, startLoad } from './load';
 import { backlog, type ClusterSnapshot, clusterSnapshot, finishedRuns } from './measure';
 import type { SoakPlatform } from './platform';
@@ -14,19 +14,33 @@ export interface Peak {
   completedPerSec: number;
   acceptedPerSec: number;
   refused: number;
+  /** CPU ms used inside the window ÷ runs finished in it, by process (each with its children). */
+  cpuMsPerRun: Record<string, number>;
 }
 
 /** `callers` closed-loop callers for `seconds`; then waits until no run is left open. */
-export async function measurePeak(databaseUrl: string, platform: SoakPlatform, callers: number, seconds: number): Promise<Peak> {
+export async function measurePeak(
+  databaseUrl: string,
+  platform: SoakPlatform,
+  services: Pids,
+  callers: number,
+  seconds: number,
+): Promise<Peak> {
+  const pids = { worker: platform.workerPid, api: platform.apiPid, ...services };
   const load = startLoad({ url: platform.triggerUrl, secret: platform.secret, seconds, mode: { kind: 'closed', callers } });
   const from = await load.startedAt;
+  const cpuBefore = cpuSnapshot(pids);
+  await sleep(from + seconds * 1000 - Date.now());
+  const cpu = cpuBetween(cpuBefore, cpuSnapshot(pids));
   const { seconds: answers } = await load.done;
   const [window] = await finishedRuns(databaseUrl, from, from + seconds * 1000, 1);
+  const finished = window?.finished ?? 0;
   await drain(databaseUrl);
   return {
     callers,
     seconds,
-    completedPerSec: (window?.finished ?? 0) / seconds,
+    cpuMsPerRun: Object.fromEntries(Object.entries(cpu).map(([name, ms]) => [name, ms / finished])),
+    completedPerSec: finished / seconds,
     acceptedPerSec: countStatus(answers, '202') / seconds,
     refused: countStatus(answers, '429'),
   };
@@ -46,8 +60,8 @@ export interface MinuteSample {
   workerRssMiB: number;
   /** The worker's expression child processes, together. */
   expressionRssMiB: number;
-  workerCpuCores: number;
-  apiCpuCores: number;
+  /** CPU ms in the minute of each process with its children (worker, api, postgres, ferretdb, redis). */
+  cpuMs: Record<string, number>;
 }
 
 export interface SoakPhase {
@@ -65,10 +79,12 @@ export interface SoakPhase {
 export async function soak(
   databaseUrl: string,
   platform: SoakPlatform,
+  services: Pids,
   rate: number,
   minutes: number,
   log: (line: string) => void,
 ): Promise<SoakPhase> {
+  const pids = { worker: platform.workerPid, api: platform.apiPid, ...services };
   const before = await clusterSnapshot(databaseUrl);
   const load = startLoad({
     url: platform.triggerUrl,
@@ -78,16 +94,15 @@ export async function soak(
   });
   const startedAt = await load.startedAt;
   const samples: MinuteSample[] = [];
-  let cpu = { worker: cpuMs(platform.workerPid), api: cpuMs(platform.apiPid), at: Date.now() };
+  let cpu = cpuSnapshot(pids);
   for (let minute = 1; minute <= minutes; minute++) {
     await sleep(startedAt + minute * 60_000 - Date.now());
-    const now = { worker: cpuMs(platform.workerPid), api: cpuMs(platform.apiPid), at: Date.now() };
+    const now = cpuSnapshot(pids);
     const sample: MinuteSample = {
       backlog: (await backlog(databaseUrl)).waiting,
       workerRssMiB: rssMiB(platform.workerPid),
-      expressionRssMiB: childPids(platform.workerPid).reduce((total, pid) => total + (rssMiB(pid) || 0), 0),
-      workerCpuCores: (now.worker - cpu.worker) / (now.at - cpu.at),
-      apiCpuCores: (now.api - cpu.api) / (now.at - cpu.at),
+      expressionRssMiB: children(platform.workerPid).reduce((total, pid) => total + (rssMiB(pid) || 0), 0),
+      cpuMs: cpuBetween(cpu, now),
     };
     cpu = now;
     samples.push(sample);
@@ -97,13 +112,4 @@ export async function soak(
   const endedAt = startedAt + minutes * 60_000;
   const { seconds: answers, sent, skipped } = await load.done;
   return { startedAt, endedAt, samples, answers, sent, skipped, before, after };
-}
-
-/** The direct children of `pid` (none when it is gone). */
-function childPids(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
 }

@@ -46,8 +46,10 @@ export function buildReport(input: SoakInput) {
       backlogAtEnd: sample?.backlog ?? Number.NaN,
       workerRssMiB: sample?.workerRssMiB ?? Number.NaN,
       expressionRssMiB: sample?.expressionRssMiB ?? Number.NaN,
-      workerCpuCores: sample?.workerCpuCores ?? Number.NaN,
-      apiCpuCores: sample?.apiCpuCores ?? Number.NaN,
+      /** Cores used in the minute, by process (each with its children). */
+      cpuCores: mapValues(sample?.cpuMs ?? {}, (ms) => ms / 60_000),
+      /** CPU ms per run finished in the minute, by process. */
+      cpuMsPerRun: mapValues(sample?.cpuMs ?? {}, (ms) => ms / window.finished),
     };
   });
   const finished = windows.reduce((n, w) => n + w.finished, 0);
@@ -72,6 +74,8 @@ export function buildReport(input: SoakInput) {
     end: {
       completedPerSec: finished / (input.minutes * 60),
       lastVsFirstMinute: ratio(last?.completedPerSec ?? Number.NaN, first?.completedPerSec ?? Number.NaN),
+      /** CPU ms per run, last minute ÷ first, by process: growth here is the cost of bloat or of a growing store. */
+      cpuPerRunLastVsFirst: mapValues(last?.cpuMsPerRun ?? {}, (ms, name) => ratio(ms, first?.cpuMsPerRun[name] ?? Number.NaN)),
       workerRssMiB: { afterWarmUp: input.warmWorkerRssMiB, afterSoak: last?.workerRssMiB ?? Number.NaN },
       workerRssGrowth: ratio(last?.workerRssMiB ?? Number.NaN, input.warmWorkerRssMiB) - 1,
       tables: {
@@ -90,6 +94,10 @@ export function buildReport(input: SoakInput) {
 }
 
 export type SoakReport = ReturnType<typeof buildReport>;
+
+function mapValues(record: Record<string, number>, map: (value: number, key: string) => number): Record<string, number> {
+  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, map(value, key)]));
+}
 
 function tableEnd(before: ClusterSnapshot, after: ClusterSnapshot, table: keyof ClusterSnapshot['tables']) {
   const a: TableStats = after.tables[table];
@@ -113,8 +121,12 @@ export async function writeReport(report: SoakReport): Promise<string> {
 export function printReport(report: SoakReport): void {
   const r = (value: number) => String(round(value));
   const mib = (bytes: number) => `${r(bytes / 1024 / 1024)} MiB`;
+  const perRun = (cpu: Record<string, number>) =>
+    Object.entries(cpu)
+      .map(([name, ms]) => `${name} ${r(ms)}`)
+      .join(', ');
   console.log(
-    `\npeak: ${r(report.peak.completedPerSec)} completed/s (${report.peak.callers} callers, ${report.peak.seconds} s); soak at ${r(report.ratePerSec)}/s`,
+    `\npeak: ${r(report.peak.completedPerSec)} completed/s (${report.peak.callers} callers, ${report.peak.seconds} s; CPU ms per run: ${perRun(report.peak.cpuMsPerRun)}); soak at ${r(report.ratePerSec)}/s`,
   );
   console.table(
     report.perMinute.map((m) => ({
@@ -125,8 +137,7 @@ export function printReport(report: SoakReport): void {
       refused: m.refused429,
       backlog: m.backlogAtEnd,
       'worker MiB': r(m.workerRssMiB),
-      'worker cores': r(m.workerCpuCores),
-      'api cores': r(m.apiCpuCores),
+      ...Object.fromEntries(Object.entries(m.cpuMsPerRun).map(([name, ms]) => [`${name} ms/run`, r(ms)])),
     })),
   );
   const { end } = report;
@@ -138,6 +149,9 @@ export function printReport(report: SoakReport): void {
   console.log(
     [
       `last ÷ first minute completed/s: ${r(end.lastVsFirstMinute)} (target 0.9–1.1)`,
+      `CPU per run, last ÷ first minute: ${Object.entries(end.cpuPerRunLastVsFirst)
+        .map(([name, value]) => `${name} ${r(value)}`)
+        .join(', ')}`,
       `worker RSS: ${r(end.workerRssMiB.afterWarmUp)} → ${r(end.workerRssMiB.afterSoak)} MiB (${r(end.workerRssGrowth * 100)} %, target ≤ +10 %)`,
       table('WorkflowRun'),
       table('StepRun'),
