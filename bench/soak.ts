@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { cleanupAll } from '../chaos/cleanup';
 import { rssMiB } from './lib/processes';
 import { finishedRuns, logStoreSizes, releaseWal, reserveWal, runTableSizes, walByDatabase } from './soak/measure';
-import { drain, measurePeak, soak } from './soak/phases';
+import { measurePeak, soak } from './soak/phases';
 import { startPlatform } from './soak/platform';
 import { prefillLogStore } from './soak/prefill';
 import { buildReport, printReport, writeReport } from './soak/report';
@@ -57,6 +57,7 @@ try {
   const servicePids = { postgres: services.postgres.pid(), ferretdb: services.ferret.pid(), redis: services.redis.pid() };
   await measurePeak(services.databaseUrl, platform, servicePids, options.callers, WARM_UP_SECONDS);
   const peak = await measurePeak(services.databaseUrl, platform, servicePids, options.callers, options['peak-seconds']);
+  if (peak.completedPerSec === 0) throw new Error('no run finished during the peak: nothing to soak at');
   const rate = peak.completedPerSec * options.load;
   const warmWorkerRssMiB = rssMiB(platform.workerPid);
   log(`peak ${peak.completedPerSec.toFixed(1)} completed/s (${peak.refused} refused); soaking at ${rate.toFixed(1)}/s`);
@@ -86,7 +87,6 @@ try {
   });
   printReport(report);
   log(`results: ${await writeReport(report)}`);
-  await drain(services.databaseUrl, 120_000).catch((error: unknown) => log(`after the soak: ${String(error)}`));
   await platform.stop();
 } catch (error) {
   console.error('soak failed:', error);
