@@ -21,6 +21,7 @@ import {
   WORKER_LOG_DATABASE,
 } from './lib/processes';
 import { atRate, mapLimit, pollUntil, round, type Summary, sleep, summarize } from './lib/stats';
+import { transformChainWorkflow } from './lib/workflows';
 
 const flag = (name: string) => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
 const RUNS = Number(flag('runs') ?? 1_000);
@@ -35,20 +36,8 @@ const SOURCE = {
   appsAndPackagesChanged: git('status', '--porcelain', '--', 'apps', 'packages') !== '',
 };
 
-const transform = (key: string, n: string, dependsOn?: string) => ({
-  key,
-  action: { app: 'core', version: '1', key: 'transform' },
-  input: { value: { n } },
-  ...(dependsOn ? { dependsOn: [dependsOn] } : {}),
-});
 /** Issue 14's workflow: three transforms, each a plain template. */
-const WORKFLOW = {
-  steps: [
-    transform('s0', '{{ input.n + 1 }}'),
-    transform('s1', '{{ steps.s0.output.n * 2 }}', 's0'),
-    transform('s2', '{{ steps.s1.output.n + 3 }}', 's1'),
-  ],
-};
+const WORKFLOW = transformChainWorkflow();
 
 interface StepTimes {
   runs: number;

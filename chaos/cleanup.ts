@@ -16,8 +16,20 @@ export function onCleanup(name: string, run: () => Promise<void> | void): () => 
   };
 }
 
-/** Runs every registered undo (each bounded to 30 s; an error is printed, the rest still run). */
-export async function cleanupAll(): Promise<void> {
+/**
+ * Runs every registered undo (each bounded to 30 s; an error is printed, the rest still run). A call made
+ * while a cleanup is running (a signal during a failure's cleanup, or the reverse) joins that one.
+ */
+export function cleanupAll(): Promise<void> {
+  running ??= undoAll().finally(() => {
+    running = null;
+  });
+  return running;
+}
+
+let running: Promise<void> | null = null;
+
+async function undoAll(): Promise<void> {
   while (undos.length > 0) {
     const undo = undos.pop() as Undo;
     try {

@@ -162,7 +162,11 @@ export function rssMiB(pid: number): number {
   }
 }
 
-async function startApp(
+/**
+ * `node --import tsx apps/<app>/src/main.ts` with the endpoints' environment and `extra`; killed on cleanup
+ * from the moment it is spawned; resolves once `readyUrl` answers 200.
+ */
+export async function startApp(
   app: 'api' | 'worker',
   name: string,
   extra: Record<string, string>,

@@ -15,6 +15,8 @@ const FERRETDB_BIN = path.join(os.homedir(), '.cache', 'conveyor', 'bin', 'ferre
 export interface Postgres {
   port: number;
   url(database: string): string;
+  /** The postmaster's pid (from postmaster.pid), while it runs. */
+  pid(): number | undefined;
   /** `pg_ctl restart -m fast`. */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -31,14 +33,21 @@ export interface Redis {
 
 export interface FerretDB {
   port: number;
+  pid(): number | undefined;
   url(database: string): string;
   stop(): Promise<void>;
   start(): Promise<void>;
 }
 
-/** A PostgreSQL 15 cluster run as the `postgres` user in a temp directory: trust auth, 127.0.0.1 only. */
-export async function startPostgres(): Promise<Postgres> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-chaos-pg-'));
+/** The chaos cluster's settings: durability off (a crash of the machine is not a scenario), many connections. */
+const CHAOS_PG_SETTINGS = '-c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off';
+
+/**
+ * A PostgreSQL 15 cluster run as the `postgres` user in a temp directory: trust auth, 127.0.0.1 only.
+ * `settings` are extra `-c name=value` options (the chaos ones by default; '' leaves initdb's stock settings).
+ */
+export async function startPostgres({ settings = CHAOS_PG_SETTINGS, label = 'chaos' } = {}): Promise<Postgres> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `conveyor-${label}-pg-`));
   const dataDir = path.join(dir, 'data');
   const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
   const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
@@ -60,11 +69,12 @@ export async function startPostgres(): Promise<Postgres> {
   };
   onCleanup(`postgres :${port}`, stop);
   asPostgres('initdb', ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
-  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 ${settings}`.trim();
   asPostgres('pg_ctl', ['-D', dataDir, '-o', opts, '-l', path.join(dir, 'server.log'), '-w', '-t', '30', 'start']);
   return {
     port,
     url: (database) => `postgresql://postgres@127.0.0.1:${port}/${database}`,
+    pid: () => postmasterPid(dataDir),
     async restart() {
       asPostgres('pg_ctl', [
         '-D',
@@ -85,11 +95,16 @@ export async function startPostgres(): Promise<Postgres> {
   };
 }
 
-function killPostmaster(dataDir: string): void {
+function postmasterPid(dataDir: string): number | undefined {
   const pidFile = path.join(dataDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
+  if (!existsSync(pidFile)) return undefined;
   const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  if (pid > 0) {
+  return pid > 0 ? pid : undefined;
+}
+
+function killPostmaster(dataDir: string): void {
+  const pid = postmasterPid(dataDir);
+  if (pid) {
     try {
       process.kill(pid, 'SIGQUIT');
     } catch {
@@ -109,19 +124,18 @@ export async function sql(pgUrl: string, text: string, values: unknown[] = []): 
   }
 }
 
-/** `redis-server` with AOF on, no RDB snapshots, data in a temp directory. */
-export async function startRedis(): Promise<Redis> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-chaos-redis-'));
+/** The chaos Redis's persistence: AOF on, no RDB snapshots. */
+const CHAOS_REDIS_ARGS = ['--appendonly', 'yes', '--save', ''];
+
+/** `redis-server` with `args` (the chaos persistence by default; [] is the stock one), data in a temp directory. */
+export async function startRedis({ args = CHAOS_REDIS_ARGS, label = 'chaos' } = {}): Promise<Redis> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `conveyor-${label}-redis-`));
   const port = await freePort();
   let child: ChildProcess | null = null;
   const launch = async () => {
-    const started = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--dir', dir, '--save', ''],
-      {
-        stdio: 'ignore',
-      },
-    );
+    const started = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...args], {
+      stdio: 'ignore',
+    });
     child = started;
     started.once('exit', () => {
       if (child === started) child = null;
@@ -178,10 +192,10 @@ async function ping(port: number): Promise<boolean> {
 }
 
 /** FerretDB 1.x (the binary scripts/services/mongo.sh builds) on the chaos cluster's `ferretdb` database. */
-export async function startFerretDB(postgres: Postgres): Promise<FerretDB> {
+export async function startFerretDB(postgres: Postgres, { label = 'chaos' } = {}): Promise<FerretDB> {
   if (!existsSync(FERRETDB_BIN)) throw new Error(`${FERRETDB_BIN} is missing: run scripts/services/mongo.sh once`);
   await sql(postgres.url('postgres'), 'CREATE DATABASE ferretdb');
-  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-chaos-ferretdb-'));
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), `conveyor-${label}-ferretdb-`));
   const port = await freePort();
   let child: ChildProcess | null = null;
   const start = async () => {
@@ -229,5 +243,11 @@ export async function startFerretDB(postgres: Postgres): Promise<FerretDB> {
     rmSync(stateDir, { recursive: true, force: true });
   });
   await start();
-  return { port, url: (database) => `mongodb://127.0.0.1:${port}/${database}`, stop, start };
+  return {
+    port,
+    url: (database) => `mongodb://127.0.0.1:${port}/${database}`,
+    pid: () => (child as ChildProcess | null)?.pid,
+    stop,
+    start,
+  };
 }
