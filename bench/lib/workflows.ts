@@ -48,3 +48,19 @@ export function fanOutWorkflow(width: number) {
     ],
   };
 }
+
+const transform = (key: string, n: string, dependsOn?: string) => ({
+  key,
+  action: action('transform'),
+  input: { value: { n } },
+  ...(dependsOn ? { dependsOn: [dependsOn] } : {}),
+});
+
+/** Issue 14's workflow: three transforms, each a plain template (`input.n + 1`, `* 2`, `+ 3`). */
+export const ISSUE_14_WORKFLOW = {
+  steps: [
+    transform('s0', '{{ input.n + 1 }}'),
+    transform('s1', '{{ steps.s0.output.n * 2 }}', 's0'),
+    transform('s2', '{{ steps.s1.output.n + 3 }}', 's1'),
+  ],
+};

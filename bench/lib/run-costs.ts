@@ -1,0 +1,151 @@
+import { readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { BenchEnvironment } from './environment';
+import { sleep } from './stats';
+
+/** The preload that counts each process's `pg` statements (see the file). */
+export const STATEMENT_COUNT_PRELOAD = path.resolve(import.meta.dirname, '..', 'tools', 'statement-count.cjs');
+const STATEMENT_COUNT_DIR = path.join(os.tmpdir(), 'conveyor-bench-statements');
+
+/** Tables whose HOT-update ratio is reported. */
+const TABLES = ['WorkflowRun', 'StepRun'] as const;
+type Table = (typeof TABLES)[number];
+
+/** Counters read before and after a round; their deltas, divided by the round's runs, are its per-run costs. */
+interface Counters {
+  /** pg_current_wal_lsn(): the whole cluster (other sessions, FerretDB's log writes included). */
+  walLsn: string;
+  /** pg_stat_database xact_commit + xact_rollback of the bench database. */
+  transactions: number;
+  /** n_tup_upd and n_tup_hot_upd of each table, bench database. */
+  updates: Record<Table, { all: number; hot: number }>;
+  /** INFO commandstats: calls of every command, the whole Redis server (other sessions included). */
+  redisCommands: number;
+  /** What the processes counted with the preload sent, summed over them. */
+  sent: ClientCounts;
+}
+
+/** Counted in the process by the preload. */
+interface ClientCounts {
+  statements: number;
+  redisCommands: number;
+}
+
+export interface RunCosts {
+  runs: number;
+  walBytesPerRun: number;
+  /** Committed or rolled-back transactions in the bench database per run (server side; includes the bench's own polling). */
+  transactionsPerRun: number;
+  /** `pg` statements per run sent by the counted processes (client side), plus `extraStatementsPerRun`. */
+  statementsPerRun: number;
+  /** Redis commands per run sent by the counted processes (client side). */
+  sentRedisCommandsPerRun: number;
+  /** n_tup_hot_upd / n_tup_upd over the round, per table; NaN when nothing was updated. */
+  hotRatio: Record<Table, number>;
+  updatesPerRun: Record<Table, number>;
+  /** Commands the Redis server executed per run (INFO commandstats: every client, other sessions' too; script calls included). */
+  redisCommandsPerRun: number;
+}
+
+/**
+ * Per-run database and Redis costs of one round: `start()` before it, `finish(runs)` after its
+ * runs have finished. `pids` are processes started with STATEMENT_COUNT_PRELOAD.
+ */
+export async function startCosts(env: BenchEnvironment, pids: number[]) {
+  const before = await readCounters(env, pids);
+  return {
+    async finish(runs: number, extraStatementsPerRun = 0): Promise<RunCosts> {
+      await flushStats(env);
+      const after = await readCounters(env, pids);
+      const { rows } = await env.pool.query<{ bytes: string }>('SELECT pg_wal_lsn_diff($1, $2)::text AS bytes', [
+        after.walLsn,
+        before.walLsn,
+      ]);
+      const per = (value: number) => value / runs;
+      const delta = (table: Table) => ({
+        all: after.updates[table].all - before.updates[table].all,
+        hot: after.updates[table].hot - before.updates[table].hot,
+      });
+      const tables = Object.fromEntries(TABLES.map((table) => [table, delta(table)])) as Record<
+        Table,
+        { all: number; hot: number }
+      >;
+      return {
+        runs,
+        walBytesPerRun: per(Number(rows[0]?.bytes)),
+        transactionsPerRun: per(after.transactions - before.transactions),
+        statementsPerRun: per(after.sent.statements - before.sent.statements) + extraStatementsPerRun,
+        sentRedisCommandsPerRun: per(after.sent.redisCommands - before.sent.redisCommands),
+        hotRatio: mapTables((table) => (tables[table].all > 0 ? tables[table].hot / tables[table].all : Number.NaN)),
+        updatesPerRun: mapTables((table) => per(tables[table].all)),
+        redisCommandsPerRun: per(after.redisCommands - before.redisCommands),
+      };
+    },
+  };
+}
+
+/** VACUUM ANALYZE of the run tables (autovacuum is off on this machine's PostgreSQL). */
+export async function vacuumRunTables(env: BenchEnvironment): Promise<void> {
+  await env.pool.query('VACUUM ANALYZE "WorkflowRun", "StepRun"');
+}
+
+/** Removes the statement counts of processes that have exited. */
+export function forgetStatementCounts(pids: number[]): void {
+  for (const pid of pids) rmSync(path.join(STATEMENT_COUNT_DIR, `${pid}.json`), { force: true });
+}
+
+const mapTables = (value: (table: Table) => number) =>
+  Object.fromEntries(TABLES.map((table) => [table, value(table)])) as Record<Table, number>;
+
+/**
+ * Table statistics reach the shared view when each backend flushes them: at the latest about a
+ * second after it goes idle (PostgreSQL 15). The preloads write their counts every 100 ms.
+ */
+async function flushStats(env: BenchEnvironment): Promise<void> {
+  await sleep(1_500);
+  await env.pool.query('SELECT pg_stat_force_next_flush()');
+}
+
+async function readCounters(env: BenchEnvironment, pids: number[]): Promise<Counters> {
+  const wal = await env.pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+  const database = await env.pool.query<{ xacts: string }>(
+    'SELECT (xact_commit + xact_rollback)::text AS xacts FROM pg_stat_database WHERE datname = current_database()',
+  );
+  const tables = await env.pool.query<{ relname: Table; upd: string; hot: string }>(
+    'SELECT relname, n_tup_upd::text AS upd, n_tup_hot_upd::text AS hot FROM pg_stat_user_tables WHERE relname = ANY($1)',
+    [TABLES],
+  );
+  const row = (table: Table) => tables.rows.find((r) => r.relname === table);
+  return {
+    walLsn: wal.rows[0]?.lsn ?? '0/0',
+    transactions: Number(database.rows[0]?.xacts ?? 0),
+    updates: Object.fromEntries(
+      TABLES.map((table) => [table, { all: Number(row(table)?.upd ?? 0), hot: Number(row(table)?.hot ?? 0) }]),
+    ) as Counters['updates'],
+    redisCommands: totalCalls(await env.redis.info('commandstats')),
+    sent: pids.map(clientCounts).reduce(
+      (total, counts) => ({
+        statements: total.statements + counts.statements,
+        redisCommands: total.redisCommands + counts.redisCommands,
+      }),
+      { statements: 0, redisCommands: 0 },
+    ),
+  };
+}
+
+/** The sum of `calls=` over INFO commandstats. */
+function totalCalls(info: string): number {
+  let total = 0;
+  for (const match of info.matchAll(/calls=(\d+)/g)) total += Number(match[1]);
+  return total;
+}
+
+function clientCounts(pid: number): ClientCounts {
+  try {
+    const counts = JSON.parse(readFileSync(path.join(STATEMENT_COUNT_DIR, `${pid}.json`), 'utf8')) as Partial<ClientCounts>;
+    return { statements: Number(counts.statements), redisCommands: Number(counts.redisCommands) };
+  } catch {
+    return { statements: Number.NaN, redisCommands: Number.NaN };
+  }
+}
