@@ -34,7 +34,13 @@ interface ClientCounts {
 
 export interface RunCosts {
   runs: number;
+  /**
+   * WAL of the bench database (pg_walinspect): records that touch its relations, and every record of the
+   * transactions that wrote them (their commit records). FerretDB's log inserts (another database) are not in it.
+   */
   walBytesPerRun: number;
+  /** pg_current_wal_lsn() delta: the whole cluster, other sessions and FerretDB's log inserts included. */
+  clusterWalBytesPerRun: number;
   /** Committed or rolled-back transactions in the bench database per run (server side; includes the bench's own polling). */
   transactionsPerRun: number;
   /** `pg` statements per run sent by the counted processes (client side), plus `extraStatementsPerRun`. */
@@ -53,6 +59,7 @@ export interface RunCosts {
  * runs have finished. `pids` are processes started with STATEMENT_COUNT_PRELOAD.
  */
 export async function startCosts(env: BenchEnvironment, pids: number[]) {
+  await env.pool.query('CREATE EXTENSION IF NOT EXISTS pg_walinspect');
   const before = await readCounters(env, pids);
   return {
     async finish(runs: number, extraStatementsPerRun = 0): Promise<RunCosts> {
@@ -62,6 +69,7 @@ export async function startCosts(env: BenchEnvironment, pids: number[]) {
         after.walLsn,
         before.walLsn,
       ]);
+      const databaseWal = await databaseWalBytes(env, before.walLsn, after.walLsn);
       const per = (value: number) => value / runs;
       const delta = (table: Table) => ({
         all: after.updates[table].all - before.updates[table].all,
@@ -73,7 +81,8 @@ export async function startCosts(env: BenchEnvironment, pids: number[]) {
       >;
       return {
         runs,
-        walBytesPerRun: per(Number(rows[0]?.bytes)),
+        walBytesPerRun: per(databaseWal),
+        clusterWalBytesPerRun: per(Number(rows[0]?.bytes)),
         transactionsPerRun: per(after.transactions - before.transactions),
         statementsPerRun: per(after.sent.statements - before.sent.statements) + extraStatementsPerRun,
         sentRedisCommandsPerRun: per(after.sent.redisCommands - before.sent.redisCommands),
@@ -93,6 +102,24 @@ export async function vacuumRunTables(env: BenchEnvironment): Promise<void> {
 /** Removes the statement counts of processes that have exited. */
 export function forgetStatementCounts(pids: number[]): void {
   for (const pid of pids) rmSync(path.join(STATEMENT_COUNT_DIR, `${pid}.json`), { force: true });
+}
+
+/** WAL bytes between two LSNs that belong to the bench database (see RunCosts.walBytesPerRun); NaN if the WAL is gone. */
+async function databaseWalBytes(env: BenchEnvironment, from: string, to: string): Promise<number> {
+  try {
+    const { rows } = await env.pool.query<{ bytes: string | null }>(
+      `WITH records AS (
+         SELECT xid::text AS xid, record_length, block_ref LIKE '%/' || d.oid || '/%' AS ours
+           FROM pg_get_wal_records_info($1::pg_lsn, $2::pg_lsn), pg_database d WHERE d.datname = current_database()),
+       writers AS (SELECT DISTINCT xid FROM records WHERE ours AND xid <> '0')
+       SELECT sum(record_length)::text AS bytes FROM records WHERE ours OR xid IN (SELECT xid FROM writers)`,
+      [from, to],
+    );
+    return Number(rows[0]?.bytes ?? 0);
+  } catch (error) {
+    console.error('WAL of the bench database:', error instanceof Error ? error.message : error);
+    return Number.NaN;
+  }
 }
 
 const mapTables = (value: (table: Table) => number) =>

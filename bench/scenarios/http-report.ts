@@ -107,7 +107,7 @@ function reportHalfPeak(report: Report, round: HttpRound): void {
 function reportCosts(report: Report, label: string, { costs }: Measured): void {
   report.add({
     scenario: SCENARIO,
-    metric: `${label}: PostgreSQL WAL per run (whole cluster)`,
+    metric: `${label}: PostgreSQL WAL per run, bench database (whole cluster: ${costs.clusterWalBytesPerRun.toFixed(0)})`,
     unit: 'bytes',
     value: costs.walBytesPerRun,
     better: 'lower',
