@@ -61,6 +61,7 @@ export interface RunCosts {
 export async function startCosts(env: BenchEnvironment, pids: number[]) {
   await env.pool.query('CREATE EXTENSION IF NOT EXISTS pg_walinspect');
   const before = await readCounters(env, pids);
+  const wal = readDatabaseWal(env, before.walLsn);
   return {
     async finish(runs: number, extraStatementsPerRun = 0): Promise<RunCosts> {
       await flushStats(env);
@@ -69,7 +70,7 @@ export async function startCosts(env: BenchEnvironment, pids: number[]) {
         after.walLsn,
         before.walLsn,
       ]);
-      const databaseWal = await databaseWalBytes(env, before.walLsn, after.walLsn);
+      const databaseWal = await wal.until(after.walLsn);
       const per = (value: number) => value / runs;
       const delta = (table: Table) => ({
         all: after.updates[table].all - before.updates[table].all,
@@ -103,6 +104,39 @@ export async function vacuumRunTables(env: BenchEnvironment): Promise<void> {
 export function forgetStatementCounts(pids: number[]): void {
   for (const pid of pids) rmSync(path.join(STATEMENT_COUNT_DIR, `${pid}.json`), { force: true });
 }
+
+/**
+ * The bench database's WAL bytes from `from` on, read every WAL_READ_EVERY_MS while the round runs: other
+ * sessions' checkpoints recycle WAL segments, and a long round's first segments may be gone by its end.
+ */
+function readDatabaseWal(env: BenchEnvironment, from: string) {
+  let bytes = 0;
+  let last = from;
+  let stopped = false;
+  const readUpTo = async (to: string) => {
+    bytes += await databaseWalBytes(env, last, to);
+    last = to;
+  };
+  const loop = (async () => {
+    while (!stopped) {
+      await sleep(WAL_READ_EVERY_MS);
+      if (stopped) break;
+      const { rows } = await env.pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+      await readUpTo(rows[0]?.lsn ?? last);
+    }
+  })();
+  return {
+    /** Stops the reads and returns the bytes up to `to`. */
+    async until(to: string): Promise<number> {
+      stopped = true;
+      await loop;
+      await readUpTo(to);
+      return bytes;
+    },
+  };
+}
+
+const WAL_READ_EVERY_MS = 2_000;
 
 /** WAL bytes between two LSNs that belong to the bench database (see RunCosts.walBytesPerRun); NaN if the WAL is gone. */
 async function databaseWalBytes(env: BenchEnvironment, from: string, to: string): Promise<number> {
