@@ -14,7 +14,7 @@ type Table = (typeof TABLES)[number];
 
 /** Counters read before and after a round; their deltas, divided by the round's runs, are its per-run costs. */
 interface Counters {
-  /** pg_current_wal_lsn(): the whole cluster (other sessions, FerretDB's log writes included). */
+  /** pg_current_wal_flush_lsn() (pg_walinspect reads only flushed WAL): the whole cluster's position. */
   walLsn: string;
   /** pg_stat_database xact_commit + xact_rollback of the bench database. */
   transactions: number;
@@ -39,7 +39,7 @@ export interface RunCosts {
    * transactions that wrote them (their commit records). FerretDB's log inserts (another database) are not in it.
    */
   walBytesPerRun: number;
-  /** pg_current_wal_lsn() delta: the whole cluster, other sessions and FerretDB's log inserts included. */
+  /** The WAL position's delta: the whole cluster, other sessions and FerretDB's log inserts included. */
   clusterWalBytesPerRun: number;
   /** Committed or rolled-back transactions in the bench database per run (server side; includes the bench's own polling). */
   transactionsPerRun: number;
@@ -115,14 +115,13 @@ function readDatabaseWal(env: BenchEnvironment, from: string) {
   let stopped = false;
   const readUpTo = async (to: string) => {
     bytes += await databaseWalBytes(env, last, to);
-    last = to;
+    if (lsnValue(to) > lsnValue(last)) last = to;
   };
   const loop = (async () => {
     while (!stopped) {
       await sleep(WAL_READ_EVERY_MS);
       if (stopped) break;
-      const { rows } = await env.pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
-      await readUpTo(rows[0]?.lsn ?? last);
+      await readUpTo(await flushedWal(env));
     }
   })();
   return {
@@ -138,8 +137,21 @@ function readDatabaseWal(env: BenchEnvironment, from: string) {
 
 const WAL_READ_EVERY_MS = 2_000;
 
+/** A WAL position (`X/Y`, hex) as a number. */
+const lsnValue = (lsn: string) => {
+  const [high = '0', low = '0'] = lsn.split('/');
+  return (BigInt(`0x${high}`) << 32n) | BigInt(`0x${low}`);
+};
+
+/** The WAL flushed so far (pg_walinspect refuses a position beyond it). */
+async function flushedWal(env: BenchEnvironment): Promise<string> {
+  const { rows } = await env.pool.query<{ lsn: string }>('SELECT pg_current_wal_flush_lsn()::text AS lsn');
+  return rows[0]?.lsn ?? '0/0';
+}
+
 /** WAL bytes between two LSNs that belong to the bench database (see RunCosts.walBytesPerRun); NaN if the WAL is gone. */
 async function databaseWalBytes(env: BenchEnvironment, from: string, to: string): Promise<number> {
+  if (lsnValue(from) >= lsnValue(to)) return 0;
   try {
     const { rows } = await env.pool.query<{ bytes: string | null }>(
       `WITH records AS (
@@ -169,7 +181,7 @@ async function flushStats(env: BenchEnvironment): Promise<void> {
 }
 
 async function readCounters(env: BenchEnvironment, pids: number[]): Promise<Counters> {
-  const wal = await env.pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+  const walLsn = await flushedWal(env);
   const database = await env.pool.query<{ xacts: string }>(
     'SELECT (xact_commit + xact_rollback)::text AS xacts FROM pg_stat_database WHERE datname = current_database()',
   );
@@ -179,7 +191,7 @@ async function readCounters(env: BenchEnvironment, pids: number[]): Promise<Coun
   );
   const row = (table: Table) => tables.rows.find((r) => r.relname === table);
   return {
-    walLsn: wal.rows[0]?.lsn ?? '0/0',
+    walLsn,
     transactions: Number(database.rows[0]?.xacts ?? 0),
     updates: Object.fromEntries(
       TABLES.map((table) => [table, { all: Number(row(table)?.upd ?? 0), hot: Number(row(table)?.hot ?? 0) }]),
