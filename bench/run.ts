@@ -33,7 +33,7 @@ const plan = plans[process.argv.includes('--quick') ? 'quick' : 'full'];
 const workerOptions = { logLevel: flag('worker-log-level') ?? 'warn', nodeOptions: flag('worker-node-options') ?? '' };
 const report = createReport(plan);
 // A hang guard far above the expected duration; every wait inside has its own timeout too.
-const DEADLINE_MS = plan.mode === 'quick' ? 12 * 60_000 : 120 * 60_000;
+const DEADLINE_MS = plan.mode === 'quick' ? 20 * 60_000 : 120 * 60_000;
 
 const cleanups: (() => Promise<unknown>)[] = [];
 let cleaning: Promise<void> | undefined;

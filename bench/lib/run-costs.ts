@@ -172,13 +172,32 @@ const mapTables = (value: (table: Table) => number) =>
   Object.fromEntries(TABLES.map((table) => [table, value(table)])) as Record<Table, number>;
 
 /**
- * Table statistics reach the shared view when each backend flushes them: at the latest about a
- * second after it goes idle (PostgreSQL 15). The preloads write their counts every 100 ms.
+ * Table statistics reach the shared view when each backend flushes them: about a second after it goes
+ * idle (PostgreSQL 15), up to 10 s when the stats lock is contended. Waits until the run tables' update
+ * counts hold still for STATS_STILL_MS (at most STATS_WAIT_MS). The preloads write their counts every 100 ms.
  */
 async function flushStats(env: BenchEnvironment): Promise<void> {
   await sleep(1_500);
   await env.pool.query('SELECT pg_stat_force_next_flush()');
+  const updates = async () => {
+    const { rows } = await env.pool.query<{ n: string }>(
+      'SELECT sum(n_tup_upd)::text AS n FROM pg_stat_user_tables WHERE relname = ANY($1)',
+      [TABLES],
+    );
+    return rows[0]?.n ?? '';
+  };
+  const deadline = Date.now() + STATS_WAIT_MS;
+  let last = await updates();
+  while (Date.now() < deadline) {
+    await sleep(STATS_STILL_MS);
+    const now = await updates();
+    if (now === last) return;
+    last = now;
+  }
 }
+
+const STATS_STILL_MS = 1_000;
+const STATS_WAIT_MS = 12_000;
 
 async function readCounters(env: BenchEnvironment, pids: number[]): Promise<Counters> {
   const walLsn = await flushedWal(env);
