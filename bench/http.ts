@@ -17,7 +17,14 @@ const DEADLINE_MS = (plan.mode === 'quick' ? 10 : 30) * 60_000;
 let versions: Versions | undefined;
 let failure: unknown;
 const env = await createBenchEnvironment();
-const cleanup = () => env.cleanup();
+const cleanups: (() => Promise<unknown>)[] = [() => env.cleanup()];
+let cleaning: Promise<void> | undefined;
+const cleanup = () => {
+  cleaning ??= (async () => {
+    for (const step of cleanups.reverse()) await step().catch((error: unknown) => console.error('cleanup failed:', error));
+  })();
+  return cleaning;
+};
 const watchdog = setTimeout(() => {
   console.error(`still running after ${DEADLINE_MS / 60_000} minutes: giving up`);
   void cleanup().finally(() => process.exit(1));
@@ -32,7 +39,7 @@ try {
   versions = await env.versions();
   report.detail('workerOptions', options);
   console.log(`Conveyor http benchmark (${plan.mode}), database ${new URL(env.databaseUrl).pathname.slice(1)}`);
-  await measureHttp(env, plan, report, options);
+  await measureHttp(env, plan, report, options, cleanups);
 } catch (error) {
   failure = error;
   console.error('\nbenchmark failed:', error);

@@ -114,7 +114,7 @@ async function main(): Promise<void> {
   await reportLogLinesPerStep(env, conveyor);
 
   phase('[7] runs entered over HTTP: one api and one worker at their defaults, against the engine path');
-  await measureHttp(env, plan, report, workerOptions);
+  await measureHttp(env, plan, report, workerOptions, cleanups);
 
   phase('[3, 5] execution logs: batching writer vs raw insertMany; queries by store size');
   await measureLogIngestion(env, plan, report);

@@ -39,12 +39,23 @@ export async function measureHttp(
   plan: Plan,
   report: Report,
   options: { logLevel: string; nodeOptions: string },
+  /** The caller's cleanups (run on SIGINT or by its hang guard): the scenario adds the stop of its processes. */
+  cleanups: (() => Promise<unknown>)[],
 ): Promise<HttpResults> {
   const nodeOptions = `${options.nodeOptions} --require ${STATEMENT_COUNT_PRELOAD}`.trim();
   const driver = await conveyorDriver(env);
-  const api = await startConveyorApi(env, { logLabel: LOG_LABEL, logLevel: options.logLevel, nodeOptions });
-  const stops: (() => Promise<void>)[] = [() => driver.close(), () => api.stop()];
+  const stops: (() => Promise<void>)[] = [() => driver.close()];
+  let stopping: Promise<void> | undefined;
+  const stopAll = () => {
+    stopping ??= (async () => {
+      for (const stop of stops) await stop().catch((error: unknown) => console.error('http scenario cleanup:', error));
+    })();
+    return stopping;
+  };
+  cleanups.push(stopAll);
   try {
+    const api = await startConveyorApi(env, { logLabel: LOG_LABEL, logLevel: options.logLevel, nodeOptions });
+    stops.unshift(() => api.stop());
     const worker = await startConveyorWorker(env, 'http-worker', {
       logLevel: options.logLevel,
       nodeOptions,
@@ -90,7 +101,7 @@ export async function measureHttp(
     reportHttp(report, results);
     return results;
   } finally {
-    for (const stop of stops) await stop().catch((error: unknown) => console.error('http scenario cleanup:', error));
+    await stopAll();
   }
 }
 
