@@ -1,6 +1,6 @@
 // `npm run bench [-- --quick]`: Conveyor's end-to-end benchmark against raw baselines, in one run,
 // on the real PostgreSQL, Redis and MongoDB wire server. See BENCHMARKS.md.
-//   --quick                      the short plan (under two minutes)
+//   --quick                      the short plan (about six minutes)
 //   --worker-log-level=<level>   LOG_LEVEL of the Conveyor workers (default warn)
 //   --worker-node-options=<...>  NODE_OPTIONS of the Conveyor workers, e.g. "--require ./bench/tools/cpu-profile.cjs"
 //                                (a CPU profile per worker; --cpu-prof itself is not allowed in NODE_OPTIONS)
@@ -24,6 +24,7 @@ import { createReport } from './lib/report';
 import { CORE_LOOP_QUEUE, measureBaselines } from './scenarios/baselines';
 import { measureFanOut } from './scenarios/fan-out';
 import { measureGrowth } from './scenarios/growth';
+import { measureHttp } from './scenarios/http';
 import { measureLatency } from './scenarios/latency';
 import { measureLogIngestion } from './scenarios/log-ingestion';
 import { measureLogQuery } from './scenarios/log-query';
@@ -39,7 +40,7 @@ const workerOptions = {
 };
 const report = createReport(plan);
 // A hang guard far above the expected duration; every wait inside has its own timeout too.
-const DEADLINE_MS = plan.mode === 'quick' ? 5 * 60_000 : 90 * 60_000;
+const DEADLINE_MS = plan.mode === 'quick' ? 20 * 60_000 : 120 * 60_000;
 
 const cleanups: (() => Promise<unknown>)[] = [];
 let cleaning: Promise<void> | undefined;
@@ -118,6 +119,9 @@ async function main(): Promise<void> {
 
   await Promise.all([...workers.splice(0), ...rawWorkers.splice(0)].map((worker) => worker.stop())); // drains the log writers
   await reportLogLinesPerStep(env, conveyor);
+
+  phase('[7] runs entered over HTTP: one api and one worker at their defaults, against the engine path');
+  await measureHttp(env, plan, report, workerOptions, cleanups);
 
   phase('[3, 5] execution logs: batching writer vs raw insertMany; queries by store size');
   await measureLogIngestion(env, plan, report);

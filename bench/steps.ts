@@ -8,7 +8,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { LOG_COLLECTION } from '@conveyor/logs';
 import { conveyorDriver } from './lib/drivers';
 import { createBenchEnvironment } from './lib/environment';
 import { waitForRuns } from './lib/measure';
@@ -20,7 +19,8 @@ import {
   startConveyorWorker,
   WORKER_LOG_DATABASE,
 } from './lib/processes';
-import { atRate, mapLimit, pollUntil, round, type Summary, sleep, summarize } from './lib/stats';
+import { atRate, mapLimit, round, type Summary, sleep } from './lib/stats';
+import { stepTimes } from './lib/step-times';
 import { transformChainWorkflow } from './lib/workflows';
 
 const flag = (name: string) => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -115,7 +115,11 @@ async function measure(
   const cpu = (cpuMs(worker.pid) - cpuBefore) / (last - started);
   const services = serviceCpuBetween(servicesBefore, serviceSnapshot());
   const serviceCpuMsPerRun = { postgres: services.postgres / runs, redis: services.redis / runs, mongo: services.mongo / runs };
-  const times = await stepTimes(fixture.workflowId, runs * WORKFLOW.steps.length);
+  const times = await stepTimes(env, {
+    workflowId: fixture.workflowId,
+    steps: runs * WORKFLOW.steps.length,
+    logLabel: WORKER_LOG_DATABASE,
+  });
   const result: StepTimes = {
     runs,
     runsPerSec: (runs * 1000) / (last - started),
@@ -129,39 +133,6 @@ async function measure(
   );
   await sleep(500);
   return result;
-}
-
-/** Per step of the workflow's runs: PostgreSQL's timestamps, and the attempt's durationMs from its execution log line. */
-async function stepTimes(workflowId: string, steps: number) {
-  const { rows } = await env.pool.query<{ id: string; span: number; handoff: number | null; first: number | null }>(
-    `SELECT s."id"::text AS id, (EXTRACT(EPOCH FROM s."finishedAt" - s."startedAt") * 1000)::float8 AS span,
-            (EXTRACT(EPOCH FROM s."startedAt" - p."finishedAt") * 1000)::float8 AS handoff,
-            CASE WHEN s."stepKey" = 's0' THEN (EXTRACT(EPOCH FROM s."startedAt" - r."createdAt") * 1000)::float8 END AS first
-       FROM "WorkflowRun" r JOIN "StepRun" s ON s."workflowRunId" = r."id"
-       LEFT JOIN "StepRun" p ON p."workflowRunId" = r."id" AND p."stepKey" = 's' || (substr(s."stepKey", 2)::int - 1)::text
-      WHERE r."workflowId" = $1`,
-    [workflowId],
-  );
-  const logs = env.mongoDb(WORKER_LOG_DATABASE).db.collection(LOG_COLLECTION);
-  const ids = rows.map((row) => row.id);
-  const query = { stepRunId: { $in: ids }, message: { $regex: '^step succeeded' } };
-  await pollUntil(
-    'the steps’ log lines',
-    async () => ((await logs.countDocuments(query)) >= steps ? true : undefined),
-    60_000,
-    200,
-  );
-  const attempt = new Map<string, number>();
-  for await (const doc of logs.find(query, { projection: { stepRunId: 1, context: 1 } })) {
-    attempt.set(String(doc.stepRunId), Number((doc.context as { durationMs?: number } | undefined)?.durationMs ?? 0));
-  }
-  return {
-    spanMs: summarize(rows.map((row) => row.span)),
-    attemptMs: summarize(rows.map((row) => attempt.get(row.id) ?? 0)),
-    overheadMs: summarize(rows.map((row) => row.span - (attempt.get(row.id) ?? 0))),
-    handoffMs: summarize(rows.flatMap((row) => (row.handoff === null ? [] : [row.handoff]))),
-    firstStartMs: summarize(rows.flatMap((row) => (row.first === null ? [] : [row.first]))),
-  };
 }
 
 function roundAll(_key: string, value: unknown): unknown {

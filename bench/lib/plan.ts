@@ -32,6 +32,10 @@ export interface Plan {
   noopJobs: number;
   /** Scenario 1 scaling: runs of the I/O-bound workflow with one worker and with three. */
   ioBoundRuns: number;
+  /** Scenario 7 (http): the load window of each round, the callers of its closed-loop rounds, and the engine path's runs. */
+  httpWindowSeconds: number;
+  httpConcurrencies: number[];
+  httpEngineRuns: number;
 }
 
 export const plans: Record<Plan['mode'], Plan> = {
@@ -56,6 +60,9 @@ export const plans: Record<Plan['mode'], Plan> = {
     queryLoadBudgetSec: 30,
     noopJobs: 5_000,
     ioBoundRuns: 200,
+    httpWindowSeconds: 10,
+    httpConcurrencies: [10, 50],
+    httpEngineRuns: 1_000,
   },
   full: {
     mode: 'full',
@@ -78,5 +85,8 @@ export const plans: Record<Plan['mode'], Plan> = {
     queryLoadBudgetSec: 300,
     noopJobs: 20_000,
     ioBoundRuns: 1_000,
+    httpWindowSeconds: 30,
+    httpConcurrencies: [10, 50],
+    httpEngineRuns: 3_000,
   },
 };

@@ -25,8 +25,8 @@ export type Report = ReturnType<typeof createReport>;
 const benchDir = path.resolve(import.meta.dirname, '..');
 const repoRoot = path.resolve(benchDir, '..');
 
-/** Collects the rows of the table and the raw figures of every scenario. */
-export function createReport(plan: Plan) {
+/** Collects the rows of the table and the raw figures of every scenario; `name` ends the results file's name. */
+export function createReport(plan: Plan, name: string = plan.mode) {
   const rows: Row[] = [];
   const details: Record<string, unknown> = {};
   const startedAt = new Date();
@@ -49,7 +49,7 @@ export function createReport(plan: Plan) {
     table(): string {
       return renderTable(rows);
     },
-    /** Writes bench/results/<timestamp>-<mode>.json; returns its path. */
+    /** Writes bench/results/<timestamp>-<name>.json; returns its path. */
     async write(versions: Versions | undefined, error?: unknown): Promise<string> {
       const finishedAt = new Date();
       const json = {
@@ -76,7 +76,7 @@ export function createReport(plan: Plan) {
       };
       const dir = path.join(benchDir, 'results');
       await mkdir(dir, { recursive: true });
-      const file = path.join(dir, `${startedAt.toISOString().replace(/[:.]/g, '-')}-${plan.mode}.json`);
+      const file = path.join(dir, `${startedAt.toISOString().replace(/[:.]/g, '-')}-${name}.json`);
       await writeFile(file, `${JSON.stringify(json, null, 2)}\n`);
       return file;
     },

@@ -6,6 +6,7 @@ import { type Batch, type Contenders, runBatch, settle } from '../lib/measure';
 import type { Plan } from '../lib/plan';
 import { cpuMs, rssMiB, type ServiceCpu, sampleRss, serviceCpuBetween, serviceSnapshot } from '../lib/processes';
 import type { Report } from '../lib/report';
+import { type RunCosts, startCosts } from '../lib/run-costs';
 import { sequentialWorkflow } from '../lib/workflows';
 
 export interface Side {
@@ -22,6 +23,8 @@ export interface Side {
   rssAfterRoundMiB: number[][];
   /** Conveyor only: each worker's V8 heap in use after each round, MiB (index: round). */
   heapAfterRoundMiB: number[][];
+  /** Per-run WAL, transactions, HOT ratio and Redis commands of each round (no client-side counts here). */
+  costs: RunCosts[];
 }
 
 export interface Throughput {
@@ -40,8 +43,10 @@ export async function measureThroughput(env: BenchEnvironment, plan: Plan, repor
     const side = sides[name];
     const before = sum(pids.map(cpuMs));
     const servicesBefore = serviceSnapshot();
+    const costs = await startCosts(env, []);
     side.batches.push(await runBatch(env, driver, sequentialWorkflow(3), plan.runsPerRound, { timeoutMs: 300_000 }));
     await settle();
+    side.costs.push(await costs.finish(plan.runsPerRound));
     cpu[name] += sum(pids.map(cpuMs)) - before;
     const used = serviceCpuBetween(servicesBefore, serviceSnapshot());
     for (const service of serviceNames) services[name][service] += used[service];
@@ -96,6 +101,7 @@ export async function measureThroughput(env: BenchEnvironment, plan: Plan, repor
     baseline: { name: 'during the raw core loop rounds', value: servicesPerRun(result.raw) },
     better: 'lower',
   });
+  if (one) reportRunCosts(report, result);
   report.add({
     scenario: '1 memory',
     metric: `peak worker RSS, ${label}`,
@@ -138,6 +144,29 @@ export async function measureDefaultTenantCap(
   return batch;
 }
 
+/** Per-run database and Redis costs of the reference workflow, averaged over the rounds, against the raw core loop's. */
+function reportRunCosts(report: Report, { conveyor, raw }: Throughput): void {
+  const mean = (side: Side, value: (costs: RunCosts) => number) => sum(side.costs.map(value)) / side.costs.length;
+  const rows: { metric: string; unit: string; value: (costs: RunCosts) => number; better: 'higher' | 'lower' }[] = [
+    { metric: 'PostgreSQL WAL per run, bench database', unit: 'bytes', value: (c) => c.walBytesPerRun, better: 'lower' },
+    { metric: 'PostgreSQL WAL per run, whole cluster', unit: 'bytes', value: (c) => c.clusterWalBytesPerRun, better: 'lower' },
+    { metric: 'transactions per run in the bench database', unit: 'xacts', value: (c) => c.transactionsPerRun, better: 'lower' },
+    { metric: 'HOT-update ratio of WorkflowRun', unit: '', value: (c) => c.hotRatio.WorkflowRun, better: 'higher' },
+    { metric: 'HOT-update ratio of StepRun', unit: '', value: (c) => c.hotRatio.StepRun, better: 'higher' },
+    { metric: 'Redis commands per run (whole server)', unit: 'commands', value: (c) => c.redisCommandsPerRun, better: 'lower' },
+  ];
+  for (const row of rows) {
+    report.add({
+      scenario: '1 throughput',
+      metric: `reference workflow, 1 worker: ${row.metric}`,
+      unit: row.unit,
+      value: mean(conveyor, row.value),
+      baseline: { name: 'raw core loop', value: mean(raw, row.value) },
+      better: row.better,
+    });
+  }
+}
+
 const serviceNames = ['postgres', 'redis', 'mongo'] as const;
 const mapServices = (value: (service: keyof ServiceCpu) => number): ServiceCpu =>
   Object.fromEntries(serviceNames.map((service) => [service, value(service)])) as ServiceCpu;
@@ -152,6 +181,7 @@ function emptySide(): Side {
     peakRssMiB: [],
     rssAfterRoundMiB: [],
     heapAfterRoundMiB: [],
+    costs: [],
   };
 }
 
