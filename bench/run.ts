@@ -4,8 +4,8 @@
 //   --worker-log-level=<level>   LOG_LEVEL of the Conveyor workers (default warn)
 //   --worker-node-options=<...>  NODE_OPTIONS of the Conveyor workers, e.g. "--require ./bench/tools/cpu-profile.cjs"
 //                                (a CPU profile per worker; --cpu-prof itself is not allowed in NODE_OPTIONS)
-//   --worker-runtime=tsx|dist    what runs the Conveyor workers: the source under tsx (default) or the build
-//                                (apps/worker/dist, written by `npm run build`, which the bench does not run)
+//   --worker-runtime=dist|tsx    what runs the Conveyor workers: the production build (default; the bench
+//                                builds the current source first) or the source under tsx
 import { LOG_COLLECTION } from '@conveyor/logs';
 import { conveyorDriver, coreLoopDriver, type Driver } from './lib/drivers';
 import { type BenchEnvironment, createBenchEnvironment, type Versions } from './lib/environment';

@@ -163,7 +163,7 @@ export function rssMiB(pid: number): number {
 }
 
 /**
- * `node --import tsx apps/<app>/src/main.ts` with the endpoints' environment and `extra`; killed on cleanup
+ * `node --import tsx apps/<app>/src/main.ts` (or the build's `dist/main.js`) with the endpoints' environment and `extra`; killed on cleanup
  * from the moment it is spawned; resolves once `readyUrl` answers 200.
  */
 export async function startApp(
@@ -175,8 +175,12 @@ export async function startApp(
   readyUrl: string,
   netns?: string,
   readyTimeoutMs = 60_000,
+  runtime: 'tsx' | 'dist' = 'tsx',
 ): Promise<AppProcess> {
-  const argv = [process.execPath, '--import', 'tsx', path.join(repoRoot, 'apps', app, 'src', 'main.ts')];
+  const argv =
+    runtime === 'dist'
+      ? [process.execPath, '--enable-source-maps', path.join(repoRoot, 'apps', app, 'dist', 'main.js')]
+      : [process.execPath, '--import', 'tsx', path.join(repoRoot, 'apps', app, 'src', 'main.ts')];
   const command = netns ? ['ip', 'netns', 'exec', netns, ...argv] : argv;
   const child: ChildProcess = spawn(command[0] as string, command.slice(1), {
     cwd: repoRoot,

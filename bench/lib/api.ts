@@ -1,4 +1,5 @@
-import { freePort, type ServiceProcess, startService } from '@conveyor/testing';
+import { type AppRuntime, freePort, type ServiceProcess, startService } from '@conveyor/testing';
+import { ensureBuilt } from './build';
 import type { BenchEnvironment } from './environment';
 
 /** The shared secret Hasura sends on its hooks (CONVEYOR_HOOK_SECRET of the bench's api). */
@@ -17,8 +18,14 @@ export interface ApiProcess {
  */
 export async function startConveyorApi(
   env: BenchEnvironment,
-  { logLabel, logLevel, nodeOptions }: { logLabel: string; logLevel: string; nodeOptions: string },
+  {
+    logLabel,
+    logLevel,
+    nodeOptions,
+    runtime = 'dist',
+  }: { logLabel: string; logLevel: string; nodeOptions: string; runtime?: AppRuntime },
 ): Promise<ApiProcess> {
+  if (runtime === 'dist') await ensureBuilt();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const service: ServiceProcess = await startService(
@@ -33,7 +40,7 @@ export async function startConveyorApi(
       LOG_LEVEL: logLevel,
       ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
     },
-    { readyUrl: `${url}/readyz`, name: 'api', timeoutMs: 60_000 },
+    { readyUrl: `${url}/readyz`, name: 'api', timeoutMs: 60_000, runtime },
   );
   const pid = service.child.pid;
   if (pid === undefined) throw new Error('the api has no pid');

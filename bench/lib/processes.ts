@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type AppRuntime, freePort, type ServiceProcess, startService } from '@conveyor/testing';
+import { ensureBuilt } from './build';
 import type { BenchEnvironment } from './environment';
 import { POOL_SIZE } from './environment';
 
@@ -56,6 +57,7 @@ export async function startConveyorWorker(
     ...(options.nodeOptions ? { NODE_OPTIONS: options.nodeOptions } : {}),
     ...options.env,
   };
+  if ((options.runtime ?? 'dist') === 'dist') await ensureBuilt();
   const service = await startService(
     'worker',
     Object.fromEntries(Object.entries(workerEnv).filter((entry): entry is [string, string] => entry[1] !== undefined)),
@@ -63,7 +65,7 @@ export async function startConveyorWorker(
       readyUrl: `http://127.0.0.1:${port}/readyz`,
       name,
       timeoutMs: options.readyTimeoutMs ?? 60_000,
-      runtime: options.runtime,
+      runtime: options.runtime ?? 'dist',
       pollMs: options.readyPollMs,
     },
   );
@@ -89,8 +91,8 @@ export async function startConveyorWorker(
   };
 }
 
-/** A `--worker-runtime=` flag's value: `tsx` (the default) or `dist`. */
-export function parseRuntime(value = 'tsx'): AppRuntime {
+/** A `--worker-runtime=` flag's value: `dist` (the default: the production build) or `tsx`. */
+export function parseRuntime(value = 'dist'): AppRuntime {
   if (value === 'tsx' || value === 'dist') return value;
   throw new Error(`--worker-runtime must be tsx or dist, not "${value}"`);
 }

@@ -3,6 +3,7 @@
 import { createDatabase } from '@conveyor/db';
 import { freePort, seedWebhookTrigger, seedWorkflow } from '@conveyor/testing';
 import { type AppProcess, type Endpoints, startApp } from '../../chaos/platform';
+import { ensureBuilt } from '../lib/build';
 import { sleep } from '../lib/stats';
 import { transformChainWorkflow } from '../lib/workflows';
 import type { SoakServices } from './services';
@@ -47,8 +48,15 @@ export async function startPlatform(services: SoakServices): Promise<SoakPlatfor
   };
 }
 
-function start(app: 'api' | 'worker', extra: Record<string, string>, endpoints: Endpoints, port: number): Promise<AppProcess> {
-  return startApp(app, app, extra, endpoints, port, `http://127.0.0.1:${port}/readyz`);
+/** The app from the production build of the current source, as a deployment runs it. */
+async function start(
+  app: 'api' | 'worker',
+  extra: Record<string, string>,
+  endpoints: Endpoints,
+  port: number,
+): Promise<AppProcess> {
+  await ensureBuilt();
+  return startApp(app, app, extra, endpoints, port, `http://127.0.0.1:${port}/readyz`, undefined, 60_000, 'dist');
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`. */
