@@ -4,6 +4,7 @@
 //   --worker-node-options=<...>  NODE_OPTIONS of the api and the worker
 // Writes bench/results/<timestamp>-http-<quick|full>.json. See BENCHMARKS.md.
 import { createBenchEnvironment, type Versions } from './lib/environment';
+import { guarded } from './lib/guarded';
 import { plans } from './lib/plan';
 import { createReport } from './lib/report';
 import { measureHttp } from './scenarios/http';
@@ -15,38 +16,14 @@ const options = { logLevel: flag('worker-log-level') ?? 'warn', nodeOptions: fla
 const DEADLINE_MS = (plan.mode === 'quick' ? 10 : 30) * 60_000;
 
 let versions: Versions | undefined;
-let failure: unknown;
-const env = await createBenchEnvironment();
-const cleanups: (() => Promise<unknown>)[] = [() => env.cleanup()];
-let cleaning: Promise<void> | undefined;
-const cleanup = () => {
-  cleaning ??= (async () => {
-    for (const step of cleanups.reverse()) await step().catch((error: unknown) => console.error('cleanup failed:', error));
-  })();
-  return cleaning;
-};
-const watchdog = setTimeout(() => {
-  console.error(`still running after ${DEADLINE_MS / 60_000} minutes: giving up`);
-  void cleanup().finally(() => process.exit(1));
-}, DEADLINE_MS);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`${signal}: cleaning up`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-try {
+const failure = await guarded(DEADLINE_MS, async (cleanups) => {
+  const env = await createBenchEnvironment();
+  cleanups.push(() => env.cleanup());
   versions = await env.versions();
   report.detail('workerOptions', options);
   console.log(`Conveyor http benchmark (${plan.mode}), database ${new URL(env.databaseUrl).pathname.slice(1)}`);
   await measureHttp(env, plan, report, options, cleanups);
-} catch (error) {
-  failure = error;
-  console.error('\nbenchmark failed:', error);
-} finally {
-  await cleanup();
-  clearTimeout(watchdog);
-}
+});
 console.log(`\n${report.table()}\n`);
 console.log(`results: ${await report.write(versions, failure)}`);
 process.exit(failure ? 1 : 0);

@@ -9,6 +9,7 @@
 import { LOG_COLLECTION } from '@conveyor/logs';
 import { conveyorDriver, coreLoopDriver, type Driver } from './lib/drivers';
 import { type BenchEnvironment, createBenchEnvironment, type Versions } from './lib/environment';
+import { type Cleanups, guarded } from './lib/guarded';
 import { type Contenders, warmUp } from './lib/measure';
 import { plans } from './lib/plan';
 import {
@@ -42,19 +43,11 @@ const report = createReport(plan);
 // A hang guard far above the expected duration; every wait inside has its own timeout too.
 const DEADLINE_MS = plan.mode === 'quick' ? 20 * 60_000 : 120 * 60_000;
 
-const cleanups: (() => Promise<unknown>)[] = [];
-let cleaning: Promise<void> | undefined;
-const cleanup = () => {
-  cleaning ??= (async () => {
-    for (const step of cleanups.reverse()) await step().catch((error: unknown) => console.error('cleanup failed:', error));
-  })();
-  return cleaning;
-};
 let versions: Versions | undefined;
 const started = performance.now();
 const phase = (title: string) => console.log(`\n[${((performance.now() - started) / 1000).toFixed(1)} s] ${title}`);
 
-async function main(): Promise<void> {
+async function main(cleanups: Cleanups): Promise<void> {
   console.log(`Conveyor benchmark (${plan.mode})`);
   const env = await createBenchEnvironment();
   cleanups.push(() => env.cleanup());
@@ -146,27 +139,7 @@ async function reportLogLinesPerStep(env: BenchEnvironment, driver: Driver): Pro
   });
 }
 
-const watchdog = setTimeout(() => {
-  console.error(`benchmark still running after ${DEADLINE_MS / 60_000} minutes: giving up`);
-  void cleanup().finally(() => process.exit(1));
-}, DEADLINE_MS);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`${signal}: cleaning up`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-
-let failure: unknown;
-try {
-  await main();
-} catch (error) {
-  failure = error;
-  console.error('\nbenchmark failed:', error);
-} finally {
-  await cleanup();
-  clearTimeout(watchdog);
-}
+const failure = await guarded(DEADLINE_MS, main);
 console.log(`\n${report.table()}\n`);
 const file = await report.write(versions, failure);
 console.log(`results: ${file}`);

@@ -31,7 +31,7 @@ export const workerEnvSchema = commonEnvSchema.extend(connectionKeysEnvSchema.sh
   WORKER_HEALTH_PORT: portSchema.default(3001),
   RECONCILER_INTERVAL_MS: positiveIntSchema.default(5_000),
   RECONCILER_STALE_AFTER_MS: positiveIntSchema.default(5_000),
-  LOG_SWEEP_INTERVAL_MS: positiveIntSchema.default(600_000),
+  LOG_SWEEP_INTERVAL_MS: positiveIntSchema.default(3_600_000),
   HTTP_ALLOW_PRIVATE_NETWORKS: cidrListSchema,
   EXPRESSION_BUDGET_MS: positiveIntSchema.default(1_000),
   EXPRESSION_PROCESSES: positiveIntSchema.max(64).default(2),

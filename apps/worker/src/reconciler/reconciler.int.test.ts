@@ -102,7 +102,7 @@ describe('reconciler', () => {
     await new Promise((resolve) => setTimeout(resolve, t.config.reconciler.intervalMs * 4));
     await reconciler.stop();
     expect(sweeps).toHaveLength(1);
-    expect(t.config.reconciler.logSweepIntervalMs).toBe(600_000);
+    expect(t.config.reconciler.logSweepIntervalMs).toBe(3_600_000);
     await reconcileOnce(deps, 5_000);
     expect(sweeps).toHaveLength(2);
   });
