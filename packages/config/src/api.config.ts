@@ -33,7 +33,7 @@ export const apiEnvSchema = commonEnvSchema.extend(connectionKeysEnvSchema.shape
   LOG_TAIL_POLL_MS: positiveIntSchema.default(250),
   LOG_TAIL_MAX_PER_USER: positiveIntSchema.default(5),
   LOG_TAIL_MAX_TOTAL: positiveIntSchema.default(500),
-  /** Runs of one tenant waiting to start (PENDING + QUEUED) past which its webhook triggers answer 429. */
+  /** Runs of one tenant not yet finished (PENDING, QUEUED, RUNNING) past which its webhook triggers answer 429. */
   TENANT_MAX_BACKLOG: positiveIntSchema.default(1_000),
   /** The Retry-After of that 429: a run starting frees a place, so the bound reopens quickly. */
   TENANT_BACKLOG_RETRY_AFTER_SECONDS: positiveIntSchema.default(1),

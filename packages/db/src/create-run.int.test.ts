@@ -40,22 +40,24 @@ describe('createRun', () => {
 });
 
 describe('createRun with a backlog bound', () => {
-  it("counts the tenant's PENDING and QUEUED runs, not its RUNNING or finished ones, nor another tenant's", async () => {
+  it("counts the tenant's unfinished runs (PENDING, QUEUED, RUNNING), not its finished ones, nor another tenant's", async () => {
     const tenant = await seedWorkflow(db.prisma, definition);
     const other = await seedWorkflow(db.prisma, definition);
     await createRun(db.pool, newRun(other));
     await createRun(db.pool, newRun(other));
 
-    expect(await createRun(db.pool, newRun(tenant), { maxBacklog: 2 })).toMatchObject({ created: true });
+    expect(await createRun(db.pool, newRun(tenant), { maxBacklog: 3 })).toMatchObject({ created: true });
     await setStatus(tenant, 'QUEUED', 'RUNNING');
     await db.prisma.workflow.update({ where: { id: tenant.workflowId }, data: { isActive: false } });
-    expect(await createRun(db.pool, newRun(tenant), { maxBacklog: 2 })).toMatchObject({ created: true, queued: null });
+    expect(await createRun(db.pool, newRun(tenant), { maxBacklog: 3 })).toMatchObject({ created: true, queued: null });
     await db.prisma.workflow.update({ where: { id: tenant.workflowId }, data: { isActive: true } });
-    expect(await createRun(db.pool, newRun(tenant), { maxBacklog: 2 })).toMatchObject({ created: true, queued: { priority: 0 } });
-    expect(await createRun(db.pool, newRun(tenant), { maxBacklog: 2 })).toEqual({ refused: true });
+    expect(await createRun(db.pool, newRun(tenant), { maxBacklog: 3 })).toMatchObject({ created: true, queued: { priority: 0 } });
+    // RUNNING, PENDING and QUEUED: three unfinished runs, the bound.
+    expect(await createRun(db.pool, newRun(tenant), { maxBacklog: 3 })).toEqual({ refused: true });
 
     await setStatus(tenant, 'PENDING', 'SUCCEEDED');
-    expect(await createRun(db.pool, newRun(tenant), { maxBacklog: 2 })).toMatchObject({ created: true });
+    expect(await createRun(db.pool, newRun(tenant), { maxBacklog: 3 })).toMatchObject({ created: true });
+    expect(await createRun(db.pool, newRun(tenant), { maxBacklog: 3 })).toEqual({ refused: true });
     expect(await db.prisma.workflowRun.count({ where: { tenantId: tenant.tenantId } })).toBe(4);
   });
 

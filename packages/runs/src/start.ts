@@ -19,7 +19,7 @@ export interface BacklogBound {
 /**
  * A run created and dispatched at once: QUEUED by its insert when its workflow can run (then only its
  * job is added), else PENDING and dispatched, which fails it with the reason. With a bound (webhook
- * triggers), a tenant whose backlog (PENDING + QUEUED runs) is at it is refused with RATE_LIMITED
+ * triggers), a tenant whose backlog (its unfinished runs) is at it is refused with RATE_LIMITED
  * and no run is created; a repeat of an idempotency key still answers its run. Without one (schedules,
  * the cli) the run is always created and waits as QUEUED, as a run inserted through Hasura does.
  */

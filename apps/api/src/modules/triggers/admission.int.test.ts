@@ -62,7 +62,7 @@ describe('admission at the door: the per-tenant backlog bound of webhook trigger
     expect(await runsOf(other)).toHaveLength(1);
   });
 
-  it('counts runs waiting to start (PENDING, QUEUED) and admits again once one starts or finishes', async () => {
+  it('counts unfinished runs (PENDING, QUEUED, RUNNING) and admits again once one finishes', async () => {
     const seeded = await seedTrigger();
     // A run inserted through Hasura and not yet dispatched is in the backlog too.
     await insertRun(api.db.prisma, seeded.tenant);
@@ -71,10 +71,12 @@ describe('admission at the door: the per-tenant backlog bound of webhook trigger
 
     const [first, second] = await runsOf(seeded);
     await api.db.prisma.workflowRun.update({ where: { id: first?.id }, data: { status: 'RUNNING' } });
-    expect((await fire(seeded)).statusCode).toBe(202);
     expect((await fire(seeded)).statusCode).toBe(429);
 
     await api.db.prisma.workflowRun.update({ where: { id: second?.id }, data: { status: 'CANCELLED' } });
+    expect((await fire(seeded)).statusCode).toBe(202);
+    expect((await fire(seeded)).statusCode).toBe(429);
+    await api.db.prisma.workflowRun.update({ where: { id: first?.id }, data: { status: 'SUCCEEDED' } });
     expect((await fire(seeded)).statusCode).toBe(202);
     expect(await runsOf(seeded)).toHaveLength(MAX_BACKLOG + 2);
   });
