@@ -39,7 +39,7 @@ export interface ApiDeps {
   scheduleMinIntervalMs: number;
   /** Size budgets of run inputs, step outputs and definitions. */
   payloadLimits: PayloadLimits;
-  /** Webhook triggers refuse (429) a tenant with this many runs waiting to start. */
+  /** Webhook triggers refuse (429) a tenant with this many runs not yet finished. */
   admission: BacklogBound;
 }
 

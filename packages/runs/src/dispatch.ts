@@ -11,15 +11,12 @@ import type { RunsDeps } from './deps';
 export async function dispatch({ pool, producers }: Pick<RunsDeps, 'pool' | 'producers'>, ref: RunRef): Promise<DispatchOutcome> {
   const outcome = await dispatchRun(pool, ref);
   const needsJob = outcome.kind === 'queued' || (outcome.kind === 'already-dispatched' && outcome.status === 'QUEUED');
-  return needsJob ? enqueue({ producers }, ref, outcome) : outcome;
+  if (needsJob) await enqueue({ producers }, ref);
+  return outcome;
 }
 
 /** The run job of a QUEUED run; a queue outage is the caller's 503 (the reconciler adds the job later). */
-export async function enqueue(
-  { producers }: Pick<RunsDeps, 'producers'>,
-  ref: RunRef,
-  outcome: DispatchOutcome,
-): Promise<DispatchOutcome> {
+export async function enqueue({ producers }: Pick<RunsDeps, 'producers'>, ref: RunRef): Promise<void> {
   try {
     await producers.enqueueRun(ref);
   } catch (cause) {
@@ -30,5 +27,4 @@ export async function enqueue(
       cause,
     });
   }
-  return outcome;
 }

@@ -33,12 +33,13 @@ export async function start(
     deps.metrics.runsRefused.inc({ reason: 'backlog' });
     throw new ConveyorError({
       code: 'RATE_LIMITED',
-      message: `the tenant has ${bound?.maxBacklog} runs waiting to start; retry in ${bound?.retryAfterSeconds} s`,
+      message: `the tenant has ${bound?.maxBacklog} runs not yet finished; retry in ${bound?.retryAfterSeconds} s`,
       details: { maxBacklog: bound?.maxBacklog, retryAfterSeconds: bound?.retryAfterSeconds },
     });
   }
   const ref = { tenantId: run.tenantId, runId: created.runId };
   // Created QUEUED, its version pinned: only its job is missing. Otherwise dispatch tells what it is.
-  const outcome = created.queued ? await enqueue(deps, ref, { kind: 'queued', ...created.queued }) : await dispatch(deps, ref);
-  return { runId: created.runId, created: created.created, outcome };
+  if (!created.queued) return { runId: created.runId, created: created.created, outcome: await dispatch(deps, ref) };
+  await enqueue(deps, ref);
+  return { runId: created.runId, created: created.created, outcome: { kind: 'queued', ...created.queued } };
 }

@@ -18,7 +18,7 @@ const rawBodies = new WeakMap<FastifyRequest, string>();
 
 /**
  * `POST /hooks/triggers/:triggerId`: start a run from an outside system's webhook call; 429 with
- * Retry-After while the tenant has `admission.maxBacklog` runs waiting to start.
+ * Retry-After while the tenant has `admission.maxBacklog` runs not yet finished.
  */
 export async function triggersModule(
   app: ConveyorApp,
