@@ -2,8 +2,10 @@
 // POSTs to one target for a fixed window, closed loop (N callers) or open loop (a fixed rate), over undici
 // keep-alive connections. A 429 with Retry-After makes that caller wait as long before its next request.
 // Hasura target: it inserts the PENDING WorkflowRun rows first, in batches just ahead of their events (as an
-// app's insert through Hasura precedes the event), and deletes the rows it inserted but never announced. Each
-// event is the given template with the run id and a fresh event id put in.
+// app's insert through Hasura precedes the event), each batch after the api's run-insert validation let it
+// through, as Hasura asks it before every member's insert (a refusal past the tenant's backlog bound makes the
+// generator wait as long as it says, as a refused app would); it deletes the rows it inserted but never
+// announced. Each event is the given template with the run id and a fresh event id put in.
 // Started by bench/lib/load.ts with LoadArgs as argv[2]; reports one `done` message over IPC.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -55,6 +57,7 @@ const result: z.infer<typeof loadResultSchema> = {
   },
   rowsInserted: rows?.inserted() ?? 0,
   insertStatements: rows?.statements() ?? 0,
+  insertsRefused: rows?.refused() ?? 0,
 };
 process.send?.(result, () => process.exit(0));
 
@@ -80,6 +83,8 @@ async function openLoop(perSec: number): Promise<void> {
 /** One request; returns how long the caller should wait before the next (Retry-After of a 429), ms. */
 async function post(): Promise<number> {
   const body = rows ? await hasuraEvent(rows) : WEBHOOK_BODY;
+  // The window ended while the caller's insert waited out a refusal: nothing to announce.
+  if (body === undefined) return 0;
   const start = performance.now();
   sent += 1;
   try {
@@ -99,15 +104,36 @@ async function post(): Promise<number> {
   return 0;
 }
 
-/** The event template with the next row's id and a fresh event id. */
-async function hasuraEvent(supply: RowSupply): Promise<string> {
+/** The event template with the next row's id and a fresh event id; none when the window ended first. */
+async function hasuraEvent(supply: RowSupply): Promise<string | undefined> {
   const event = JSON.parse(args.rows?.eventTemplate ?? '{}') as { id: string; event: { data: { new: { id: string } } } };
+  const id = await supply.take();
+  if (id === undefined) return undefined;
   event.id = randomUUID();
-  event.event.data.new.id = await supply.take();
+  event.event.data.new.id = id;
   return JSON.stringify(event);
 }
 
 type RowSupply = ReturnType<typeof createRowSupply>;
+
+/**
+ * Hasura's question before a member's insert of `count` runs: 0 when the api lets it through, else how long
+ * its refusal says to wait, ms (past the tenant's backlog bound: "… retry in N s").
+ */
+async function validate(target: NonNullable<LoadArgs['rows']>, count: number): Promise<number> {
+  const body = JSON.stringify({
+    version: 1,
+    role: 'member',
+    session_variables: { 'x-hasura-role': 'member', 'x-hasura-tenant-id': target.tenantId },
+    data: { input: Array.from({ length: count }, () => ({ workflowId: target.workflowId, input: { n: 1 } })) },
+  });
+  const response = await http.request({ path: new URL(target.validateUrl).pathname, method: 'POST', headers, body });
+  const text = await response.body.text();
+  if (response.statusCode === 200) return 0;
+  const retryIn = /retry in (\d+) s/.exec(text)?.[1];
+  if (response.statusCode === 400 && retryIn) return Number(retryIn) * 1000;
+  throw new Error(`run-insert validation answered ${response.statusCode}: ${text.slice(0, 200)}`);
+}
 
 /** PENDING rows of the workflow, inserted `batch` at a time whenever fewer than half a batch are left (or none). */
 function createRowSupply(target: NonNullable<LoadArgs['rows']>, batch: number) {
@@ -117,7 +143,13 @@ function createRowSupply(target: NonNullable<LoadArgs['rows']>, batch: number) {
   let inserted = 0;
   let deleted = 0;
   let statements = 0;
+  let refused = 0;
   const insertBatch = async () => {
+    for (let waitMs = await validate(target, batch); waitMs > 0; waitMs = await validate(target, batch)) {
+      refused += 1;
+      await sleep(Math.min(waitMs, Math.max(0, deadline - Date.now())));
+      if (Date.now() >= deadline) return;
+    }
     const { rows: created } = await db.query<{ id: string }>(
       `INSERT INTO "WorkflowRun" ("tenantId", "workflowId", "input")
        SELECT $1, $2, $3::jsonb FROM generate_series(1, $4) RETURNING "id"::text AS id`,
@@ -134,16 +166,19 @@ function createRowSupply(target: NonNullable<LoadArgs['rows']>, batch: number) {
     return refill;
   };
   return {
-    async take(): Promise<string> {
+    async take(): Promise<string | undefined> {
       for (;;) {
         if (ready.length < batch / 2) void top();
         const id = ready.shift();
         if (id) return id;
+        if (Date.now() >= deadline) return undefined;
         await top();
       }
     },
     inserted: () => inserted - deleted - ready.length,
     statements: () => statements,
+    /** Inserts the run-insert validation refused (each retried after the wait it named). */
+    refused: () => refused,
     /** Deletes the rows never announced: no event, so no run (the reconciler would start them otherwise). */
     async close(): Promise<void> {
       await refill;

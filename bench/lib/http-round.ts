@@ -49,6 +49,8 @@ export interface HttpRound extends Measured {
   completedPerSec: number;
   /** From the window's end until the last run created in it finished, ms. */
   drainMs: number;
+  /** Per second of the window (by creation): runs, those slower than 100 ms insert → finish, the slowest. */
+  bySecond: { second: number; runs: number; over100Ms: number; maxMs: number }[];
 }
 
 /**
@@ -137,8 +139,23 @@ export async function measureHttpRound(
     windowSeconds: windowMs / 1000,
     completedPerSec: (completed * 1000) / windowMs,
     drainMs: Math.max(0, lastFinished - load.endedAt),
+    bySecond: bySecond(runs, load.startedAt),
     ...measured,
   };
+}
+
+function bySecond(runs: { created: number; finished: number }[], startedAt: number): HttpRound['bySecond'] {
+  const seconds = new Map<number, HttpRound['bySecond'][number]>();
+  for (const run of runs) {
+    const second = Math.floor((run.created - startedAt) / 1000);
+    const entry = seconds.get(second) ?? { second, runs: 0, over100Ms: 0, maxMs: 0 };
+    const ms = run.finished - run.created;
+    entry.runs++;
+    if (ms > 100) entry.over100Ms++;
+    entry.maxMs = Math.max(entry.maxMs, Math.round(ms));
+    seconds.set(second, entry);
+  }
+  return [...seconds.values()].sort((a, b) => a.second - b.second);
 }
 
 async function targetOf(
@@ -155,6 +172,7 @@ async function targetOf(
         databaseUrl: env.databaseUrl,
         tenantId: fixture.tenantId,
         workflowId: fixture.workflowId,
+        validateUrl: `${apiUrl}/hooks/hasura/validate/run-insert`,
         eventTemplate: JSON.stringify(
           hasuraRunInsertedEvent({
             id: RUN_ID_PLACEHOLDER,

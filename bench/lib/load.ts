@@ -19,9 +19,11 @@ export interface LoadArgs {
   seconds: number;
   /**
    * Hasura only: the generator inserts the PENDING rows (in batches, just before their events), as an app
-   * through Hasura, and posts `eventTemplate` (a JSON event body) with each row's id in `event.data.new.id`.
+   * through Hasura, each batch once `validateUrl` (the api's run-insert validation, which Hasura calls before a
+   * member's insert) let it through, and posts `eventTemplate` (a JSON event body) with each row's id in
+   * `event.data.new.id`.
    */
-  rows?: { databaseUrl: string; tenantId: string; workflowId: string; eventTemplate: string };
+  rows?: { databaseUrl: string; tenantId: string; workflowId: string; eventTemplate: string; validateUrl: string };
 }
 
 /** The run id of the Hasura event template, replaced by each inserted row's. */
@@ -45,6 +47,8 @@ export const loadResultSchema = z.object({
   /** Hasura only: rows inserted, and the INSERT statements that did it. */
   rowsInserted: z.number(),
   insertStatements: z.number(),
+  /** Hasura only: inserts the run-insert validation refused past the tenant's backlog bound (then retried). */
+  insertsRefused: z.number(),
 });
 
 export type LoadResult = z.infer<typeof loadResultSchema> & { generatorCpuMs: number };

@@ -43,9 +43,10 @@ function reportRound(report: Report, round: HttpRound, engine: EnginePath): void
     0,
   );
   const refused = load.statuses['429'] ?? 0;
+  const inserts = round.target === 'hasura' ? `, inserts refused by the run-insert validation ${load.insertsRefused}` : '';
   report.add({
     scenario: SCENARIO,
-    metric: `${label}: accepted (2xx) — refused 429 ${perSec(refused).toFixed(1)}/s (${load.refusedWithRetryAfter} with Retry-After), errors ${load.errors}, request p50/p99 ${load.latencyMs.p50.toFixed(1)}/${load.latencyMs.p99.toFixed(1)} ms`,
+    metric: `${label}: accepted (2xx) — refused 429 ${perSec(refused).toFixed(1)}/s (${load.refusedWithRetryAfter} with Retry-After)${inserts}, errors ${load.errors}, request p50/p99 ${load.latencyMs.p50.toFixed(1)}/${load.latencyMs.p99.toFixed(1)} ms`,
     unit: 'req/s',
     value: perSec(accepted),
     better: 'higher',

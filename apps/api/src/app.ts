@@ -61,6 +61,8 @@ async function registerInternal(app: ConveyorApp, deps: ApiDeps) {
   await app.register(hasuraValidationsModule, {
     hookSecret: deps.hookSecret,
     prisma: deps.prisma,
+    runs: deps.runs,
+    admission: deps.admission,
     scheduleMinIntervalMs: deps.scheduleMinIntervalMs,
     runInputMaxBytes: deps.payloadLimits.runInputBytes,
   });

@@ -39,7 +39,7 @@ export interface ApiDeps {
   scheduleMinIntervalMs: number;
   /** Size budgets of run inputs, step outputs and definitions. */
   payloadLimits: PayloadLimits;
-  /** Webhook triggers refuse (429) a tenant with this many runs not yet finished. */
+  /** Webhook triggers refuse (429), and Hasura's run-insert validation refuses (400), a tenant with this many runs not yet finished. */
   admission: BacklogBound;
 }
 

@@ -47,7 +47,7 @@ export interface ApiConfig extends CommonConfig {
   hasura: { hookSecret: string };
   auth: { jwtSecret: string; issuer: string; audience: string; maxAgeSeconds: number; failuresPerMinute: number };
   logs: { tailPollMs: number; tailsPerCaller: number; tailsTotal: number };
-  /** Admission at the door: the per-tenant backlog bound of webhook triggers. */
+  /** Admission at the door: the per-tenant backlog bound of webhook triggers and of members' run inserts through Hasura. */
   admission: { maxBacklog: number; retryAfterSeconds: number };
 }
 

@@ -21,7 +21,7 @@ export {
   type StopResult,
   stopRun,
 } from './run-transitions';
-export { getRunForExecution, getRunStatus, type RunForExecution, type RunRef } from './runs.repo';
+export { countBacklog, getRunForExecution, getRunStatus, type RunForExecution, type RunRef } from './runs.repo';
 export type { SqlExecutor, SqlPool } from './sql';
 export {
   countQueuedRunsByTenant,

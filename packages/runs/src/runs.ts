@@ -1,3 +1,4 @@
+import { admit } from './admission';
 import { afterCommit } from './after-commit';
 import { cancel } from './cancel';
 import type { RunsDeps } from './deps';
@@ -14,11 +15,12 @@ export function createRuns(deps: RunsDeps) {
   return {
     /** Creates a PENDING run (idempotent by key) and dispatches it: webhook triggers (bounded by backlog), schedules, the cli. */
     start: start.bind(null, deps),
+    /** Refuses (RATE_LIMITED) runs an app is about to insert through Hasura past the tenant's backlog bound. */
+    admit: admit.bind(null, deps),
     /** PENDING → QUEUED and the run job: a Hasura event, or the reconciler for a run nobody dispatched. */
     dispatch: dispatch.bind(null, deps),
     /** A user's cancel: the run and its unfinished steps CANCELLED, their jobs withdrawn, running steps aborted. */
     cancel: cancel.bind(null, deps),
-    /** A run whose input cannot be used: FAILED with the reason, before it is dispatched. */
     /** A user's retry of a FAILED run from its failure. */
     retry: retry.bind(null, deps),
     /** A run past its `timeoutMs`: FAILED, its unfinished steps cancelled. */

@@ -1,5 +1,5 @@
 import { createRun, type DispatchOutcome, type NewRun } from '@conveyor/db';
-import { ConveyorError } from '@conveyor/errors';
+import { type BacklogBound, backlogRefusal } from './admission';
 import type { RunsDeps } from './deps';
 import { dispatch, enqueue } from './dispatch';
 
@@ -8,12 +8,6 @@ export interface StartedRun {
   /** False when the idempotency key named a run started before: that run is dispatched (again, idempotently). */
   created: boolean;
   outcome: DispatchOutcome;
-}
-
-/** Admission at the door: how many of a tenant's runs may wait to start, and when a refused caller should retry. */
-export interface BacklogBound {
-  maxBacklog: number;
-  retryAfterSeconds: number;
 }
 
 /**
@@ -29,14 +23,7 @@ export async function start(
   bound?: BacklogBound,
 ): Promise<StartedRun> {
   const created = await createRun(deps.pool, run, { maxBacklog: bound?.maxBacklog });
-  if (created.refused) {
-    deps.metrics.runsRefused.inc({ reason: 'backlog' });
-    throw new ConveyorError({
-      code: 'RATE_LIMITED',
-      message: `the tenant has ${bound?.maxBacklog} runs not yet finished; retry in ${bound?.retryAfterSeconds} s`,
-      details: { maxBacklog: bound?.maxBacklog, retryAfterSeconds: bound?.retryAfterSeconds },
-    });
-  }
+  if (created.refused) throw backlogRefusal(deps, bound);
   const ref = { tenantId: run.tenantId, runId: created.runId };
   // Created QUEUED, its version pinned: only its job is missing. Otherwise dispatch tells what it is.
   if (!created.queued) return { runId: created.runId, created: created.created, outcome: await dispatch(deps, ref) };

@@ -1,4 +1,6 @@
 import { findTriggerSchedule, type PrismaClient } from '@conveyor/db';
+import { isConveyorError } from '@conveyor/errors';
+import type { BacklogBound, Runs } from '@conveyor/runs';
 import type { FastifyReply } from 'fastify';
 import { validationRefusalHandler } from '../../plugins/hasura-errors';
 import { requireHookSecret } from '../../plugins/shared-secret';
@@ -19,6 +21,9 @@ import { type FieldProblem, type TriggerFields, triggerInsertProblem, triggerPro
 export interface HasuraValidationsOptions {
   hookSecret: string;
   prisma: PrismaClient;
+  runs: Runs;
+  /** A member's run insert is refused (400, the message says when to retry) past the tenant's backlog bound. */
+  admission: BacklogBound;
   scheduleMinIntervalMs: number;
   runInputMaxBytes: number;
   now?: () => number;
@@ -50,12 +55,14 @@ export async function hasuraValidationsModule(app: ConveyorApp, opts: HasuraVali
       bodyLimit: MAX_VALIDATED_ROWS * opts.runInputMaxBytes + 65_536,
       schema: { body: validationBodySchema(runInsertSchema), response: responses },
     },
-    async (request, reply) =>
-      answer(
-        reply,
-        'objects',
-        request.body.data.input.map((row) => runInsertProblem(row, opts.runInputMaxBytes)),
-      ),
+    async (request, reply) => {
+      const rows = request.body.data.input;
+      const problems = rows.map((row) => runInsertProblem(row, opts.runInputMaxBytes));
+      if (problems.some((problem) => problem !== null)) return answer(reply, 'objects', problems);
+      const { tenantId } = sessionFrom(request.body.session_variables);
+      const refusal = tenantId && (await backlogRefusalOf(opts.runs, tenantId, rows.length, opts.admission));
+      return refusal ? reply.status(400).send({ message: refusal }) : reply.status(200).send({});
+    },
   );
   app.post(
     VALIDATION_ROUTES.triggerInsert,
@@ -94,6 +101,20 @@ async function fieldsAfter(
   const triggerId = update.pk_columns?.id;
   const row = tenantId && triggerId ? await findTriggerSchedule(prisma, { tenantId, triggerId }) : null;
   return { ...(row ?? {}), ...set };
+}
+
+/**
+ * Admission at the door for runs an app inserts through Hasura (which cannot answer 429 from here: a
+ * validation refusal reaches the client only as a 400): the refusal's message, or null when they fit.
+ */
+async function backlogRefusalOf(runs: Runs, tenantId: string, adding: number, bound: BacklogBound): Promise<string | null> {
+  try {
+    await runs.admit(tenantId, adding, bound);
+    return null;
+  } catch (error) {
+    if (isConveyorError(error) && error.code === 'RATE_LIMITED') return `objects: ${error.message}`;
+    throw error;
+  }
 }
 
 function answer(reply: FastifyReply, list: 'objects' | 'updates', problems: (FieldProblem | null)[]) {

@@ -2,6 +2,7 @@ import { runJob } from '@conveyor/queue';
 import { hasuraRunInsertedEvent, insertRun, seedWebhookTrigger, seedWorkflow } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApi, TEST_HOOK_SECRET, type TestApi } from '../../../test/test-api';
+import { VALIDATION_ROUTES } from '../hasura-validations/hasura-validations.module';
 
 const definition = { steps: [{ key: 'only', action: { app: 'core', version: '1', key: 'noop' } }] };
 const MAX_BACKLOG = 3;
@@ -109,5 +110,55 @@ describe('admission at the door: the per-tenant backlog bound of webhook trigger
     expect(response.json()).toMatchObject({ outcome: 'queued', runId });
     expect(await api.db.prisma.workflowRun.findUniqueOrThrow({ where: { id: runId } })).toMatchObject({ status: 'QUEUED' });
     expect(await api.queues.runs.getJob(runJob.id(runId))).toBeDefined();
+  });
+});
+
+/** What Hasura POSTs before a member's insert_WorkflowRun of these rows (input validation, v2.29+). */
+const validateRunInsert = (tenant: Seeded['tenant'], rows: unknown[]) =>
+  api.app.inject({
+    method: 'POST',
+    url: VALIDATION_ROUTES.runInsert,
+    headers: { 'x-conveyor-hook-secret': TEST_HOOK_SECRET },
+    payload: {
+      version: 1,
+      role: 'member',
+      session_variables: { 'x-hasura-role': 'member', 'x-hasura-user-id': tenant.userId, 'x-hasura-tenant-id': tenant.tenantId },
+      data: { input: rows },
+    },
+  });
+const runRows = (tenant: Seeded['tenant'], count: number) =>
+  Array.from({ length: count }, (_, n) => ({ workflowId: tenant.workflowId, input: { n } }));
+
+describe('admission at the door: the same bound on runs an app inserts through Hasura', () => {
+  it('refuses the insert (400, the message Hasura forwards says when to retry) once the rows would pass the bound', async () => {
+    const seeded = await seedTrigger();
+    const other = await seedTrigger();
+    await insertRun(api.db.prisma, seeded.tenant);
+    expect((await validateRunInsert(seeded.tenant, runRows(seeded.tenant, MAX_BACKLOG - 1))).statusCode).toBe(200);
+    await fillBacklog(seeded, 1);
+    const refusedBefore = await refusedCount();
+
+    const refused = await validateRunInsert(seeded.tenant, runRows(seeded.tenant, 1));
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json()).toEqual({
+      message: `objects: the tenant has ${MAX_BACKLOG} runs not yet finished (TENANT_MAX_BACKLOG); retry in 7 s`,
+    });
+    expect(await refusedCount()).toBe(refusedBefore + 1);
+    // Another tenant's backlog is its own.
+    expect((await validateRunInsert(other.tenant, runRows(other.tenant, MAX_BACKLOG))).statusCode).toBe(200);
+    expect((await validateRunInsert(other.tenant, runRows(other.tenant, MAX_BACKLOG + 1))).statusCode).toBe(400);
+
+    const [first] = await runsOf(seeded);
+    await api.db.prisma.workflowRun.update({ where: { id: first?.id }, data: { status: 'SUCCEEDED' } });
+    expect((await validateRunInsert(seeded.tenant, runRows(seeded.tenant, 1))).statusCode).toBe(200);
+    expect((await validateRunInsert(seeded.tenant, runRows(seeded.tenant, 2))).statusCode).toBe(400);
+  });
+
+  it('judges the rows first: a bad row is named even when the tenant is past its bound', async () => {
+    const seeded = await seedTrigger();
+    await fillBacklog(seeded);
+    const reply = await validateRunInsert(seeded.tenant, [{ idempotencyKey: 'webhook:squat' }]);
+    expect(reply.statusCode).toBe(400);
+    expect(reply.json().message).toMatch(/^objects\[0\]\.idempotencyKey:/);
   });
 });
