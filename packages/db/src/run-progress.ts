@@ -33,11 +33,12 @@ const NOTHING: Progress = { applied: false, queued: [], finished: null };
 
 /**
  * QUEUED → RUNNING and the first steps queued. A fresh run (no step rows yet) takes one
- * statement; a rerun or a repeated run job plans from the steps' statuses.
+ * statement, which also starts the step `carryOn` names for the run job to run itself; a rerun or a
+ * repeated run job plans from the steps' statuses.
  */
-export async function startRun(pool: SqlPool, ref: RunRef, definition: WorkflowDefinition): Promise<Progress> {
+export async function startRun(pool: SqlPool, ref: RunRef, definition: WorkflowDefinition, carryOn?: CarryOn): Promise<Progress> {
   const { ready } = planRun(definition, {});
-  const started = await startRunStatement(pool, ref, ready);
+  const started = await startRunStatement(pool, ref, ready, carryOn);
   if (!started.applied) return NOTHING;
   if (Object.keys(started.statuses).length === 0) return { applied: true, queued: started.queued, finished: null };
   return advance(pool, ref, definition, started.statuses);

@@ -1,15 +1,16 @@
 import type { RunOutcome, RunStatus, StepStatus } from '@conveyor/engine';
 import { ConveyorError, type FailureCode } from '@conveyor/errors';
-import { findRunByIdempotencyKey, getDispatchState, type RunRef } from './runs.repo';
-import { execute, prepared, queryRows, raw, type SqlExecutor, type SqlPool, type Statement, sql, transaction } from './sql';
+import { backlogCapped, findRunByIdempotencyKey, getDispatchState, type RunRef } from './runs.repo';
+import { execute, prepared, queryRows, raw, type SqlExecutor, type SqlPool, sql, transaction } from './sql';
 import { runCreation, runMove, statusIn } from './status-moves';
 import {
+  type CarryOn,
   cancelUnfinishedSteps,
+  newStepState,
   type QueuedStep,
-  queuedCreation,
+  queuedStepColumns,
   recordSuccess,
   resetStepsForRerun,
-  stepJobIdOf,
 } from './step-transitions';
 import type { AttemptRef } from './steps.repo';
 
@@ -39,17 +40,6 @@ export interface NewRun {
   triggerId?: string | undefined;
   input: unknown;
   idempotencyKey?: string | undefined;
-}
-
-/**
- * A tenant's backlog: its runs not yet finished (PENDING, QUEUED or RUNNING), counted from OpenRun by
- * its key alone (an index scan of a small table, no read of WorkflowRun) and capped at the bound.
- * RUNNING runs are bounded by the tenant's `maxConcurrentRuns`, so they move the bound by at most that.
- * Counting only PENDING and QUEUED meant a WorkflowRun read per open run: ~10 ms per call at a backlog
- * of 1,000 (EXPLAIN ANALYZE), on every webhook call of a tenant that is already behind.
- */
-function backlogCapped(tenantId: string, bound: number | null): Statement {
-  return sql`(SELECT count(*) FROM (SELECT FROM "OpenRun" WHERE "tenantId" = ${tenantId}::uuid LIMIT ${bound}::int) AS open)`;
 }
 
 /**
@@ -155,9 +145,10 @@ export interface StartedRun {
 
 /**
  * QUEUED → RUNNING (or a RUNNING run's job again) and, for a fresh run with no step rows yet, its
- * `ready` steps queued in the same statement. A run that has step rows is left for the caller to plan.
+ * `ready` steps queued in the same statement, except the one `carryOn` names, started under the run
+ * job's id for it to carry on with. A run that has step rows is left for the caller to plan.
  */
-export async function startRunStatement(pool: SqlPool, ref: RunRef, ready: string[]): Promise<StartedRun> {
+export async function startRunStatement(pool: SqlPool, ref: RunRef, ready: string[], carryOn?: CarryOn): Promise<StartedRun> {
   const ids = ready.map(() => crypto.randomUUID());
   const [row] = await queryRows<StartedRun>(
     pool,
@@ -172,12 +163,12 @@ export async function startRunStatement(pool: SqlPool, ref: RunRef, ready: strin
       SELECT COALESCE(jsonb_object_agg("stepKey", "status"), '{}'::jsonb) AS "statuses" FROM "StepRun"
        WHERE "workflowRunId" = ${ref.runId}::uuid AND "tenantId" = ${ref.tenantId}::uuid),
     queued AS (
-      INSERT INTO "StepRun" ("id", "tenantId", "workflowRunId", "stepKey", "status", "jobId")
-      SELECT s.id, run."tenantId", run."id", s.key, ${queuedCreation.value}, ${stepJobIdOf('s.id', '0')}
+      INSERT INTO "StepRun" ("id", "tenantId", "workflowRunId", "stepKey", "status", "attempt", "startedAt", "jobId")
+      SELECT s.id, run."tenantId", run."id", s.key, ${newStepState(carryOn && ready.includes(carryOn.stepKey) ? carryOn : undefined)}
         FROM run, unnest(${ids}::uuid[], ${ready}::text[]) AS s(id, key)
        WHERE (SELECT "statuses" FROM existing) = '{}'::jsonb
       ON CONFLICT ("workflowRunId", "stepKey") DO NOTHING
-      RETURNING "id"::text AS "stepRunId", "stepKey", "jobId")
+      RETURNING ${queuedStepColumns})
     SELECT EXISTS (SELECT 1 FROM run) AS "applied", (SELECT "statuses" FROM existing) AS "statuses",
            COALESCE((SELECT jsonb_agg(queued) FROM queued), '[]'::jsonb) AS "queued"`,
     ),

@@ -28,7 +28,7 @@ const moves = {
   rerun: stepMove('rerun', ['FAILED', 'SKIPPED', 'CANCELLED'], 'PENDING'),
 };
 /** A step row created QUEUED, for the run job or the step before it to add its job. */
-export const queuedCreation = stepCreation('queue', 'QUEUED');
+const queuedCreation = stepCreation('queue', 'QUEUED');
 const carriedCreation = stepCreation('carry on', 'RUNNING');
 const skippedCreation = stepCreation('skip', 'SKIPPED');
 /** Reads, not moves: the outputs an attempt may see, and the run a success may queue steps of. */
@@ -221,6 +221,22 @@ export interface CarryOn {
 }
 
 /**
+ * The status, attempt, start and job of a new step row `s(id, key)` (the columns after its key): the step
+ * `carried` names is started (RUNNING, attempt 1) under the carrying job's id; any other is QUEUED with a
+ * job of its own.
+ */
+export function newStepState(carried: CarryOn | undefined): Statement {
+  const { stepKey, jobId } = carried ?? { stepKey: null, jobId: null };
+  return sql`CASE WHEN s.key = ${stepKey}::text THEN ${carriedCreation.value} ELSE ${queuedCreation.value} END,
+             CASE WHEN s.key = ${stepKey}::text THEN 1 ELSE 0 END,
+             CASE WHEN s.key = ${stepKey}::text THEN now() END,
+             CASE WHEN s.key = ${stepKey}::text THEN ${jobId}::text ELSE ${stepJobIdOf('s.id', '0')} END`;
+}
+
+/** What a statement that queues steps returns of each: a {@link QueuedStep}. */
+export const queuedStepColumns = sql`"id"::text AS "stepRunId", "stepKey", "jobId", "status" = ${carriedCreation.value} AS "started"`;
+
+/**
  * RUNNING → SUCCEEDED and, while the run is RUNNING, the steps that waited for this one alone
  * queued; the one the caller carries on with is started instead (a rerun's existing row is only
  * queued).
@@ -233,7 +249,7 @@ export async function recordAndQueue(
   carryOn: CarryOn | undefined,
 ): Promise<{ recorded: boolean; queued: QueuedStep[] }> {
   const ids = next.map(() => crypto.randomUUID());
-  const carried = carryOn && next.includes(carryOn.stepKey) ? carryOn : { stepKey: null, jobId: null };
+  const carried = carryOn && next.includes(carryOn.stepKey) ? carryOn : undefined;
   const [row] = await queryRows<{ recorded: boolean; queued: QueuedStep[] }>(
     db,
     prepared(
@@ -242,11 +258,7 @@ export async function recordAndQueue(
     WITH recorded AS (${recordSuccess(ref, output)} RETURNING "id"),
     queued AS (
       INSERT INTO "StepRun" ("id", "tenantId", "workflowRunId", "stepKey", "status", "attempt", "startedAt", "jobId")
-      SELECT s.id, ${ref.tenantId}::uuid, ${ref.runId}::uuid, s.key,
-             CASE WHEN s.key = ${carried.stepKey}::text THEN ${carriedCreation.value} ELSE ${queuedCreation.value} END,
-             CASE WHEN s.key = ${carried.stepKey}::text THEN 1 ELSE 0 END,
-             CASE WHEN s.key = ${carried.stepKey}::text THEN now() END,
-             CASE WHEN s.key = ${carried.stepKey}::text THEN ${carried.jobId}::text ELSE ${stepJobIdOf('s.id', '0')} END
+      SELECT s.id, ${ref.tenantId}::uuid, ${ref.runId}::uuid, s.key, ${newStepState(carried)}
         FROM unnest(${ids}::uuid[], ${next}::text[]) AS s(id, key)
        WHERE EXISTS (SELECT 1 FROM recorded)
          AND EXISTS (SELECT 1 FROM "WorkflowRun" WHERE "id" = ${ref.runId}::uuid AND "tenantId" = ${ref.tenantId}::uuid AND ${isRunningRun})
@@ -254,7 +266,7 @@ export async function recordAndQueue(
          SET ${moves.requeue.set}, "updatedAt" = now(), "finishedAt" = NULL, "error" = NULL,
              "jobId" = ${stepJobIdOf('"StepRun"."id"', '"StepRun"."attempt"')}
        WHERE ${moves.requeue.guard('"StepRun"."status"')}
-      RETURNING "id"::text AS "stepRunId", "stepKey", "jobId", "status" = ${carriedCreation.value} AS "started")
+      RETURNING ${queuedStepColumns})
     SELECT EXISTS (SELECT 1 FROM recorded) AS "recorded", COALESCE((SELECT jsonb_agg(queued) FROM queued), '[]'::jsonb) AS "queued"`,
     ),
   );

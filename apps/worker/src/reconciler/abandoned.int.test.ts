@@ -1,6 +1,6 @@
 import { startRun } from '@conveyor/db';
 import { workflowDefinitionSchema } from '@conveyor/engine';
-import { runTimeoutJob } from '@conveyor/queue';
+import { runJob, runTimeoutJob } from '@conveyor/queue';
 import { insertRun, seedWorkflow, waitFor } from '@conveyor/testing';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,14 +86,24 @@ describe('the reconciler and abandoned work', () => {
 
   it('fails a RUNNING step whose job Redis lost once its retry policy is spent, and the run with it', async () => {
     const { ref, first } = await runWithAbandonedStep({ steps: [noop('first', 1), noop('second', 1, ['first'])] }, 'missing');
-    expect(await reconcileOnce(t.deps, 5_000)).toMatchObject({ stepsAbandoned: 1 });
-    const run = await runOf(ref.runId);
-    expect(run.status).toBe('FAILED');
-    expect(run.stepRuns.find((s) => s.id === first.stepRunId)).toMatchObject({
-      status: 'FAILED',
-      error: expect.objectContaining({ code: 'WORKER_LOST', attempt: 1, retryable: false }),
-    });
+    const run = await expectLostAndFailed(ref.runId, first.stepRunId);
     expect(run.stepRuns.find((s) => s.stepKey === 'second')?.status).toBe('SKIPPED');
+  });
+
+  it("looks for a first step's run job in the runs queue: left alone while it waits, recovered once it failed", async () => {
+    const parsed = workflowDefinitionSchema.parse({ steps: [noop('first', 1), noop('second', 1, ['first'])] });
+    const fixture = await seedWorkflow(t.db.prisma, parsed);
+    const ref = { tenantId: fixture.tenantId, runId: await insertRun(t.db.prisma, fixture) };
+    await t.deps.runs.dispatch(ref); // adds the run job, which no worker takes here
+    const jobId = runJob.id(ref.runId);
+    const [first] = (await startRun(t.deps.pool, ref, parsed, { stepKey: 'first', jobId })).queued;
+    if (!first) throw new Error('no first step');
+    await age('StepRun', first.stepRunId);
+    expect(await reconcileOnce(t.deps, 5_000)).toMatchObject({ stepsAbandoned: 0 });
+    expect((await t.db.prisma.stepRun.findUniqueOrThrow({ where: { id: first.stepRunId } })).status).toBe('RUNNING');
+
+    await t.deps.queues.runs.remove(jobId); // gone, as a job that failed for good and was removed, or that Redis lost
+    await expectLostAndFailed(ref.runId, first.stepRunId);
   });
 
   it('leaves a RUNNING step alone while its job is active or waiting (a long action)', async () => {
@@ -157,6 +167,18 @@ describe('the reconciler and abandoned work', () => {
     expect(repaired).toMatch(/kind="dispatched"[^}]*} [1-9]/);
   });
 });
+
+/** One reconciler pass fails the abandoned step (its one attempt lost) and the run with it. */
+async function expectLostAndFailed(runId: string, stepRunId: string) {
+  expect(await reconcileOnce(t.deps, 5_000)).toMatchObject({ stepsAbandoned: 1 });
+  const run = await runOf(runId);
+  expect(run.status).toBe('FAILED');
+  expect(run.stepRuns.find((s) => s.id === stepRunId)).toMatchObject({
+    status: 'FAILED',
+    error: expect.objectContaining({ code: 'WORKER_LOST', attempt: 1, retryable: false }),
+  });
+  return run;
+}
 
 /** A steps queue whose Redis calls all fail, as during an outage. */
 function brokenQueue() {

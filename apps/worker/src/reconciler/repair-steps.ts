@@ -7,6 +7,7 @@ import {
   recordLostAttempt,
   type StaleQuery,
 } from '@conveyor/db';
+import { stepJob } from '@conveyor/queue';
 import { runContextOf } from '@conveyor/runs';
 import type { WorkerDeps } from '../deps/worker-deps';
 import { hasEnded, isLost } from './job-state';
@@ -28,7 +29,8 @@ export async function restoreStepJobs(deps: WorkerDeps, query: StaleQuery): Prom
 }
 
 /**
- * RUNNING steps whose job has ended or vanished: BullMQ gave the job up (its workers died, or it
+ * RUNNING steps whose job (a step job, or the run job that carried on with the run's first step) has
+ * ended or vanished: BullMQ gave the job up (its workers died, or it
  * stalled too often) or Redis lost it, and no worker runs the attempt any more. The lost attempt is
  * recorded as WORKER_LOST; the step runs again under a new job while its retry policy allows, and
  * fails otherwise. A step whose job is active (a long action) is left to its worker.
@@ -36,11 +38,16 @@ export async function restoreStepJobs(deps: WorkerDeps, query: StaleQuery): Prom
 export async function recoverAbandonedSteps(deps: WorkerDeps, query: StaleQuery): Promise<number> {
   let repaired = 0;
   for (const step of await findLongRunningSteps(deps.pool, query)) {
-    const state = await deps.queues.steps.getJobState(step.jobId);
+    const state = await queueOf(deps, step.jobId).getJobState(step.jobId);
     if (!hasEnded(state)) continue;
     repaired += Number(await recoverAbandonedStep(deps, step, state));
   }
   return repaired;
+}
+
+/** The queue of the job a step runs under: its own step job, or the run job that started it and carried on with it. */
+function queueOf(deps: WorkerDeps, jobId: string) {
+  return jobId.startsWith(stepJob.idPrefix) ? deps.queues.steps : deps.queues.runs;
 }
 
 async function recoverAbandonedStep(deps: WorkerDeps, step: AttemptRef, jobState: string): Promise<boolean> {

@@ -4,18 +4,30 @@ import { runJob } from '@conveyor/queue';
 import { runContextOf } from '@conveyor/runs';
 import { DelayedError, type Job } from 'bullmq';
 import type { WorkerDeps } from '../deps/worker-deps';
+import { runCarried } from '../steps/carried-steps';
+import { carryOnAtStart, firstCarriedStep } from '../steps/carry-on';
+import { NOT_WAITING, reclaimCarried } from '../steps/claim';
+import { parkOnDatabaseOutage } from '../workers/park-on-outage';
 
 /** How long a run whose tenant is at its concurrency cap waits before it asks again. */
 const ADMISSION_RETRY_MS = 100;
 
 /**
  * A run job: take one of the tenant's run slots, QUEUED → RUNNING, queue the steps without
- * dependencies, arm the run-level timeout. A tenant at its cap parks the job as delayed (the
- * run stays QUEUED). A duplicate job finds the run already past QUEUED and queues nothing new.
+ * dependencies, arm the run-level timeout. When the run has one first step, inline and never retried,
+ * the run job starts it in the same statement and runs it (and the chain it carries on with) itself:
+ * a chain of transforms costs one job. A tenant at its cap parks the job as delayed (the run stays
+ * QUEUED). A duplicate job finds the run already past QUEUED and queues nothing new; a job handed out
+ * again after its worker died takes up the step it had carried on with.
  */
 export async function startRunProcessor(deps: WorkerDeps, job: Job, token?: string): Promise<void> {
+  return parkOnDatabaseOutage(deps, job, token, () => startRunJob(deps, job, token));
+}
+
+async function startRunJob(deps: WorkerDeps, job: Job, token?: string): Promise<void> {
   const ref = runJob.schema.parse(job.data);
-  const log = deps.log.child({ tenantId: ref.tenantId, workflowRunId: ref.runId, jobId: job.id });
+  const jobId = String(job.id);
+  const log = deps.log.child({ tenantId: ref.tenantId, workflowRunId: ref.runId, jobId });
   const run = await getRunForExecution(deps.pool, ref);
   if (!run || (run.status !== 'QUEUED' && run.status !== 'RUNNING')) {
     log.info({ status: run?.status ?? 'missing' }, 'run job skipped: run is not waiting to start');
@@ -35,9 +47,17 @@ export async function startRunProcessor(deps: WorkerDeps, job: Job, token?: stri
     log.error({ error }, 'run failed: its pinned definition is invalid');
     return;
   }
-  const progress = await startRun(deps.pool, ref, definition);
+  if (run.status === 'RUNNING') {
+    const carried = await reclaimCarried(deps, jobId, ref, run);
+    if (carried !== NOT_WAITING) return runCarried(deps, jobId, carried);
+  }
+  const carryOn = carryOnAtStart(deps.actions, definition);
+  const progress = await startRun(deps.pool, ref, definition, carryOn && { ...carryOn, jobId });
   if (!progress.applied) return;
   if (run.status === 'QUEUED' && definition.timeoutMs) await deps.producers.scheduleRunTimeout(ref, definition.timeoutMs);
-  await deps.runs.afterCommit(runContextOf(ref, run, definition), progress);
+  const context = runContextOf(ref, run, definition);
+  await deps.runs.afterCommit(context, progress);
   log.info({ queuedSteps: progress.queued.map((step) => step.stepKey) }, 'run started');
+  const first = progress.queued.find((step) => step.started);
+  if (first) await runCarried(deps, jobId, await firstCarriedStep(deps, context, run, first));
 }

@@ -1,7 +1,7 @@
 import { coreActions, createActionRegistry } from '@conveyor/actions';
 import { workflowDefinitionSchema } from '@conveyor/engine';
 import { describe, expect, it } from 'vitest';
-import { carryOnAfter } from './carry-on';
+import { carryOnAfter, carryOnAtStart } from './carry-on';
 
 const actions = createActionRegistry(coreActions);
 const core = (key: string) => ({ app: 'core', version: '1', key });
@@ -35,5 +35,20 @@ describe('carryOnAfter', () => {
     expect(carryOnAfter(actions, definition, 'http')).toBeUndefined(); // two steps unblocked
     expect(carryOnAfter(actions, definition, 'fork_a')).toBeUndefined(); // the join waits for fork_b too
     expect(carryOnAfter(actions, definition, 'join')).toBeUndefined(); // the end of the run
+  });
+});
+
+describe('carryOnAtStart', () => {
+  const parse = (steps: unknown[]) => workflowDefinitionSchema.parse({ steps });
+
+  it("carries the run job on with the run's only first step when it is inline and never retried", () => {
+    expect(carryOnAtStart(actions, definition)).toEqual({ stepKey: 'first' });
+  });
+
+  it('queues the first steps when there are several, or the only one may retry or is not inline', () => {
+    expect(carryOnAtStart(actions, parse([step('a', 'transform', []), step('b', 'transform', [])]))).toBeUndefined();
+    expect(carryOnAtStart(actions, parse([step('a', 'transform', [], { retry: { attempts: 2 } })]))).toBeUndefined();
+    expect(carryOnAtStart(actions, parse([step('a', 'http.request', [])]))).toBeUndefined();
+    expect(carryOnAtStart(actions, parse([step('a', 'delay', [], { input: { ms: 10 } })]))).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 import type { ActionRegistry } from '@conveyor/actions';
-import type { QueuedStep } from '@conveyor/db';
-import { afterSuccess, type WorkflowDefinition } from '@conveyor/engine';
+import type { QueuedStep, RunForExecution } from '@conveyor/db';
+import { afterSuccess, planRun, type WorkflowDefinition } from '@conveyor/engine';
+import type { RunContext } from '@conveyor/runs';
 import type { WorkerDeps } from '../deps/worker-deps';
 import { prepareStep } from './prepared-step';
 import type { StepInFlight } from './step-in-flight';
@@ -17,8 +18,20 @@ export function carryOnAfter(
   stepKey: string,
 ): { stepKey: string } | undefined {
   const shortcut = afterSuccess(definition, stepKey);
-  if (shortcut?.kind !== 'queue' || shortcut.steps.length !== 1) return undefined;
-  const next = definition.steps.find((step) => step.key === shortcut.steps[0]);
+  return shortcut?.kind === 'queue' ? carriable(actions, definition, shortcut.steps) : undefined;
+}
+
+/**
+ * The step a run job may carry on with once it started the run, by the same rule: the run's only first
+ * step, inline and never retried. Its job is the run job, in the runs queue.
+ */
+export function carryOnAtStart(actions: ActionRegistry, definition: WorkflowDefinition): { stepKey: string } | undefined {
+  return carriable(actions, definition, planRun(definition, {}).ready);
+}
+
+function carriable(actions: ActionRegistry, definition: WorkflowDefinition, ready: string[]): { stepKey: string } | undefined {
+  if (ready.length !== 1) return undefined;
+  const next = definition.steps.find((step) => step.key === ready[0]);
   if (next?.retry.attempts !== 1 || actions.get(next.action)?.inline !== true) return undefined;
   return { stepKey: next.key };
 }
@@ -43,6 +56,37 @@ export async function carriedStep(
     runInput: previous.runInput,
     tenantNetworks: previous.tenantNetworks,
     outputs: { ...previous.outputs, [previous.ref.stepKey]: output },
+    carried: true,
+  };
+}
+
+/**
+ * The run's first step, already RUNNING under the run job's id (the statement that started the run
+ * started it): its input is the run's, read with the run.
+ */
+export async function firstCarriedStep(
+  deps: WorkerDeps,
+  run: RunContext,
+  row: Pick<RunForExecution, 'input' | 'allowPrivateNetworks'>,
+  first: QueuedStep,
+): Promise<StepInFlight | undefined> {
+  const prepared = prepareStep(run.definition, first.stepKey);
+  if (!prepared) return undefined; // carryOnAtStart only names steps of the definition
+  await deps.logWriter.waitForCapacity();
+  return {
+    ref: {
+      tenantId: run.tenantId,
+      runId: run.runId,
+      stepRunId: first.stepRunId,
+      stepKey: first.stepKey,
+      attempt: 1,
+      jobId: first.jobId,
+    },
+    run,
+    prepared,
+    runInput: row.input,
+    tenantNetworks: row.allowPrivateNetworks,
+    outputs: {},
     carried: true,
   };
 }

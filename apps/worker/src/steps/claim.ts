@@ -1,4 +1,12 @@
-import { claimStep, findStepRunningUnderJob, finishStep, getRunForExecution, replanRun } from '@conveyor/db';
+import {
+  claimStep,
+  findStepRunningUnderJob,
+  finishStep,
+  getRunForExecution,
+  type RunForExecution,
+  type RunRef,
+  replanRun,
+} from '@conveyor/db';
 import type { StepJobData } from '@conveyor/queue';
 import { runContextOf } from '@conveyor/runs';
 import type { WorkerDeps } from '../deps/worker-deps';
@@ -26,7 +34,7 @@ export async function claim(deps: WorkerDeps, jobId: string, data: StepJobData):
   return claimed === NOT_WAITING ? recover(deps, jobId, data) : claimed;
 }
 
-const NOT_WAITING = Symbol('the step is not waiting for this job');
+export const NOT_WAITING = Symbol('the step is not waiting for this job');
 
 async function claimJobStep(
   deps: WorkerDeps,
@@ -86,12 +94,26 @@ async function recover(deps: WorkerDeps, jobId: string, data: StepJobData): Prom
   const ref = { tenantId: data.tenantId, runId: data.runId };
   const row = await getRunForExecution(deps.pool, ref);
   if (row?.status !== 'RUNNING') return undefined;
-  const carried = await findStepRunningUnderJob(deps.pool, { ...ref, jobId });
-  if (carried) {
-    const step = await claimJobStep(deps, jobId, { ...ref, ...carried, workflowVersionId: row.workflowVersionId }, true);
-    return step === NOT_WAITING ? undefined : step;
-  }
+  const carried = await reclaimCarried(deps, jobId, ref, row);
+  if (carried !== NOT_WAITING) return carried;
   const run = runContextOf(ref, row, deps.definitions.get(row.workflowVersionId, row.definition));
   await deps.runs.afterCommit(run, await replanRun(deps.pool, ref, run.definition));
   return undefined;
+}
+
+/**
+ * The step a job handed out again had carried on with (a step job's chain, or a run job's first step),
+ * still RUNNING under the job's id, claimed again (the lost attempt is recorded); NOT_WAITING when the
+ * job holds none.
+ */
+export async function reclaimCarried(
+  deps: WorkerDeps,
+  jobId: string,
+  ref: RunRef,
+  run: Pick<RunForExecution, 'workflowVersionId'>,
+): Promise<StepInFlight | undefined | typeof NOT_WAITING> {
+  const carried = await findStepRunningUnderJob(deps.pool, { ...ref, jobId });
+  if (!carried) return NOT_WAITING;
+  const step = await claimJobStep(deps, jobId, { ...ref, ...carried, workflowVersionId: run.workflowVersionId }, true);
+  return step === NOT_WAITING ? undefined : step;
 }

@@ -36,18 +36,26 @@ function poolThatBlipsOnce(pool: SqlPool): SqlPool {
 beforeAll(async () => {
   t = await createTestWorkerDeps('database_blip', {}, [refused]);
   const deps = { ...t.deps, pool: poolThatBlipsOnce(t.deps.pool) };
-  workers = [createRunWorker(t.deps, t.blocking), createStepWorker(deps, t.blocking)];
+  workers = [createRunWorker(deps, t.blocking), createStepWorker(deps, t.blocking)];
 });
 afterAll(async () => {
   await Promise.all(workers.map((worker) => worker.close()));
   await t.close();
 });
 
+const noop = (key: string, dependsOn: string[] = []) => ({ key, action: { app: 'core', version: '1', key: 'noop' }, dependsOn });
+
 describe('a database blip under a step job', () => {
-  it('parks the job and runs the step again, without spending the step’s only attempt or failing the run', async () => {
-    const fixture = await seedWorkflow(t.db.prisma, {
-      steps: [{ key: 'only', action: { app: 'core', version: '1', key: 'noop' } }],
-    });
+  it.each([
+    ['the run job, running the first step itself', [noop('only')]],
+    // A delay of 0 is not inline: a step job of its own, which carries on with the noop.
+    [
+      'a step job, running a step it carried on with',
+      [{ ...noop('wait'), action: { app: 'core', version: '1', key: 'delay' }, input: { ms: 0 } }, noop('only', ['wait'])],
+    ],
+  ])('parks %s and runs the step again, without spending the step’s only attempt or failing the run', async (_, steps) => {
+    failures = 0;
+    const fixture = await seedWorkflow(t.db.prisma, { steps });
     const runId = await insertRun(t.db.prisma, fixture);
     await t.deps.runs.dispatch({ tenantId: fixture.tenantId, runId });
     const run = await waitFor(
@@ -57,7 +65,7 @@ describe('a database blip under a step job', () => {
     );
     expect(failures).toBe(1);
     expect(run.status).toBe('SUCCEEDED');
-    expect(run.stepRuns[0]).toMatchObject({ status: 'SUCCEEDED', attempt: 2 });
+    expect(run.stepRuns.find((step) => step.stepKey === 'only')).toMatchObject({ status: 'SUCCEEDED', attempt: 2 });
   });
 
   it('fails a step whose action cannot reach its own server under the step’s policy, never parking it as a database outage', async () => {

@@ -84,8 +84,12 @@ describe('a failed step’s error', () => {
     // the key rule too: a value under a secret-looking key is replaced, whatever it is
     expect(call?.error).toMatchObject({ details: { headers: { 'x-api-key': '[REDACTED]' } } });
 
-    const jobs = await t.deps.queues.steps.getJobs(['failed']);
-    const job = jobs.find((candidate) => candidate.data.runId === runId);
+    // The run is FAILED once the outcome is recorded; BullMQ fails the job just after.
+    const job = await waitFor(
+      async () => (await t.deps.queues.steps.getJobs(['failed'])).find((candidate) => candidate.data.runId === runId),
+      (found) => found !== undefined,
+      5_000,
+    );
     expect(job?.attemptsMade).toBe(2);
     expect(job?.failedReason).toContain('[REDACTED]');
     expect(JSON.stringify([job?.failedReason, job?.stacktrace])).not.toContain(SECRET);

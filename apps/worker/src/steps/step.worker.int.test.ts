@@ -1,6 +1,7 @@
 import { type Action, defineAction } from '@conveyor/actions';
 import { dispatchRun, type QueuedStep, startRun } from '@conveyor/db';
 import { workflowDefinitionSchema } from '@conveyor/engine';
+import { runJob, stepJob } from '@conveyor/queue';
 import { insertRun, seedWorkflow, waitFor } from '@conveyor/testing';
 import type { Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,8 +53,8 @@ const step = (connectionId: string) => ({
   connectionId,
 });
 
-/** A started run of two transforms whose first step has SUCCEEDED without anything after it. */
-async function runWithFirstStepDone() {
+/** A dispatched (QUEUED) run of two transforms, its job not added. */
+async function dispatchedTwoStepRun() {
   const definition = workflowDefinitionSchema.parse({
     steps: [
       { key: 'first', action: { app: 'core', version: '1', key: 'transform' }, input: { value: 1 } },
@@ -63,6 +64,12 @@ async function runWithFirstStepDone() {
   const fixture = await seedWorkflow(t.db.prisma, definition);
   const ref = { tenantId: fixture.tenantId, runId: await insertRun(t.db.prisma, fixture) };
   await dispatchRun(t.deps.pool, ref);
+  return { definition, fixture, ref };
+}
+
+/** A started run of two transforms whose first step has SUCCEEDED without anything after it. */
+async function runWithFirstStepDone() {
+  const { definition, fixture, ref } = await dispatchedTwoStepRun();
   const [first] = (await startRun(t.deps.pool, ref, definition)).queued;
   if (!first) throw new Error('the first step was not queued');
   await t.db.prisma.stepRun.update({ where: { id: first.stepRunId }, data: { status: 'SUCCEEDED', attempt: 1, output: 1 } });
@@ -179,11 +186,43 @@ describe('executing a step', () => {
       ['SUCCEEDED', 1],
       ['SUCCEEDED', 1],
     ]);
-    // The first step's job carried the other two: they ran under its id, and got no job of their own.
-    expect(steps.two?.jobId).toBe(steps.one?.jobId);
-    expect(steps.three?.jobId).toBe(steps.one?.jobId);
+    // The run job started the first step and carried the chain on: every step ran under its id, none got a job of its own.
+    expect(Object.values(steps).map((step) => step.jobId)).toEqual([runJob.id(run.id), runJob.id(run.id), runJob.id(run.id)]);
     const jobs = await t.deps.queues.steps.getJobs(['completed', 'waiting', 'active', 'delayed', 'failed']);
-    expect(jobs.filter((job) => job.data.runId === run.id).map((job) => job.id)).toEqual([steps.one?.jobId]);
+    expect(jobs.filter((job) => job.data.runId === run.id)).toEqual([]);
+  });
+
+  it('gives the first steps jobs of their own when the run starts with several, or with one that may retry', async () => {
+    const transform = (key: string, extra: object = {}) => ({
+      key,
+      action: { app: 'core', version: '1', key: 'transform' },
+      input: { value: key },
+      ...extra,
+    });
+    const forked = await runToEnd({ steps: [transform('a'), transform('b')] });
+    const retried = await runToEnd({ steps: [transform('a', { retry: { attempts: 2 } })] });
+    for (const run of [forked, retried]) {
+      expect(run.status).toBe('SUCCEEDED');
+      expect(run.stepRuns.every((step) => step.jobId?.startsWith(stepJob.idPrefix))).toBe(true);
+    }
+  });
+
+  it('takes up the first step again when the run job comes back after its worker died mid-step', async () => {
+    // What the dead worker left behind: the run RUNNING, its first step RUNNING under the run job's id.
+    const { ref, definition } = await dispatchedTwoStepRun();
+    const jobId = runJob.id(ref.runId);
+    const [first] = (await startRun(t.deps.pool, ref, definition, { stepKey: 'first', jobId })).queued;
+    expect(first).toMatchObject({ stepKey: 'first', jobId, started: true });
+    await t.deps.producers.enqueueRun(ref); // BullMQ hands the stalled run job out again
+    const run = await waitFor(
+      () => t.db.prisma.workflowRun.findUniqueOrThrow({ where: { id: ref.runId }, include: { stepRuns: true } }),
+      (current) => current.status === 'SUCCEEDED',
+      15_000,
+    );
+    const steps = Object.fromEntries(run.stepRuns.map((step) => [step.stepKey, step]));
+    expect(steps.first).toMatchObject({ status: 'SUCCEEDED', attempt: 2, output: 1, jobId });
+    expect(steps.first?.attemptErrors).toEqual([expect.objectContaining({ code: 'WORKER_LOST', attempt: 1 })]);
+    expect(steps.second).toMatchObject({ status: 'SUCCEEDED', attempt: 1, output: 2, jobId });
   });
 
   it('carries on again with a carried step when its job comes back after the worker died mid-step', async () => {
