@@ -79,11 +79,16 @@ export async function waitForDrain(databaseUrl: string, accepted: string[], time
 export async function runChecks(input: CheckInput): Promise<Scorecard> {
   const { databaseUrl, load } = input;
   const accepted = [...new Set(load.accepted)];
-  const runs = (await sql(databaseUrl, `SELECT id, status::text AS status, error FROM "WorkflowRun"`)).rows as {
-    id: string;
-    status: string;
-    error: { code?: string } | null;
-  }[];
+  // A failed run's code, with its failed steps' keys and codes (e.g. `STEP_FAILED: prepare WORKER_LOST`).
+  const runs = (
+    await sql(
+      databaseUrl,
+      `SELECT r.id, r.status::text AS status,
+              concat_ws(': ', r.error->>'code', (SELECT string_agg(s."stepKey" || ' ' || COALESCE(s.error->>'code', '?'), ', ' ORDER BY s."stepKey")
+                                                   FROM "StepRun" s WHERE s."workflowRunId" = r.id AND s.status = 'FAILED')) AS "failedAs"
+         FROM "WorkflowRun" r`,
+    )
+  ).rows as { id: string; status: string; failedAs: string | null }[];
   const byId = new Map(runs.map((r) => [r.id, r]));
   const notTerminalByStatus: Record<string, number> = {};
   const failedByCode: Record<string, number> = {};
@@ -96,7 +101,7 @@ export async function runChecks(input: CheckInput): Promise<Scorecard> {
     }
     if (run.status === 'FAILED') {
       failed++;
-      const code = run.error?.code ?? '?';
+      const code = run.failedAs || '?';
       failedByCode[code] = (failedByCode[code] ?? 0) + 1;
     }
   }

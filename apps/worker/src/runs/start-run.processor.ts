@@ -16,8 +16,8 @@ const ADMISSION_RETRY_MS = 100;
  * A run job: take one of the tenant's run slots, QUEUED → RUNNING, queue the steps without
  * dependencies, arm the run-level timeout. When the run has one first step, inline and never retried,
  * the run job starts it in the same statement and runs it (and the chain it carries on with) itself:
- * a chain of transforms costs one job. A tenant at its cap parks the job as delayed (the run stays
- * QUEUED). A duplicate job finds the run already past QUEUED and queues nothing new; a job handed out
+ * a chain of transforms costs one job (unless the job stalled before: see below). A tenant at its cap
+ * parks the job as delayed (the run stays QUEUED). A duplicate job finds the run already past QUEUED and queues nothing new; a job handed out
  * again after its worker died takes up the step it had carried on with.
  */
 export async function startRunProcessor(deps: WorkerDeps, job: Job, token?: string): Promise<void> {
@@ -51,7 +51,9 @@ async function startRunJob(deps: WorkerDeps, job: Job, token?: string): Promise<
     const carried = await reclaimCarried(deps, jobId, ref, run);
     if (carried !== NOT_WAITING) return runCarried(deps, jobId, carried);
   }
-  const carryOn = carryOnAtStart(deps.actions, definition);
+  // BullMQ fails a job that stalls more often than it allows, counting the stalls of its waits for a slot too:
+  // a run job that stalled before has none left to spare for a step, which then gets a job of its own.
+  const carryOn = job.stalledCounter > 0 ? undefined : carryOnAtStart(deps.actions, definition);
   const progress = await startRun(deps.pool, ref, definition, carryOn && { ...carryOn, jobId });
   if (!progress.applied) return;
   if (run.status === 'QUEUED' && definition.timeoutMs) await deps.producers.scheduleRunTimeout(ref, definition.timeoutMs);

@@ -207,6 +207,22 @@ describe('executing a step', () => {
     }
   });
 
+  it('gives the first step a job of its own when the run job stalled before (waiting for a slot counts), having no stall to spare', async () => {
+    const { ref } = await dispatchedTwoStepRun();
+    const jobId = runJob.id(ref.runId);
+    await t.deps.queues.runs.add(runJob.name, ref, { ...runJob.opts, jobId, delay: 300 });
+    // BullMQ's stall count of the job, as a stall while the run waited for its tenant's slot leaves it.
+    await (await t.deps.queues.runs.client).hset(`${t.config.redis.queuePrefix}:${t.deps.queues.runs.name}:${jobId}`, 'stc', 1);
+    const run = await waitFor(
+      () => t.db.prisma.workflowRun.findUniqueOrThrow({ where: { id: ref.runId }, include: { stepRuns: true } }),
+      (current) => current.status === 'SUCCEEDED',
+      15_000,
+    );
+    const first = run.stepRuns.find((step) => step.stepKey === 'first');
+    expect(first?.jobId).toBe(stepJob.id(first?.id ?? '', 0));
+    expect(run.stepRuns.find((step) => step.stepKey === 'second')?.jobId).toBe(first?.jobId);
+  });
+
   it('takes up the first step again when the run job comes back after its worker died mid-step', async () => {
     // What the dead worker left behind: the run RUNNING, its first step RUNNING under the run job's id.
     const { ref, definition } = await dispatchedTwoStepRun();
