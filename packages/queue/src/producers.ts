@@ -28,7 +28,7 @@ export type Producers = ReturnType<typeof createProducers>;
  */
 export function createProducers({ connection, prefix, queues }: { connection: Redis; prefix: string; queues: Queues }) {
   const { runs, steps } = queues;
-  const admission = createTenantAdmission(connection, prefix);
+  const admission = createTenantAdmission(connection, prefix, runs);
   return {
     /** Adds the run job, prioritised by its place in its tenant's backlog (fair share between tenants). */
     enqueueRun: (ref: { tenantId: string; runId: string }) =>

@@ -1,14 +1,23 @@
 import { createTestRedis, type TestRedis } from '@conveyor/testing';
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTenantAdmission } from './tenant-admission';
+import { runJob } from './jobs';
+import { createTenantAdmission as createAdmission } from './tenant-admission';
 
 let t: TestRedis;
+let runs: Queue;
 beforeAll(async () => {
   t = await createTestRedis('admission');
+  runs = new Queue('runs', { connection: t.redis, prefix: t.prefix });
 });
 afterAll(async () => {
+  await runs.close();
   await t.cleanup();
 });
+
+const createTenantAdmission = (redis: TestRedis['redis'], prefix: string) => createAdmission(redis, prefix, runs);
+/** A run job parked as a run refused a slot parks it: delayed, for a minute. */
+const parkedJob = (runId: string) => runs.add(runJob.name, { runId }, { jobId: runJob.id(runId), delay: 60_000 });
 
 describe('tenant admission', () => {
   it('admits up to the cap, once per run, and takes each admitted run off the backlog', async () => {
@@ -34,5 +43,36 @@ describe('tenant admission', () => {
     expect(await admission.admit('tenant-c', 'x', 1)).toBe('admitted');
     // A second admission object on the same connection shares the registered script.
     expect(await createTenantAdmission(t.redis, t.prefix).admit('tenant-b', 'y', 1)).toBe('full');
+  });
+});
+
+describe('waking the runs that wait for a slot', () => {
+  it('wakes the longest-waiting run of the tenant when a slot frees: its delayed job is promoted', async () => {
+    const admission = createTenantAdmission(t.redis, t.prefix);
+    const tenant = 'tenant-wake';
+    expect(await admission.admit(tenant, 'w1', 1)).toBe('admitted');
+    for (const runId of ['w2', 'w3']) {
+      await parkedJob(runId);
+      expect(await admission.admit(tenant, runId, 1)).toBe('full');
+    }
+    expect(await admission.admit(tenant, 'w2', 1)).toBe('full'); // asking again keeps its place
+
+    await admission.release(tenant, 'w1');
+    expect(await runs.getJobState(runJob.id('w2'))).not.toBe('delayed');
+    expect(await runs.getJobState(runJob.id('w3'))).toBe('delayed');
+    expect(await admission.admit(tenant, 'w2', 1)).toBe('admitted');
+    await admission.release(tenant, 'w2');
+    expect(await runs.getJobState(runJob.id('w3'))).not.toBe('delayed');
+  });
+
+  it('passes over a waiting run whose job is gone (cancelled meanwhile) to wake the next', async () => {
+    const admission = createTenantAdmission(t.redis, t.prefix);
+    const tenant = 'tenant-skip';
+    expect(await admission.admit(tenant, 's1', 1)).toBe('admitted');
+    expect(await admission.admit(tenant, 's2', 1)).toBe('full'); // its job is gone by the time a slot frees
+    await parkedJob('s3');
+    expect(await admission.admit(tenant, 's3', 1)).toBe('full');
+    await admission.release(tenant, 's1');
+    expect(await runs.getJobState(runJob.id('s3'))).not.toBe('delayed');
   });
 });

@@ -76,7 +76,7 @@ export async function composeWorker(
     redis: producer,
     queues,
     producers,
-    admission: createTenantAdmission(producer, prefix),
+    admission: createTenantAdmission(producer, prefix, queues.runs),
     runs: createRuns({ pool: database.pool, producers, log, metrics }),
     actions: createActionRegistry([...coreActions, ...(options.extraActions ?? [])]),
     expressions: createExpressionPool({

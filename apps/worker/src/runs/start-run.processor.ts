@@ -9,8 +9,12 @@ import { carryOnAtStart, firstCarriedStep } from '../steps/carry-on';
 import { NOT_WAITING, reclaimCarried } from '../steps/claim';
 import { parkOnDatabaseOutage } from '../workers/park-on-outage';
 
-/** How long a run whose tenant is at its concurrency cap waits before it asks again. */
-const ADMISSION_RETRY_MS = 100;
+/**
+ * How long a run whose tenant is at its concurrency cap waits before it asks again, at the most: a freed
+ * slot wakes the tenant's longest-waiting run at once (tenant-admission.ts); this delay is the fallback
+ * for a run its wake-up missed.
+ */
+const ADMISSION_RETRY_MS = 500;
 
 /**
  * A run job: take one of the tenant's run slots, QUEUED → RUNNING, queue the steps without
