@@ -49,8 +49,11 @@ export interface HttpRound extends Measured {
   completedPerSec: number;
   /** From the window's end until the last run created in it finished, ms. */
   drainMs: number;
-  /** Per second of the window (by creation): runs, those slower than 100 ms insert → finish, the slowest. */
-  bySecond: { second: number; runs: number; over100Ms: number; maxMs: number }[];
+  /**
+   * Per second of the window (by creation): runs, those slower than 100 ms insert → finish, the slowest, and
+   * the slowest insert → start (the run RUNNING: dispatch, queue and slot), which tells a wait from slow steps.
+   */
+  bySecond: { second: number; runs: number; over100Ms: number; maxMs: number; maxToStartMs: number }[];
 }
 
 /**
@@ -144,15 +147,16 @@ export async function measureHttpRound(
   };
 }
 
-function bySecond(runs: { created: number; finished: number }[], startedAt: number): HttpRound['bySecond'] {
+function bySecond(runs: RunTimes[], startedAt: number): HttpRound['bySecond'] {
   const seconds = new Map<number, HttpRound['bySecond'][number]>();
   for (const run of runs) {
     const second = Math.floor((run.created - startedAt) / 1000);
-    const entry = seconds.get(second) ?? { second, runs: 0, over100Ms: 0, maxMs: 0 };
+    const entry = seconds.get(second) ?? { second, runs: 0, over100Ms: 0, maxMs: 0, maxToStartMs: 0 };
     const ms = run.finished - run.created;
     entry.runs++;
     if (ms > 100) entry.over100Ms++;
     entry.maxMs = Math.max(entry.maxMs, Math.round(ms));
+    entry.maxToStartMs = Math.max(entry.maxToStartMs, Math.round(run.started - run.created));
     seconds.set(second, entry);
   }
   return [...seconds.values()].sort((a, b) => a.second - b.second);
@@ -220,9 +224,16 @@ async function waitForAll(env: BenchEnvironment, workflowId: string, timeoutMs: 
 }
 
 /** createdAt and finishedAt (epoch ms) of every run of the workflow. */
-async function runTimes(env: BenchEnvironment, workflowId: string) {
-  const { rows } = await env.pool.query<{ created: number; finished: number }>(
-    `SELECT (EXTRACT(EPOCH FROM "createdAt") * 1000)::float8 AS created, (EXTRACT(EPOCH FROM "finishedAt") * 1000)::float8 AS finished
+interface RunTimes {
+  created: number;
+  started: number;
+  finished: number;
+}
+
+async function runTimes(env: BenchEnvironment, workflowId: string): Promise<RunTimes[]> {
+  const { rows } = await env.pool.query<RunTimes>(
+    `SELECT (EXTRACT(EPOCH FROM "createdAt") * 1000)::float8 AS created, (EXTRACT(EPOCH FROM "startedAt") * 1000)::float8 AS started,
+            (EXTRACT(EPOCH FROM "finishedAt") * 1000)::float8 AS finished
        FROM "WorkflowRun" WHERE "workflowId" = $1`,
     [workflowId],
   );

@@ -95,7 +95,9 @@ export async function measureHttp(
         await measureHttpRound(env, processes, driver, { target, concurrency, ratePerSec, seconds: plan.httpWindowSeconds }),
       );
       console.log(`  ${describe(halfPeak.at(-1))}`);
-      const slow = halfPeak.at(-1)?.bySecond.map((s) => `${s.second}:${s.over100Ms}/${s.runs} ≤${s.maxMs}ms`);
+      const slow = halfPeak
+        .at(-1)
+        ?.bySecond.map((s) => `${s.second}:${s.over100Ms}/${s.runs} ≤${s.maxMs}ms (start ≤${s.maxToStartMs})`);
       console.log(`    runs over 100 ms by second of the window: ${slow?.join(', ')}`);
     }
     const results: HttpResults = { engine, rounds, halfPeak };
