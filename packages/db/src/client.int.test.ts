@@ -33,4 +33,25 @@ describe('the database pool', () => {
       await database.close();
     }
   });
+
+  it('keeps its connections while idle (their backends and prepared statements), past the 10 s after which node-postgres closes them', async () => {
+    const database = createDatabase({ url: db.url, poolSize: 3 });
+    try {
+      const backends = async () =>
+        new Set(
+          (
+            await Promise.all(
+              [1, 2, 3].map(() => database.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid, pg_sleep(0.05)')),
+            )
+          ).map((result) => result.rows[0]?.pid),
+        );
+      const before = await backends();
+      expect(before.size).toBe(3);
+      await new Promise((resolve) => setTimeout(resolve, 11_000));
+      expect(database.pool.idleCount).toBe(3);
+      expect(await backends()).toEqual(before);
+    } finally {
+      await database.close();
+    }
+  }, 30_000);
 });
