@@ -76,7 +76,8 @@ beforeAll(async () => {
   );
   const fixture = await seedWorkflow(db.prisma, {
     steps: [
-      { key: 'prepare', action: { app: 'core', version: '1', key: 'noop' } },
+      // Retried, so not run by the run job itself: a step job of its own, which completes.
+      { key: 'prepare', action: { app: 'core', version: '1', key: 'noop' }, retry: { attempts: 2 } },
       {
         key: 'fetch_orders',
         action: { app: 'core', version: '1', key: 'http.request' },
