@@ -212,7 +212,7 @@ describe('executing a step', () => {
     const jobId = runJob.id(ref.runId);
     await t.deps.queues.runs.add(runJob.name, ref, { ...runJob.opts, jobId, delay: 300 });
     // BullMQ's stall count of the job, as a stall while the run waited for its tenant's slot leaves it.
-    await (await t.deps.queues.runs.client).hset(`${t.config.redis.queuePrefix}:${t.deps.queues.runs.name}:${jobId}`, 'stc', 1);
+    await (await t.deps.queues.runs.client).hset(`${t.config.redis.queuePrefix}:${t.deps.queues.runs.name}:${jobId}`, { stc: 1 });
     const run = await waitFor(
       () => t.db.prisma.workflowRun.findUniqueOrThrow({ where: { id: ref.runId }, include: { stepRuns: true } }),
       (current) => current.status === 'SUCCEEDED',
