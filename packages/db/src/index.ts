@@ -10,7 +10,7 @@ export { pingDatabase } from './health.repo';
 export { acceptInvitation, findInvitationByTokenHash, type InvitationRecord, insertInvitation } from './invitations.repo';
 export { type ActingMember, findActingMember, findMembershipRole, type MemberRole } from './memberships.repo';
 export { applyMigrations, type MigrateOptions, type MigrateResult } from './migrate';
-export { finishStep, type Progress, replanRun, startRun } from './run-progress';
+export { finishChain, finishStep, type Progress, replanRun, startRun } from './run-progress';
 export {
   type CreatedRun,
   createRun,
@@ -43,6 +43,7 @@ export {
   type ClaimedStep,
   claimStep,
   type QueuedStep,
+  type RecordedSuccess,
   recordLostAttempt,
   recordRetry,
   recordWait,

@@ -6,6 +6,7 @@ import {
   type CarryOn,
   type QueuedStep,
   queueSteps,
+  type RecordedSuccess,
   recordAndQueue,
   recordOutcome,
   type StepOutcome,
@@ -46,10 +47,7 @@ export async function startRun(pool: SqlPool, ref: RunRef, definition: WorkflowD
 
 /**
  * Records a step's outcome, then plans the run from every step's status: the steps it unblocks are
- * queued and a run whose steps are all done is finished. A success whose consequences need no other
- * step's status (afterSuccess: the next steps of a chain, or the end of the run) is recorded and
- * applied in one statement, which also starts the step `carryOn` names for the caller to run in the
- * same job.
+ * queued and a run whose steps are all done is finished. A success goes through {@link finishChain}.
  */
 export async function finishStep(
   pool: SqlPool,
@@ -58,22 +56,39 @@ export async function finishStep(
   outcome: StepOutcome,
   carryOn?: CarryOn,
 ): Promise<Progress> {
-  const shortcut = outcome.status === 'SUCCEEDED' ? afterSuccess(definition, ref.stepKey) : null;
-  if (shortcut && outcome.status === 'SUCCEEDED') {
-    const output = JSON.stringify(outcome.output ?? null);
-    if (shortcut.kind === 'finish') {
-      const done = await recordAndFinish(pool, ref, output);
-      if (!done.recorded) return NOTHING;
-      if (done.finished) return { applied: true, queued: [], finished: 'SUCCEEDED' };
-    } else {
-      const done = await recordAndQueue(pool, ref, output, shortcut.steps, carryOn);
-      if (!done.recorded) return NOTHING;
-      if (done.queued.length > 0) return { applied: true, queued: done.queued, finished: null };
-    }
-    // Nothing to queue or finish after all (a rerun kept the next steps' results): plan in full.
-    return { ...(await replanRun(pool, ref, definition)), applied: true };
+  if (outcome.status === 'SUCCEEDED') {
+    const success = { stepRunId: ref.stepRunId, stepKey: ref.stepKey, output: JSON.stringify(outcome.output ?? null) };
+    return finishChain(pool, ref, definition, [success], carryOn);
   }
   if (!(await recordOutcome(pool, ref, outcome))) return NOTHING;
+  return { ...(await replanRun(pool, ref, definition)), applied: true };
+}
+
+/**
+ * Records a chain of successes: the attempt `ref` and the steps its job ran after it in memory, each the
+ * only step the one before unblocked (recordChain). What the last success decides on its own
+ * (afterSuccess: the next steps of a chain, or the end of the run) is applied by the same statement,
+ * which also starts the step `carryOn` names for the caller to run in the same job; otherwise the run is
+ * planned from every step's status.
+ */
+export async function finishChain(
+  pool: SqlPool,
+  ref: AttemptRef,
+  definition: WorkflowDefinition,
+  successes: RecordedSuccess[],
+  carryOn?: CarryOn,
+): Promise<Progress> {
+  const shortcut = afterSuccess(definition, successes.at(-1)?.stepKey ?? ref.stepKey);
+  if (shortcut?.kind === 'finish') {
+    const done = await recordAndFinish(pool, ref, successes);
+    if (!done.recorded) return NOTHING;
+    if (done.finished) return { applied: true, queued: [], finished: 'SUCCEEDED' };
+  } else {
+    const done = await recordAndQueue(pool, ref, successes, shortcut?.steps ?? [], carryOn);
+    if (!done.recorded) return NOTHING;
+    if (done.queued.length > 0) return { applied: true, queued: done.queued, finished: null };
+  }
+  // Nothing to queue or finish after all (a join, or a rerun kept the next steps' results): plan in full.
   return { ...(await replanRun(pool, ref, definition)), applied: true };
 }
 

@@ -9,7 +9,8 @@ import {
   newStepState,
   type QueuedStep,
   queuedStepColumns,
-  recordSuccess,
+  type RecordedSuccess,
+  recordChain,
   resetStepsForRerun,
 } from './step-transitions';
 import type { AttemptRef } from './steps.repo';
@@ -197,25 +198,27 @@ export async function finishRun(db: SqlExecutor, ref: RunRef, leaves: string[], 
 }
 
 /**
- * The run's only leaf succeeded, every other step being done: the step RUNNING → SUCCEEDED and the
- * run SUCCEEDED with its output, in one statement.
+ * The run's only leaf succeeded, every other step being done: a chain of successes ending with it
+ * recorded (recordChain) and the run SUCCEEDED with its output, in one statement.
  */
 export async function recordAndFinish(
   db: SqlExecutor,
   ref: AttemptRef,
-  output: string,
+  successes: RecordedSuccess[],
 ): Promise<{ recorded: boolean; finished: boolean }> {
   const move = finishMoves.SUCCEEDED;
+  const leaf = successes.at(-1)?.stepKey ?? ref.stepKey;
   const [row] = await queryRows<{ recorded: boolean; finished: boolean }>(
     db,
     prepared(
       'record-and-finish',
       sql`
-    WITH recorded AS (${recordSuccess(ref, output)} RETURNING "stepKey", "output"),
+    WITH ${recordChain(ref, successes)},
     finished AS (
       UPDATE "WorkflowRun"
          SET ${move.set}, "updatedAt" = now(), "finishedAt" = now(), "error" = NULL,
-             "output" = (SELECT jsonb_build_object("stepKey", "output") FROM recorded)
+             "output" = (SELECT jsonb_build_object("stepKey", "output")
+                           FROM (SELECT * FROM recorded UNION ALL SELECT * FROM chained) AS leaf WHERE "stepKey" = ${leaf}::text)
        WHERE "id" = ${ref.runId}::uuid AND "tenantId" = ${ref.tenantId}::uuid AND ${move.guard()}
          AND EXISTS (SELECT 1 FROM recorded)
       RETURNING "id")

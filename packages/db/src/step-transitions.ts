@@ -30,6 +30,8 @@ const moves = {
 /** A step row created QUEUED, for the run job or the step before it to add its job. */
 const queuedCreation = stepCreation('queue', 'QUEUED');
 const carriedCreation = stepCreation('carry on', 'RUNNING');
+/** A step its job ran in memory after the one it recorded, in the same chain. */
+const chainedCreation = stepCreation('chain', 'SUCCEEDED');
 const skippedCreation = stepCreation('skip', 'SKIPPED');
 /** Reads, not moves: the outputs an attempt may see, and the run a success may queue steps of. */
 const isSucceededOutput = statusIn(['SUCCEEDED'], 'o."status"');
@@ -202,11 +204,50 @@ export async function recordOutcome(db: SqlExecutor, ref: AttemptRef, outcome: S
   return count === 1;
 }
 
-/** RUNNING → SUCCEEDED, as a fragment of the statements that also apply what the success decides. */
-export function recordSuccess(ref: AttemptRef, output: string): Statement {
+/**
+ * A success a chain statement records: the step's row and key, its output (JSON text) and, when its
+ * job ran it in a chain, the attempt's start and end (epoch ms, the worker's clock).
+ */
+export interface RecordedSuccess {
+  stepRunId: string;
+  stepKey: string;
+  output: string;
+  startedAt?: number | undefined;
+  finishedAt?: number | undefined;
+}
+
+/**
+ * The CTEs `recorded` and `chained` (each RETURNING "stepKey", "output") of a statement that records a
+ * chain of successes: the first is the attempt `ref`, RUNNING → SUCCEEDED; the others are steps its job
+ * ran after it in memory (each the only step the one before unblocked), created SUCCEEDED under the
+ * job's id while the run is RUNNING. Their rows cannot exist yet: a step's row is created by its
+ * dependency's success, and the first step's row was new when it started (`QueuedStep.started`).
+ */
+export function recordChain(ref: AttemptRef, [first, ...rest]: RecordedSuccess[]): Statement {
+  const ms = (value: number | undefined) => value ?? null;
   return sql`
-      UPDATE "StepRun" SET ${moves.succeed.set}, "updatedAt" = now(), "finishedAt" = now(), "output" = ${output}::jsonb, "error" = NULL
-       WHERE ${attemptIs(ref)} AND ${moves.succeed.guard()}`;
+    recorded AS (
+      UPDATE "StepRun"
+         SET ${moves.succeed.set}, "updatedAt" = now(), "output" = ${first?.output ?? 'null'}::jsonb, "error" = NULL,
+             "startedAt" = CASE WHEN "attempt" = 1 AND ${ms(first?.startedAt)}::float8 IS NOT NULL
+                                THEN to_timestamp(${ms(first?.startedAt)}::float8 / 1000) ELSE "startedAt" END,
+             "finishedAt" = COALESCE(to_timestamp(${ms(first?.finishedAt)}::float8 / 1000), now())
+       WHERE ${attemptIs(ref)} AND ${moves.succeed.guard()}
+      RETURNING "stepKey", "output"),
+    chained AS (
+      INSERT INTO "StepRun" ("id", "tenantId", "workflowRunId", "stepKey", "status", "attempt", "jobId", "startedAt", "finishedAt", "output")
+      SELECT c.id, ${ref.tenantId}::uuid, ${ref.runId}::uuid, c.key, ${chainedCreation.value}, 1, ${ref.jobId}::text,
+             to_timestamp(c.started / 1000), to_timestamp(c.finished / 1000), c.output::jsonb
+        FROM unnest(${rest.map((step) => step.stepRunId)}::uuid[], ${rest.map((step) => step.stepKey)}::text[],
+                    ${rest.map((step) => step.startedAt ?? null)}::float8[], ${rest.map((step) => step.finishedAt ?? null)}::float8[],
+                    ${rest.map((step) => step.output)}::text[]) AS c(id, key, started, finished, output)
+       WHERE EXISTS (SELECT 1 FROM recorded) AND ${runIsRunning(ref)}
+      RETURNING "stepKey", "output")`;
+}
+
+/** The run of `ref` is RUNNING: the condition of every row a success creates. */
+function runIsRunning(ref: RunRef): Statement {
+  return sql`EXISTS (SELECT 1 FROM "WorkflowRun" WHERE "id" = ${ref.runId}::uuid AND "tenantId" = ${ref.tenantId}::uuid AND ${isRunningRun})`;
 }
 
 /** The row of this attempt, and only while this attempt (number and job) holds it: the fence of every outcome write. */
@@ -218,6 +259,8 @@ function attemptIs(ref: AttemptRef): Statement {
 export interface CarryOn {
   stepKey: string;
   jobId: string;
+  /** The id its row is created with, when the job already ran it under that id (a chain's step that did not succeed). */
+  stepRunId?: string | undefined;
 }
 
 /**
@@ -237,31 +280,30 @@ export function newStepState(carried: CarryOn | undefined): Statement {
 export const queuedStepColumns = sql`"id"::text AS "stepRunId", "stepKey", "jobId", "status" = ${carriedCreation.value} AS "started"`;
 
 /**
- * RUNNING → SUCCEEDED and, while the run is RUNNING, the steps that waited for this one alone
- * queued; the one the caller carries on with is started instead (a rerun's existing row is only
- * queued).
+ * A chain of successes recorded (recordChain) and, while the run is RUNNING, the steps that waited for
+ * its last one alone queued; the one the caller carries on with is started instead, under the id it
+ * names if any (a rerun's existing row is only queued).
  */
 export async function recordAndQueue(
   db: SqlExecutor,
   ref: AttemptRef,
-  output: string,
+  successes: RecordedSuccess[],
   next: string[],
   carryOn: CarryOn | undefined,
 ): Promise<{ recorded: boolean; queued: QueuedStep[] }> {
-  const ids = next.map(() => crypto.randomUUID());
   const carried = carryOn && next.includes(carryOn.stepKey) ? carryOn : undefined;
+  const ids = next.map((key) => (key === carried?.stepKey && carried.stepRunId) || crypto.randomUUID());
   const [row] = await queryRows<{ recorded: boolean; queued: QueuedStep[] }>(
     db,
     prepared(
       'record-and-queue',
       sql`
-    WITH recorded AS (${recordSuccess(ref, output)} RETURNING "id"),
+    WITH ${recordChain(ref, successes)},
     queued AS (
       INSERT INTO "StepRun" ("id", "tenantId", "workflowRunId", "stepKey", "status", "attempt", "startedAt", "jobId")
       SELECT s.id, ${ref.tenantId}::uuid, ${ref.runId}::uuid, s.key, ${newStepState(carried)}
         FROM unnest(${ids}::uuid[], ${next}::text[]) AS s(id, key)
-       WHERE EXISTS (SELECT 1 FROM recorded)
-         AND EXISTS (SELECT 1 FROM "WorkflowRun" WHERE "id" = ${ref.runId}::uuid AND "tenantId" = ${ref.tenantId}::uuid AND ${isRunningRun})
+       WHERE EXISTS (SELECT 1 FROM recorded) AND ${runIsRunning(ref)}
       ON CONFLICT ("workflowRunId", "stepKey") DO UPDATE
          SET ${moves.requeue.set}, "updatedAt" = now(), "finishedAt" = NULL, "error" = NULL,
              "jobId" = ${stepJobIdOf('"StepRun"."id"', '"StepRun"."attempt"')}

@@ -18,10 +18,11 @@ export const stepTransitions: Readonly<Record<StepStatus, readonly StepStatus[]>
 };
 
 /**
- * The statuses a StepRun row is created in, when planning reaches its step: QUEUED, SKIPPED, or
- * RUNNING when the job of the step before it carries on with it.
+ * The statuses a StepRun row is created in, when planning reaches its step: QUEUED, SKIPPED,
+ * RUNNING when the job of the step before it carries on with it, or SUCCEEDED when that job ran it
+ * in memory, as part of a chain recorded at once.
  */
-export const initialStepStatuses: readonly StepStatus[] = ['QUEUED', 'RUNNING', 'SKIPPED'];
+export const initialStepStatuses: readonly StepStatus[] = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'SKIPPED'];
 
 export const terminalStepStatuses: readonly StepStatus[] = ['SUCCEEDED', 'FAILED', 'SKIPPED', 'CANCELLED'];
 
