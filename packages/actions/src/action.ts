@@ -42,7 +42,7 @@ export interface ActionContext {
    * addresses are reachable (private, loopback, link-local, unique-local, multicast, unspecified and
    * other special ranges are refused, IPv4 and IPv6, including IPv4-mapped IPv6).
    */
-  http: { allowPrivateNetworks: string[] };
+  http: { allowPrivateNetworks: readonly string[] };
 }
 
 /** An action either finishes with an output or asks the worker to re-enter it later (delayed job). */
