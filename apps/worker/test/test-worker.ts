@@ -70,3 +70,12 @@ export async function createTestWorkerDeps(
     },
   };
 }
+
+/** A connection of the tenant holding `credentials`, sealed with the worker's keyring; its id. */
+export async function storeConnection(t: TestWorkerDeps, tenantId: string, credentials: unknown, name = 'api'): Promise<string> {
+  const sealed = t.deps.keyring.seal(credentials);
+  const connection = await t.db.prisma.connection.create({
+    data: { tenantId, name, credentialsCiphertext: Buffer.from(sealed.ciphertext), credentialsKeyId: sealed.keyId },
+  });
+  return connection.id;
+}

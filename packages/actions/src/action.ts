@@ -31,6 +31,12 @@ export interface ActionContext {
   /** The tenant's decrypted connection credentials, when the step names a connection. */
   connection?: Record<string, unknown>;
   /**
+   * Marks a secret value the action sent (a token, an `Authorization` header it derived): redacted,
+   * like every value of the connection, from the step's log lines and error, and also from its
+   * output, where a server may echo it.
+   */
+  redact(value: string): void;
+  /**
    * Set when the step is re-entered after a `wait` result. `waitStartedAt` (optional) is when the
    * first execution returned `wait`; `delay` uses it to report how long it waited.
    */

@@ -6,6 +6,7 @@ import { type ActionContext, defineAction } from './action';
 import { ActionAbortedError, ActionError, throwIfActionAborted } from './action-error';
 import { createDestinationPolicy, type DestinationPolicy, destinationRefusedError } from './destination-policy';
 import { createGuardedAgent } from './guarded-agent';
+import { credentialHeaders } from './http-auth';
 import { decodeBody, flattenHeaders, parseRetryAfter, preview, readLimitedBody } from './http-response';
 
 const MAX_REDIRECTS = 5;
@@ -57,7 +58,7 @@ export const httpRequestAction = defineAction<HttpRequestInput>({
     const timeout = AbortSignal.timeout(input.timeoutMs);
     const signal = AbortSignal.any([ctx.signal, timeout]);
     const agent = createGuardedAgent(policy);
-    let hop: Hop = firstHop(input, ctx);
+    let hop: Hop = authenticate(firstHop(input, ctx), ctx);
     const startedAt = ctx.now();
     try {
       for (let redirects = 0; ; redirects++) {
@@ -129,6 +130,18 @@ function firstHop(input: HttpRequestInput, ctx: ActionContext): Hop {
     headers['content-type'] ??= 'application/json';
   }
   return { url, method: input.method, headers, body };
+}
+
+/**
+ * The step's connection applied to the first request (its headers win over the input's of the same
+ * name); the values that carry its secret are marked for redaction. A redirect to another origin
+ * drops them with the step's other headers (nextHop).
+ */
+function authenticate(hop: Hop, ctx: ActionContext): Hop {
+  if (!ctx.connection) return hop;
+  const { headers, secrets } = credentialHeaders(ctx.connection, { body: hop.body, now: ctx.now() });
+  for (const secret of secrets) ctx.redact(secret);
+  return { ...hop, headers: { ...hop.headers, ...headers } };
 }
 
 /** Scheme and literal-IP checks before any connection; hostnames are checked at lookup by the agent. */

@@ -19,6 +19,7 @@ export {
 export { coreActions, coreApp } from './core-app';
 export { type DelayInput, delayAction, MAX_DELAY_MS } from './delay.action';
 export { intersectAllowlists, invalidNetworks } from './destination-policy';
+export { type HttpCredentials, httpCredentialsSchema } from './http-auth';
 export { type HttpRequestInput, httpRequestAction } from './http-request.action';
 export { logAction } from './log.action';
 export { noopAction } from './noop.action';

@@ -4,8 +4,14 @@ import type { ActionContext, StepLogger } from '../src/action';
  * Test support (not exported from the package): an `ActionContext` whose logger records lines.
  * Its own helper, not `@conveyor/testing`'s, because that is not a dependency of this package.
  */
-export function createTestContext(overrides: Partial<ActionContext> = {}): { ctx: ActionContext; lines: LoggedLine[] } {
+export function createTestContext(overrides: Partial<ActionContext> = {}): {
+  ctx: ActionContext;
+  lines: LoggedLine[];
+  /** The values the action marked secret (`ctx.redact`). */
+  redacted: string[];
+} {
   const lines: LoggedLine[] = [];
+  const redacted: string[] = [];
   const record =
     (level: LoggedLine['level']) =>
     (msg: string, context?: Record<string, unknown>): void => {
@@ -19,9 +25,10 @@ export function createTestContext(overrides: Partial<ActionContext> = {}): { ctx
     attempt: 1,
     now: () => Date.now(),
     http: { allowPrivateNetworks: [] },
+    redact: (value) => redacted.push(value),
     ...overrides,
   };
-  return { ctx, lines };
+  return { ctx, lines, redacted };
 }
 
 export interface LoggedLine {

@@ -21,5 +21,5 @@ export {
 export { logWriterMetricNames } from './log-writer.metrics';
 export { createMongoLogStore, type MongoLogStoreOptions } from './mongo-log-store';
 export { cursorOf, decodeCursor, MAX_PAGE_LIMIT } from './queries';
-export { isSecretKey, REDACTED, redactText, redactValue, type SanitizeOptions } from './sanitize-line';
+export { isSecretKey, REDACTED, redactSecretValues, redactText, redactValue, type SanitizeOptions } from './sanitize-line';
 export { isLogStoreUnavailable } from './store-errors';

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { LogLine } from './log-line';
-import { isSecretKey, REDACTED, redactText, redactValue, sanitizeLine, sanitizeWithSize } from './sanitize-line';
+import {
+  isSecretKey,
+  REDACTED,
+  redactSecretValues,
+  redactText,
+  redactValue,
+  sanitizeLine,
+  sanitizeWithSize,
+} from './sanitize-line';
 
 const line = (overrides: Partial<LogLine> = {}): LogLine => ({
   tenantId: 't1',
@@ -108,6 +116,19 @@ describe('redactText and redactValue: the same rule for text outside log lines',
       message: `uses ${REDACTED}`,
       details: { apiKey: REDACTED, nested: [{ name: 'Error', message: `bad key ${REDACTED}`, code: 'E_KEY' }] },
     });
+  });
+});
+
+describe('redactSecretValues: a step output, only its secret values', () => {
+  it('redacts the values in strings and keys at any depth and changes nothing else (no secret-key rule, no reshaping)', () => {
+    const output = { token_type: 'bearer', token: 'public-id', list: [[1, 'x s3cr3t y'], null, true], ['s3cr3t']: 2 };
+    expect(redactSecretValues(output, ['s3cr3t'])).toEqual({
+      token_type: 'bearer',
+      token: 'public-id',
+      list: [[1, `x ${REDACTED} y`], null, true],
+      [REDACTED]: 2,
+    });
+    expect(redactSecretValues(output, [])).toBe(output);
   });
 });
 

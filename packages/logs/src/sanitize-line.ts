@@ -74,6 +74,22 @@ export function redactValue(value: unknown, secretValues: readonly string[]): un
   }
 }
 
+/**
+ * The same JSON data with every occurrence of each `secretValues` string redacted in its strings (keys
+ * included), and nothing else changed: for a step's output, whose fields a later step may read.
+ */
+export function redactSecretValues(value: unknown, secretValues: readonly string[]): unknown {
+  const patterns = secretPatterns(secretValues);
+  if (patterns.length === 0) return value;
+  const walk = (current: unknown): unknown => {
+    if (typeof current === 'string') return cleanString(current, patterns);
+    if (Array.isArray(current)) return current.map(walk);
+    if (current === null || typeof current !== 'object') return current;
+    return Object.fromEntries(Object.entries(current).map(([key, item]) => [cleanString(key, patterns), walk(item)]));
+  };
+  return walk(value);
+}
+
 /** Whether a context key names a secret: its value is replaced whatever it is. */
 export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key);

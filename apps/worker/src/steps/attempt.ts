@@ -2,7 +2,7 @@ import { type ActionContext, isActionAbortedError, isRetryableActionError, runAc
 import { getSealedConnection, openStoredCredentials, type StepError, type StepOutcome } from '@conveyor/db';
 import { actionRefKey, type StepDefinition } from '@conveyor/engine';
 import { ConveyorError, isConveyorError, isRetryableFailure } from '@conveyor/errors';
-import { type BatchingWriter, type LogLevel, redactText, redactValue } from '@conveyor/logs';
+import { type BatchingWriter, type LogLevel, redactSecretValues, redactText, redactValue } from '@conveyor/logs';
 import type { Logger } from '@conveyor/observability';
 import { RunCancelledReason } from '../deps/abort-registry';
 import type { WorkerDeps } from '../deps/worker-deps';
@@ -29,8 +29,11 @@ export async function attempt(deps: WorkerDeps, step: StepInFlight, attemptsLeft
   const started = deps.now();
   const cancel = new AbortController();
   const unregister = deps.aborts.register(step.ref.runId, cancel);
-  // Filled once the connection is opened; the logger reads it on every line.
+  // Filled once the connection is opened (and by the action, ctx.redact); the logger reads it on every line.
   const secretValues: string[] = [];
+  // What the action marked secret (ctx.redact): redacted from the output too, where the connection's
+  // other values (a header name, a scheme) may be the data a later step reads.
+  const marked: string[] = [];
   const stepLog = createStepLogger({ writer: deps.logWriter, ids: logIds(step.ref), secretValues, now: deps.now });
   const context = templateContextOf(step.prepared, step.runInput, step.outputs);
   const action = actionType(definition);
@@ -52,6 +55,10 @@ export async function attempt(deps: WorkerDeps, step: StepInFlight, attemptsLeft
       attempt: step.ref.attempt,
       now: deps.now,
       http: { allowPrivateNetworks: tenantNetworks(deps.settings, step.tenantNetworks) },
+      redact: (value) => {
+        marked.push(value);
+        secretValues.push(value);
+      },
       ...(step.resumeAt ? { resume: { waitedUntil: step.resumeAt } } : {}),
       ...(connection ? { connection } : {}),
     };
@@ -68,7 +75,9 @@ export async function attempt(deps: WorkerDeps, step: StepInFlight, attemptsLeft
     deps.metrics.stepDuration.observe({ action, outcome: 'succeeded' }, durationMs / 1_000);
     log.info({ durationMs, attempt: step.ref.attempt }, 'step succeeded');
     stepLog.info(`step succeeded in ${durationMs} ms`, { attempt: step.ref.attempt, durationMs });
-    return outcome({ status: 'SUCCEEDED', output: result.output });
+    // A response may echo what the connection sent: the values the action marked are not kept in the output.
+    const output = marked.length > 0 ? redactSecretValues(result.output, marked) : result.output;
+    return outcome({ status: 'SUCCEEDED', output });
   } catch (error) {
     if (cancel.signal.reason instanceof RunCancelledReason)
       return outcome({ status: 'CANCELLED', reason: cancel.signal.reason.message });

@@ -6,7 +6,7 @@ import { insertRun, seedWorkflow, waitFor } from '@conveyor/testing';
 import type { Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createTestWorkerDeps, type TestWorkerDeps } from '../../test/test-worker';
+import { createTestWorkerDeps, storeConnection, type TestWorkerDeps } from '../../test/test-worker';
 import { createRunWorker } from '../runs/run.worker';
 import { createStepWorker } from './step.worker';
 
@@ -91,18 +91,10 @@ describe('executing a step', () => {
   it('hands the action its tenant’s decrypted connection, the resolved input and a stable idempotency key', async () => {
     const placeholder = '00000000-0000-4000-8000-000000000000';
     const fixture = await seedWorkflow(t.db.prisma, { steps: [step(placeholder)] });
-    const sealed = t.deps.keyring.seal({ token: 'sk_test_42' });
-    const connection = await t.db.prisma.connection.create({
-      data: {
-        tenantId: fixture.tenantId,
-        name: 'api',
-        credentialsCiphertext: Buffer.from(sealed.ciphertext),
-        credentialsKeyId: sealed.keyId,
-      },
-    });
+    const connectionId = await storeConnection(t, fixture.tenantId, { token: 'sk_test_42' });
     await t.db.prisma.workflowVersion.update({
       where: { id: fixture.versionId },
-      data: { definition: { steps: [step(connection.id)] } },
+      data: { definition: { steps: [step(connectionId)] } },
     });
     const run = await runToEnd({}, fixture);
     expect(run.status).toBe('SUCCEEDED');
@@ -112,16 +104,8 @@ describe('executing a step', () => {
 
   it('fails the step, without retrying, when the connection belongs to another tenant', async () => {
     const other = await seedWorkflow(t.db.prisma, { steps: [{ key: 'x', action: { app: 'core', version: '1', key: 'noop' } }] });
-    const sealed = t.deps.keyring.seal({ token: 'theirs' });
-    const theirs = await t.db.prisma.connection.create({
-      data: {
-        tenantId: other.tenantId,
-        name: 'theirs',
-        credentialsCiphertext: Buffer.from(sealed.ciphertext),
-        credentialsKeyId: sealed.keyId,
-      },
-    });
-    const run = await runToEnd({ steps: [{ ...step(theirs.id), retry: { attempts: 3, backoff: 'fixed', delayMs: 10 } }] });
+    const theirs = await storeConnection(t, other.tenantId, { token: 'theirs' }, 'theirs');
+    const run = await runToEnd({ steps: [{ ...step(theirs), retry: { attempts: 3, backoff: 'fixed', delayMs: 10 } }] });
     expect(run.status).toBe('FAILED');
     expect(run.stepRuns[0]).toMatchObject({ status: 'FAILED', attempt: 1, error: { code: 'NOT_FOUND' } });
     expect(JSON.stringify(run.stepRuns[0]?.output ?? null)).not.toContain('theirs');
