@@ -18,6 +18,20 @@ export const retryPolicySchema = z.object({
   jitter: z.number().min(0).max(1).default(defaultRetryPolicy.jitter),
 });
 
+/**
+ * At most `limit` attempts per `perMs` (a token bucket in Redis, across every worker); an attempt over
+ * it waits (its job delayed, its attempt not spent), never fails.
+ */
+export const rateLimitSchema = z.strictObject({
+  limit: z.number().int().min(1).max(100_000),
+  perMs: z.number().int().min(100).max(86_400_000),
+  /**
+   * A template over what the step reads (`{{ input.customerId }}`): one budget per value, shared by the
+   * tenant's steps that give the same key. Without one, the step has a budget of its own.
+   */
+  key: z.string().min(1).max(1_000).optional(),
+});
+
 export const stepDefinitionSchema = z.object({
   /** Identifier-shaped so that a template can say `steps.<key>.output` without quoting. */
   key: z
@@ -36,6 +50,7 @@ export const stepDefinitionSchema = z.object({
   /** When true a FAILED step still satisfies its dependents and does not fail the run. */
   continueOnError: z.boolean().default(false),
   connectionId: z.uuid().optional(),
+  rateLimit: rateLimitSchema.optional(),
 });
 
 /**
@@ -62,3 +77,4 @@ export type WorkflowDefinition = z.infer<typeof workflowDefinitionSchema>;
 export type StepDefinition = z.infer<typeof stepDefinitionSchema>;
 export type ActionRef = z.infer<typeof actionRefSchema>;
 export type RetryPolicy = z.infer<typeof retryPolicySchema>;
+export type RateLimit = z.infer<typeof rateLimitSchema>;

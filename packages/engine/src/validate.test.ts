@@ -136,6 +136,33 @@ describe('validateDefinition: graph and references', () => {
     expect(issues[0]?.message).toMatch(/^syntax error: /);
   });
 
+  it('checks a rate limit: its bounds, its fields, and its key template like any other', () => {
+    const shape = issuesOf({
+      steps: [step('a', { rateLimit: { limit: 0, perMs: 1000 } }), step('b', { rateLimit: { limit: 5, perMs: 1000, every: 1 } })],
+    });
+    expect(shape.issues.map(({ stepKey, path }) => ({ stepKey, path }))).toEqual([
+      { stepKey: 'a', path: 'steps[0].rateLimit.limit' },
+      { stepKey: 'b', path: 'steps[1].rateLimit' },
+    ]);
+    const keys = issuesOf({
+      steps: [
+        step('b'),
+        step('c', { rateLimit: { limit: 5, perMs: 1000, key: '{{ steps.b.output.id }}' } }),
+        step('d', { rateLimit: { limit: 5, perMs: 1000, key: '{{ input.( }}' } }),
+      ],
+    });
+    expect(keys.issues.map(({ stepKey, path }) => ({ stepKey, path }))).toEqual([
+      { stepKey: 'c', path: 'steps[1].rateLimit.key' },
+      { stepKey: 'd', path: 'steps[2].rateLimit.key' },
+    ]);
+    expect(keys.issues[0]?.message).toContain('not among its dependencies');
+    const valid = validateDefinition(
+      { steps: [step('a', { rateLimit: { limit: 5, perMs: 1000, key: '{{ input.customer }}' } })] },
+      opts,
+    );
+    expect(valid.steps[0]?.rateLimit).toEqual({ limit: 5, perMs: 1000, key: '{{ input.customer }}' });
+  });
+
   it('refuses reading a step that is not upstream, unknown, or itself', () => {
     const { issues } = issuesOf({
       steps: [

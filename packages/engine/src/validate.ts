@@ -44,7 +44,7 @@ function checkStep(step: StepDefinition, index: number, graph: DependencyGraph, 
   return [...issues, ...checkExpressions(step, index, graph, opts)];
 }
 
-/** Every template in `input` and the `if` condition: syntax, limits, and which steps they read. */
+/** Every template in `input`, the `if` condition and the rate limit's key: syntax, limits, and which steps they read. */
 function checkExpressions(step: StepDefinition, index: number, graph: DependencyGraph, opts: ValidateOptions): DefinitionIssue[] {
   const issue = issueAt(step, index);
   const upstream = transitiveDependencies(step.key, graph.dependencies);
@@ -64,6 +64,8 @@ function checkExpressions(step: StepDefinition, index: number, graph: Dependency
   forEachTemplateString(step.input, 'input', (source, path) => check(path, () => compileTemplate(source, { ...options, path })));
   const condition = step.if;
   if (condition !== undefined) check('if', () => compileCondition(condition, { ...options, path: 'if' }));
+  const rateKey = step.rateLimit?.key;
+  if (rateKey !== undefined) check('rateLimit.key', () => compileTemplate(rateKey, { ...options, path: 'rateLimit.key' }));
   return issues;
 }
 

@@ -27,6 +27,12 @@ export function createPipelineMetrics(registry: Registry) {
       labelNames: ['action'] as const,
       registers: [registry],
     }),
+    stepsThrottled: new Counter({
+      name: 'conveyor_steps_throttled_total',
+      help: 'Step attempts delayed by their rate limit (the attempt is not spent), by action',
+      labelNames: ['action'] as const,
+      registers: [registry],
+    }),
     runsFinished: new Counter({
       name: 'conveyor_runs_finished_total',
       help: 'Runs that reached a final status, by status',

@@ -9,7 +9,14 @@ import {
   type RetentionMode,
 } from '@conveyor/logs';
 import { createMetricsRegistry, createPipelineMetrics, type Logger, type Registry } from '@conveyor/observability';
-import { createProducers, createQueues, createRedisConnection, createTenantAdmission, type Redis } from '@conveyor/queue';
+import {
+  createProducers,
+  createQueues,
+  createRateLimits,
+  createRedisConnection,
+  createTenantAdmission,
+  type Redis,
+} from '@conveyor/queue';
 import { createRuns } from '@conveyor/runs';
 import { createKeyring, parseKeys } from '@conveyor/secrets';
 import { createExpressionPool } from '../expressions/expression-pool';
@@ -77,6 +84,7 @@ export async function composeWorker(
     queues,
     producers,
     admission: createTenantAdmission(producer, prefix, queues.runs),
+    rateLimits: createRateLimits(producer, prefix),
     runs: createRuns({ pool: database.pool, producers, log, metrics }),
     actions: createActionRegistry([...coreActions, ...(options.extraActions ?? [])]),
     expressions: createExpressionPool({

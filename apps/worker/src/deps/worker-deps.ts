@@ -2,7 +2,7 @@ import type { ActionRegistry } from '@conveyor/actions';
 import type { PrismaClient, SqlPool } from '@conveyor/db';
 import type { BatchingWriter, LogStore } from '@conveyor/logs';
 import type { Logger, PipelineMetrics } from '@conveyor/observability';
-import type { Producers, Queues, Redis, TenantAdmission } from '@conveyor/queue';
+import type { Producers, Queues, RateLimits, Redis, TenantAdmission } from '@conveyor/queue';
 import type { Runs } from '@conveyor/runs';
 import type { Keyring } from '@conveyor/secrets';
 import type { ExpressionPool } from '../expressions/expression-pool';
@@ -41,6 +41,8 @@ export interface WorkerDeps {
   producers: Producers;
   /** Tenant run slots and backlogs (fair share between tenants). */
   admission: TenantAdmission;
+  /** Steps' rate limits (token buckets across every worker). */
+  rateLimits: RateLimits;
   /** The run use cases: dispatch, time out, after-commit. */
   runs: Runs;
   actions: ActionRegistry;

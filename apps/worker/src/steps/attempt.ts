@@ -9,6 +9,7 @@ import type { WorkerDeps } from '../deps/worker-deps';
 import { createExpressionBudget } from '../expressions/expression-budget';
 import { tenantNetworks } from './network-allowlist';
 import { evaluateStepCondition, resolveStepInput, templateContextOf } from './prepared-step';
+import { rateLimitWait } from './rate-limit';
 import { logIds, type StepInFlight } from './step-in-flight';
 
 /** What one attempt came to, as data: the step job's processor maps it to the database and to BullMQ. */
@@ -17,7 +18,9 @@ export type AttemptResult =
   /** A retryable failure with attempts left: the job is retried with the step's backoff. */
   | { kind: 'retry'; error: StepError; cause: unknown }
   /** The action asked to be re-entered at `untilEpochMs` (the delay action). */
-  | { kind: 'wait'; untilEpochMs: number };
+  | { kind: 'wait'; untilEpochMs: number }
+  /** The step's rate limit holds the attempt until `untilEpochMs`: it runs again then, its attempt not spent. */
+  | { kind: 'throttled'; untilEpochMs: number };
 
 /**
  * One attempt of a step: its `if`, its input resolved from the run input and earlier outputs, its
@@ -42,6 +45,11 @@ export async function attempt(deps: WorkerDeps, step: StepInFlight, attemptsLeft
   try {
     if (!(await evaluateStepCondition(deps.expressions, step.prepared, context, budget)))
       return outcome({ status: 'SKIPPED', reason: 'condition is false' });
+    const throttledFor = await rateLimitWait(deps, step, context, budget);
+    if (throttledFor > 0) {
+      deps.metrics.stepsThrottled.inc({ action });
+      return { kind: 'throttled', untilEpochMs: deps.now() + throttledFor };
+    }
     stepLog.info(`step started (attempt ${step.ref.attempt})`, { attempt: step.ref.attempt });
     const input = await resolveStepInput(deps.expressions, step.prepared, context, budget);
     const connection = definition.connectionId

@@ -51,4 +51,10 @@ describe('carryOnAtStart', () => {
     expect(carryOnAtStart(actions, parse([step('a', 'http.request', [])]))).toBeUndefined();
     expect(carryOnAtStart(actions, parse([step('a', 'delay', [], { input: { ms: 10 } })]))).toBeUndefined();
   });
+
+  it('queues a rate-limited step, whose wait needs a delayed job of its own', () => {
+    const limited = { rateLimit: { limit: 1, perMs: 1000 } };
+    expect(carryOnAtStart(actions, parse([step('a', 'transform', [], limited)]))).toBeUndefined();
+    expect(carryOnAfter(actions, parse([step('a', 'noop', []), step('b', 'transform', ['a'], limited)]), 'a')).toBeUndefined();
+  });
 });

@@ -25,6 +25,8 @@ export interface PreparedStep {
   conditionPlain: boolean;
   /** The step's `if`, compiled on first use (a bad condition fails the attempt, not the lookup). */
   condition(): CompiledTemplate | undefined;
+  /** The rate limit's key template as the input `{ key }`: resolved like the input, in process when plain. */
+  rateKey?: { input: CompiledInput; source: string; plain: boolean } | undefined;
 }
 
 // Keyed by the cached definition object: when DefinitionCache forgets a version, its steps go too.
@@ -60,6 +62,16 @@ function prepare(definition: WorkflowDefinition, step: StepDefinition): Prepared
       if (step.if !== undefined) condition ??= compileCondition(step.if, { stepKey: step.key });
       return condition;
     },
+    rateKey: step.rateLimit?.key === undefined ? undefined : compileRateKey(step.key, step.rateLimit.key),
+  };
+}
+
+function compileRateKey(stepKey: string, source: string): PreparedStep['rateKey'] {
+  const template = { key: source };
+  return {
+    input: compileInput(template, undefined, { stepKey }),
+    source: JSON.stringify(template),
+    plain: isPlainTemplate(template, { stepKey }),
   };
 }
 
@@ -96,6 +108,22 @@ export function resolveStepInput(
 ): Promise<unknown> {
   if (prepared.inputPlain) return charged(budget, () => prepared.input.evaluate(context));
   return pool.evaluate({ kind: 'input', stepKey: prepared.step.key, source: prepared.inputSource, context }, budget);
+}
+
+/** The rate limit's key resolved from `context` (a string; other values as JSON); undefined without a key. */
+export async function resolveRateKey(
+  pool: ExpressionPool,
+  prepared: PreparedStep,
+  context: TemplateContext,
+  budget: ExpressionBudget,
+): Promise<string | undefined> {
+  const key = prepared.rateKey;
+  if (!key) return undefined;
+  const resolved = key.plain
+    ? await charged(budget, () => key.input.evaluate(context))
+    : await pool.evaluate({ kind: 'input', stepKey: prepared.step.key, source: key.source, context }, budget);
+  const value = (resolved as { key?: unknown } | null)?.key;
+  return typeof value === 'string' ? value : JSON.stringify(value ?? null);
 }
 
 /** The run input and the outputs of the step's visible steps: what its templates may read. */

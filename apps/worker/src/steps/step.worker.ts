@@ -64,6 +64,12 @@ async function stepProcessor(deps: WorkerDeps, job: Job, token?: string): Promis
     await recordRetry(deps.pool, step.ref, result.error);
     return { kind: 'retry', cause: result.cause };
   }
+  if (result.kind === 'throttled') {
+    await recordWait(deps.pool, step.ref, result.untilEpochMs);
+    await job.moveToDelayed(result.untilEpochMs, token);
+    log.info({ resumeAt: new Date(result.untilEpochMs).toISOString() }, 'step held by its rate limit');
+    throw new DelayedError();
+  }
   if (result.kind === 'wait') {
     await recordWait(deps.pool, step.ref, result.untilEpochMs);
     await job.updateData({ ...data, resumeAt: result.untilEpochMs });

@@ -1,0 +1,77 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createLogger } from '@conveyor/observability';
+import { insertRun, seedWorkflow, waitFor } from '@conveyor/testing';
+import type { Worker } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestWorkerDeps, type TestWorkerDeps } from '../../test/test-worker';
+import { composeWorker } from '../deps/compose';
+import { createRunWorker } from '../runs/run.worker';
+import { createStepWorker } from './step.worker';
+
+// Two workers on one database and one queue prefix, as two replicas: the budget is shared through Redis.
+let t: TestWorkerDeps;
+let second: Awaited<ReturnType<typeof composeWorker>>;
+let workers: Worker[];
+let server: http.Server;
+let url: string;
+const calls: { customer: string; at: number }[] = [];
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    calls.push({ customer: new URL(req.url ?? '/', 'http://x').searchParams.get('customer') ?? '', at: Date.now() });
+    res.setHeader('content-type', 'application/json');
+    res.end('{"ok":true}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/call`;
+  t = await createTestWorkerDeps('rate-limit', { HTTP_ALLOW_PRIVATE_NETWORKS: '127.0.0.1/32' });
+  second = await composeWorker(t.config, createLogger({ service: 'worker', level: 'silent' }), {
+    logWriter: { flushIntervalMs: 50 },
+  });
+  workers = [[t.deps, t.blocking] as const, [second.deps, second.blocking] as const].flatMap(([deps, blocking]) => [
+    createRunWorker(deps, blocking),
+    createStepWorker(deps, blocking),
+  ]);
+});
+afterAll(async () => {
+  await Promise.all(workers.map((worker) => worker.close()));
+  await second.close();
+  await t.close();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+describe('a step’s rate limit', () => {
+  it('holds the attempts of one key to the limit across two workers, without spending attempts or holding back other keys', async () => {
+    const definition = {
+      steps: [
+        {
+          key: 'call',
+          action: { app: 'core', version: '1', key: 'http.request' },
+          input: { url, query: { customer: '{{ input.customer }}' } },
+          rateLimit: { limit: 2, perMs: 1_000, key: '{{ input.customer }}' },
+        },
+      ],
+    };
+    const fixture = await seedWorkflow(t.db.prisma, definition, { allowPrivateNetworks: ['127.0.0.1/32'] });
+    const customers = ['a', 'a', 'a', 'a', 'a', 'a', 'b', 'b'];
+    const runIds = await Promise.all(customers.map((customer) => insertRun(t.db.prisma, fixture, { customer })));
+    const started = Date.now();
+    await Promise.all(runIds.map((runId) => t.deps.runs.dispatch({ tenantId: fixture.tenantId, runId })));
+    const runs = await waitFor(
+      () => t.db.prisma.workflowRun.findMany({ where: { id: { in: runIds } }, include: { stepRuns: true } }),
+      (current) => current.every((run) => run.status === 'SUCCEEDED'),
+      20_000,
+    );
+    expect(runs.map((run) => run.stepRuns[0]?.attempt)).toEqual(customers.map(() => 1));
+    const times = (customer: string) => calls.filter((call) => call.customer === customer).map((call) => call.at - started);
+    const a = times('a').sort((x, y) => x - y);
+    expect(a).toHaveLength(6);
+    // Two at once (the bucket starts full), then one per 500 ms: the sixth no sooner than ~2 s in.
+    expect(a[5]).toBeGreaterThanOrEqual(1_800);
+    for (let i = 4; i < a.length; i++) expect((a[i] ?? 0) - (a[i - 4] ?? 0)).toBeGreaterThanOrEqual(900);
+    // Another key has a budget of its own: not held behind the first.
+    expect(Math.max(...times('b'))).toBeLessThan(1_000);
+    const throttled = [await t.deps.metrics.stepsThrottled.get(), await second.deps.metrics.stepsThrottled.get()];
+    expect(throttled.flatMap((metric) => metric.values).reduce((sum, value) => sum + value.value, 0)).toBeGreaterThanOrEqual(4);
+  });
+});
