@@ -66,6 +66,8 @@ export const workflowDefinitionSchema = z.object({
     .max(7 * 24 * 3600_000)
     .optional(),
   steps: z.array(stepDefinitionSchema).min(1).max(500),
+  /** Runs started per `perMs` (its key a template over the run input): a run over it waits QUEUED. */
+  rateLimit: rateLimitSchema.optional(),
 });
 
 /** `"app@version/key"`: the registry's lookup key and the form used in messages. */

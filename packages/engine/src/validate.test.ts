@@ -156,6 +156,11 @@ describe('validateDefinition: graph and references', () => {
       { stepKey: 'd', path: 'steps[2].rateLimit.key' },
     ]);
     expect(keys.issues[0]?.message).toContain('not among its dependencies');
+    const run = issuesOf({
+      rateLimit: { limit: 5, perMs: 1000, key: '{{ steps.b.output }}' },
+      steps: [step('b')],
+    });
+    expect(run.issues).toEqual([{ path: 'rateLimit.key', message: "reads steps.b, but a run's key may read only its input" }]);
     const valid = validateDefinition(
       { steps: [step('a', { rateLimit: { limit: 5, perMs: 1000, key: '{{ input.customer }}' } })] },
       opts,

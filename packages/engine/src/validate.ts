@@ -25,7 +25,11 @@ export function validateDefinition(raw: unknown, opts: ValidateOptions): Workflo
   if (!parsed.success) throw invalidDefinition(parsed.error.issues.map((issue) => fromZodIssue(issue, raw)));
   const definition = parsed.data;
   const graph = dependencyGraph(definition);
-  const issues = [...definition.steps.flatMap((step, index) => checkStep(step, index, graph, opts)), ...checkCycles(graph)];
+  const issues = [
+    ...definition.steps.flatMap((step, index) => checkStep(step, index, graph, opts)),
+    ...checkCycles(graph),
+    ...checkRunRateKey(definition, opts),
+  ];
   if (issues.length > 0) throw invalidDefinition(issues);
   return definition;
 }
@@ -87,6 +91,21 @@ function referenceProblems(
     else if (!upstream.has(key)) problems.push(`references steps.${key}, but "${key}" is not among its dependencies (dependsOn)`);
   }
   return problems;
+}
+
+/** A workflow's rate limit key is read when the run starts: it may read the run input only. */
+function checkRunRateKey(definition: WorkflowDefinition, opts: ValidateOptions): DefinitionIssue[] {
+  const source = definition.rateLimit?.key;
+  if (source === undefined) return [];
+  const path = 'rateLimit.key';
+  try {
+    const { references } = compileTemplate(source, { limits: opts.limits, path });
+    const read = [...references.stepKeys];
+    return read.length === 0 ? [] : [{ path, message: `reads steps.${read[0]}, but a run's key may read only its input` }];
+  } catch (error) {
+    if (!isConveyorError(error)) throw error;
+    return [{ path, message: String(error.details.reason ?? error.message) }];
+  }
 }
 
 function checkCycles(graph: DependencyGraph): DefinitionIssue[] {

@@ -28,13 +28,13 @@ describe('rate limits', () => {
     expect(await limits.take(bucket, limit)).toBeGreaterThan(0);
   });
 
-  it('keeps a budget per key, per step and per tenant', async () => {
+  it('keeps a budget per key, per owner and per tenant', async () => {
     const limits = createRateLimits(t.redis, t.prefix);
     const limit = { limit: 1, perMs: 60_000 };
     expect(await limits.take({ tenantId: 'tenant-b', key: 'x' }, limit)).toBe(0);
     expect(await limits.take({ tenantId: 'tenant-b', key: 'x' }, limit)).toBeGreaterThan(59_000);
     expect(await limits.take({ tenantId: 'tenant-b', key: 'y' }, limit)).toBe(0);
-    expect(await limits.take({ tenantId: 'tenant-b', step: 'x' }, limit)).toBe(0);
+    expect(await limits.take({ tenantId: 'tenant-b', owner: 'x' }, limit)).toBe(0);
     expect(await limits.take({ tenantId: 'tenant-c', key: 'x' }, limit)).toBe(0);
   });
 

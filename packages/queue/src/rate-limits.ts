@@ -28,8 +28,8 @@ function withScript(redis: Redis): RateRedis {
   return registered;
 }
 
-/** Which budget an attempt draws on: a tenant's named key, or a step of its own. */
-export type RateBucket = { tenantId: string } & ({ key: string } | { step: string });
+/** Which budget a run or an attempt draws on: a tenant's named key, or one of its own (`owner` names it). */
+export type RateBucket = { tenantId: string } & ({ key: string } | { owner: string });
 
 /**
  * Rate limits per key across every worker (`rateLimit` of a step): `take` spends one attempt's token, or
@@ -38,7 +38,7 @@ export type RateBucket = { tenantId: string } & ({ key: string } | { step: strin
 export function createRateLimits(connection: Redis, prefix: string) {
   const redis = withScript(connection);
   const bucketKey = (bucket: RateBucket) => {
-    const name = 'key' in bucket ? `key:${bucket.key}` : `step:${bucket.step}`;
+    const name = 'key' in bucket ? `key:${bucket.key}` : `own:${bucket.owner}`;
     return `${prefix}:rate:${bucket.tenantId}:${createHash('sha256').update(name).digest('base64url')}`;
   };
   return {

@@ -8,6 +8,7 @@ import { runCarried } from '../steps/carried-steps';
 import { carryOnAtStart, firstCarriedStep } from '../steps/carry-on';
 import { NOT_WAITING, reclaimCarried } from '../steps/claim';
 import { parkOnDatabaseOutage } from '../workers/park-on-outage';
+import { holdForRateLimit } from './run-rate-limit';
 
 /**
  * How long a run whose tenant is at its concurrency cap waits before it asks again, at the most: a freed
@@ -20,8 +21,8 @@ const ADMISSION_RETRY_MS = 500;
  * A run job: take one of the tenant's run slots, QUEUED → RUNNING, queue the steps without
  * dependencies, arm the run-level timeout. When the run has one first step, inline and never retried,
  * the run job starts it in the same statement and runs it (and the chain it carries on with) itself:
- * a chain of transforms costs one job (unless the job stalled before: see below). A tenant at its cap
- * parks the job as delayed (the run stays QUEUED). A duplicate job finds the run already past QUEUED and queues nothing new; a job handed out
+ * a chain of transforms costs one job (unless the job stalled before: see below). A tenant at its cap,
+ * or the workflow's rate limit, parks the job as delayed (the run stays QUEUED). A duplicate job finds the run already past QUEUED and queues nothing new; a job handed out
  * again after its worker died takes up the step it had carried on with.
  */
 export async function startRunProcessor(deps: WorkerDeps, job: Job, token?: string): Promise<void> {
@@ -50,6 +51,14 @@ async function startRunJob(deps: WorkerDeps, job: Job, token?: string): Promise<
     await deps.admission.release(ref.tenantId, ref.runId);
     log.error({ error }, 'run failed: its pinned definition is invalid');
     return;
+  }
+  if (run.status === 'QUEUED') {
+    const held = await holdForRateLimit(deps, ref, run, definition, log);
+    if (held === 'failed') return;
+    if (held > 0) {
+      await job.moveToDelayed(Date.now() + held, token);
+      throw new DelayedError();
+    }
   }
   if (run.status === 'RUNNING') {
     const carried = await reclaimCarried(deps, jobId, ref, run);

@@ -45,7 +45,15 @@ export async function attempt(deps: WorkerDeps, step: StepInFlight, attemptsLeft
   try {
     if (!(await evaluateStepCondition(deps.expressions, step.prepared, context, budget)))
       return outcome({ status: 'SKIPPED', reason: 'condition is false' });
-    const throttledFor = await rateLimitWait(deps, step, context, budget);
+    const limit = definition.rateLimit;
+    const throttledFor = limit
+      ? await rateLimitWait(
+          deps,
+          { tenantId: step.ref.tenantId, limit, key: step.prepared.rateKey, owner: ownBudget(step) },
+          context,
+          budget,
+        )
+      : 0;
     if (throttledFor > 0) {
       deps.metrics.stepsThrottled.inc({ action });
       return { kind: 'throttled', untilEpochMs: deps.now() + throttledFor };
@@ -108,6 +116,11 @@ export async function attempt(deps: WorkerDeps, step: StepInFlight, attemptsLeft
   } finally {
     unregister();
   }
+}
+
+/** The budget of a rate-limited step without a key: its own, in its workflow's version. */
+function ownBudget(step: StepInFlight): string {
+  return `step:${step.run.workflowVersionId}/${step.ref.stepKey}`;
 }
 
 export function actionType(step: StepDefinition): string {

@@ -25,8 +25,8 @@ export interface PreparedStep {
   conditionPlain: boolean;
   /** The step's `if`, compiled on first use (a bad condition fails the attempt, not the lookup). */
   condition(): CompiledTemplate | undefined;
-  /** The rate limit's key template as the input `{ key }`: resolved like the input, in process when plain. */
-  rateKey?: { input: CompiledInput; source: string; plain: boolean } | undefined;
+  /** The rate limit's key template, compiled. */
+  rateKey?: RateKeyTemplate | undefined;
 }
 
 // Keyed by the cached definition object: when DefinitionCache forgets a version, its steps go too.
@@ -66,12 +66,22 @@ function prepare(definition: WorkflowDefinition, step: StepDefinition): Prepared
   };
 }
 
-function compileRateKey(stepKey: string, source: string): PreparedStep['rateKey'] {
+/** A rate limit's key template as the input `{ key }`: resolved like an input, in process when plain. */
+export interface RateKeyTemplate {
+  /** The step it belongs to, or `(workflow)` for a workflow's: how errors name it. */
+  owner: string;
+  input: CompiledInput;
+  source: string;
+  plain: boolean;
+}
+
+export function compileRateKey(owner: string, source: string): RateKeyTemplate {
   const template = { key: source };
   return {
-    input: compileInput(template, undefined, { stepKey }),
+    owner,
+    input: compileInput(template, undefined, { stepKey: owner }),
     source: JSON.stringify(template),
-    plain: isPlainTemplate(template, { stepKey }),
+    plain: isPlainTemplate(template, { stepKey: owner }),
   };
 }
 
@@ -110,18 +120,16 @@ export function resolveStepInput(
   return pool.evaluate({ kind: 'input', stepKey: prepared.step.key, source: prepared.inputSource, context }, budget);
 }
 
-/** The rate limit's key resolved from `context` (a string; other values as JSON); undefined without a key. */
+/** A rate limit's key resolved from `context` (a string; other values as JSON). */
 export async function resolveRateKey(
   pool: ExpressionPool,
-  prepared: PreparedStep,
+  key: RateKeyTemplate,
   context: TemplateContext,
   budget: ExpressionBudget,
-): Promise<string | undefined> {
-  const key = prepared.rateKey;
-  if (!key) return undefined;
+): Promise<string> {
   const resolved = key.plain
     ? await charged(budget, () => key.input.evaluate(context))
-    : await pool.evaluate({ kind: 'input', stepKey: prepared.step.key, source: key.source, context }, budget);
+    : await pool.evaluate({ kind: 'input', stepKey: key.owner, source: key.source, context }, budget);
   const value = (resolved as { key?: unknown } | null)?.key;
   return typeof value === 'string' ? value : JSON.stringify(value ?? null);
 }

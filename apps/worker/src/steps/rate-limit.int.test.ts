@@ -74,4 +74,40 @@ describe('a step’s rate limit', () => {
     const throttled = [await t.deps.metrics.stepsThrottled.get(), await second.deps.metrics.stepsThrottled.get()];
     expect(throttled.flatMap((metric) => metric.values).reduce((sum, value) => sum + value.value, 0)).toBeGreaterThanOrEqual(4);
   });
+
+  it('starts the runs of a rate-limited workflow one key at the limit, and fails a run whose key cannot be resolved', async () => {
+    const transform = { key: 'only', action: { app: 'core', version: '1', key: 'transform' }, input: { value: 1 } };
+    const limited = await seedWorkflow(t.db.prisma, {
+      rateLimit: { limit: 1, perMs: 600, key: '{{ input.customer }}' },
+      steps: [transform],
+    });
+    const customers = ['a', 'a', 'a', 'a', 'b'];
+    const runIds = await Promise.all(customers.map((customer) => insertRun(t.db.prisma, limited, { customer })));
+    const broken = await seedWorkflow(t.db.prisma, {
+      rateLimit: { limit: 1, perMs: 600, key: '{{ $number(input.customer) }}' },
+      steps: [transform],
+    });
+    const brokenRun = await insertRun(t.db.prisma, broken, { customer: 'not a number' });
+    const started = Date.now();
+    await Promise.all(runIds.map((runId) => t.deps.runs.dispatch({ tenantId: limited.tenantId, runId })));
+    await t.deps.runs.dispatch({ tenantId: broken.tenantId, runId: brokenRun });
+    const runs = await waitFor(
+      () => t.db.prisma.workflowRun.findMany({ where: { id: { in: runIds } }, orderBy: { startedAt: 'asc' } }),
+      (current) => current.every((run) => run.status === 'SUCCEEDED'),
+      20_000,
+    );
+    const startsOf = (customer: string) =>
+      runs
+        .filter((run) => (run.input as { customer: string }).customer === customer)
+        .map((run) => (run.startedAt?.getTime() ?? 0) - started);
+    const a = startsOf('a');
+    for (let i = 1; i < a.length; i++) expect((a[i] ?? 0) - (a[i - 1] ?? 0)).toBeGreaterThanOrEqual(500);
+    expect(startsOf('b')[0]).toBeLessThan(500);
+    const failed = await waitFor(
+      () => t.db.prisma.workflowRun.findUniqueOrThrow({ where: { id: brokenRun } }),
+      (run) => run.status === 'FAILED',
+      10_000,
+    );
+    expect(failed.error).toMatchObject({ message: expect.stringContaining('rateLimit.key') });
+  });
 });
