@@ -14,6 +14,8 @@ export interface RunForExecution {
   workflowName: string;
   /** The tenant's cap on runs executing at once. */
   maxConcurrentRuns: number;
+  /** Higher first among the tenant's runs waiting for a slot. */
+  priority: number;
   /** The tenant's own private-network allowlist (the worker's ceiling bounds it). */
   allowPrivateNetworks: string[];
 }
@@ -26,7 +28,7 @@ export async function getRunForExecution(db: SqlExecutor, { tenantId, runId }: R
       'run-for-execution',
       sql`
     SELECT r."status", r."input", r."workflowVersionId"::text AS "workflowVersionId", v."definition",
-           w."name" AS "workflowName", t."maxConcurrentRuns", t."allowPrivateNetworks"
+           w."name" AS "workflowName", t."maxConcurrentRuns", t."allowPrivateNetworks", r."priority"
       FROM "WorkflowRun" AS r
       JOIN "WorkflowVersion" AS v ON v."id" = r."workflowVersionId" AND v."tenantId" = r."tenantId"
       JOIN "Workflow" AS w ON w."id" = r."workflowId" AND w."tenantId" = r."tenantId"

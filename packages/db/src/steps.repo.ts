@@ -20,7 +20,7 @@ export interface AttemptRef extends StepRunRef {
 }
 
 /** The run as a step attempt sees it: a step needs no tenant cap (admission is the run job's). */
-export type StepRunContext = Omit<RunForExecution, 'maxConcurrentRuns'> & {
+export type StepRunContext = Omit<RunForExecution, 'maxConcurrentRuns' | 'priority'> & {
   /** The tenant's own private-network allowlist, read with the claim (the worker bounds it by its ceiling). */
   allowPrivateNetworks: string[];
 };

@@ -2,7 +2,7 @@ import { createTestRedis, type TestRedis } from '@conveyor/testing';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJob } from './jobs';
-import { createTenantAdmission as createAdmission } from './tenant-admission';
+import { createTenantAdmission as createAdmission, WAITING_STALE_MS } from './tenant-admission';
 
 let t: TestRedis;
 let runs: Queue;
@@ -47,7 +47,7 @@ describe('tenant admission', () => {
 });
 
 describe('waking the runs that wait for a slot', () => {
-  it('wakes the longest-waiting run of the tenant when a slot frees: its delayed job is promoted', async () => {
+  it('wakes the longest-waiting run of the tenant (of one priority) when a slot frees: its delayed job is promoted', async () => {
     const admission = createTenantAdmission(t.redis, t.prefix);
     const tenant = 'tenant-wake';
     expect(await admission.admit(tenant, 'w1', 1)).toBe('admitted');
@@ -74,5 +74,40 @@ describe('waking the runs that wait for a slot', () => {
     expect(await admission.admit(tenant, 's3', 1)).toBe('full');
     await admission.release(tenant, 's1');
     expect(await runs.getJobState(runJob.id('s3'))).not.toBe('delayed');
+  });
+
+  it('owes a freed slot to the waiting run of highest priority: no run of lower priority takes it', async () => {
+    const admission = createTenantAdmission(t.redis, t.prefix);
+    const tenant = 'tenant-priority';
+    expect(await admission.admit(tenant, 'p1', 1, 0)).toBe('admitted');
+    for (const [runId, priority] of [
+      ['low', 0],
+      ['high', 5],
+      ['high-later', 5],
+    ] as const) {
+      await parkedJob(runId);
+      expect(await admission.admit(tenant, runId, 1, priority)).toBe('full');
+    }
+    await admission.release(tenant, 'p1');
+    expect(await runs.getJobState(runJob.id('high'))).not.toBe('delayed'); // woken: the first of the highest priority
+    expect(await runs.getJobState(runJob.id('high-later'))).toBe('delayed');
+    expect(await admission.admit(tenant, 'low', 1, 0)).toBe('full'); // the slot is owed to priority 5
+    expect(await admission.admit(tenant, 'new', 1, 3)).toBe('full'); // and not to a newcomer of 3 either
+    expect(await admission.admit(tenant, 'high', 1, 5)).toBe('admitted');
+    await admission.release(tenant, 'high');
+    expect(await admission.admit(tenant, 'high-later', 1, 5)).toBe('admitted');
+    await admission.release(tenant, 'high-later');
+    expect(await admission.admit(tenant, 'new', 1, 3)).toBe('admitted'); // now the highest waiting
+  });
+
+  it('passes over a waiting run that stopped asking for longer than WAITING_STALE_MS', async () => {
+    const admission = createTenantAdmission(t.redis, t.prefix);
+    const tenant = 'tenant-stale';
+    expect(await admission.admit(tenant, 'q1', 1)).toBe('admitted');
+    expect(await admission.admit(tenant, 'stuck', 1, 9)).toBe('full');
+    await t.redis.hset(`${t.prefix}:tenant:${tenant}:asked`, 'stuck', String(Date.now() - WAITING_STALE_MS - 1_000));
+    await t.redis.zrem(`${t.prefix}:tenant:${tenant}:running`, 'q1'); // q1 ended unseen (no release: no wake-up)
+    expect(await admission.admit(tenant, 'q2', 1)).toBe('admitted');
+    expect(await t.redis.zrange(`${t.prefix}:tenant:${tenant}:waiting`, 0, -1)).toEqual([]);
   });
 });

@@ -38,8 +38,10 @@ async function startRunJob(deps: WorkerDeps, job: Job, token?: string): Promise<
     log.info({ status: run?.status ?? 'missing' }, 'run job skipped: run is not waiting to start');
     return;
   }
-  if ((await deps.admission.admit(ref.tenantId, ref.runId, run.maxConcurrentRuns)) === 'full') {
+  if ((await deps.admission.admit(ref.tenantId, ref.runId, run.maxConcurrentRuns, run.priority)) === 'full') {
     await job.moveToDelayed(Date.now() + ADMISSION_RETRY_MS + Math.floor(Math.random() * ADMISSION_RETRY_MS), token);
+    // A slot freed for it while it was refused (its wake-up found it busy): back to the queue at once.
+    if (await deps.admission.isOwed(ref.tenantId, ref.runId)) await job.promote().catch(() => undefined);
     throw new DelayedError();
   }
   let definition: ReturnType<typeof deps.definitions.get>;
