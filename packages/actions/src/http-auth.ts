@@ -1,13 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { ActionError } from './action-error';
+import { HEADER_NAME, HEADER_VALUE } from './http-headers';
 
-const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'Invalid header name');
+const headerName = z.string().regex(HEADER_NAME, 'Invalid header name');
 /** A value that can go in a header as it is: no line breaks, no NUL. */
-const headerSafe = z
-  .string()
-  .min(1)
-  .regex(/^[^\r\n\0]*$/, 'must not contain line breaks');
+const headerSafe = z.string().min(1).regex(HEADER_VALUE, 'must not contain line breaks');
 
 /**
  * The credentials of a connection `http.request` authenticates with (the connection's `type` picks
@@ -34,10 +32,7 @@ export const httpCredentialsSchema = z.discriminatedUnion('type', [
     secret: headerSafe,
     algorithm: z.enum(['sha256', 'sha512']).default('sha256'),
     encoding: z.enum(['hex', 'base64']).default('hex'),
-    prefix: z
-      .string()
-      .regex(/^[^\r\n\0]*$/, 'must not contain line breaks')
-      .default(''),
+    prefix: z.string().regex(HEADER_VALUE, 'must not contain line breaks').default(''),
     timestampHeader: headerName.optional(),
   }),
 ]);

@@ -7,13 +7,13 @@ import { ActionAbortedError, ActionError, throwIfActionAborted } from './action-
 import { createDestinationPolicy, type DestinationPolicy, destinationRefusedError } from './destination-policy';
 import { createGuardedAgent } from './guarded-agent';
 import { credentialHeaders } from './http-auth';
+import { HEADER_NAME, HEADER_VALUE } from './http-headers';
 import { decodeBody, flattenHeaders, parseRetryAfter, preview, readLimitedBody } from './http-response';
 
 const MAX_REDIRECTS = 5;
 const MiB = 1024 * 1024;
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
-const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 export const httpRequestInputSchema = z
   .strictObject({
@@ -25,7 +25,7 @@ export const httpRequestInputSchema = z
         'credentials in the URL are not supported; send an Authorization header',
       ),
     headers: z
-      .record(z.string().regex(headerName, 'Invalid header name'), z.string().regex(/^[^\r\n\0]*$/, 'Invalid header value'))
+      .record(z.string().regex(HEADER_NAME, 'Invalid header name'), z.string().regex(HEADER_VALUE, 'Invalid header value'))
       .optional(),
     query: z.record(z.string(), z.union([scalar, z.array(scalar)])).optional(),
     body: z.unknown().optional().describe('object or array: sent as JSON; string: sent as is; null or absent: no body'),

@@ -224,14 +224,14 @@ export interface RecordedSuccess {
  * dependency's success, and the first step's row was new when it started (`QueuedStep.started`).
  */
 export function recordChain(ref: AttemptRef, [first, ...rest]: RecordedSuccess[]): Statement {
-  const ms = (value: number | undefined) => value ?? null;
+  const started = first?.startedAt ?? null;
   return sql`
     recorded AS (
       UPDATE "StepRun"
          SET ${moves.succeed.set}, "updatedAt" = now(), "output" = ${first?.output ?? 'null'}::jsonb, "error" = NULL,
-             "startedAt" = CASE WHEN "attempt" = 1 AND ${ms(first?.startedAt)}::float8 IS NOT NULL
-                                THEN to_timestamp(${ms(first?.startedAt)}::float8 / 1000) ELSE "startedAt" END,
-             "finishedAt" = COALESCE(to_timestamp(${ms(first?.finishedAt)}::float8 / 1000), now())
+             "startedAt" = CASE WHEN "attempt" = 1 AND ${started}::float8 IS NOT NULL
+                                THEN to_timestamp(${started}::float8 / 1000) ELSE "startedAt" END,
+             "finishedAt" = COALESCE(to_timestamp(${first?.finishedAt ?? null}::float8 / 1000), now())
        WHERE ${attemptIs(ref)} AND ${moves.succeed.guard()}
       RETURNING "stepKey", "output"),
     chained AS (

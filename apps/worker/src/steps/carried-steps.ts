@@ -56,7 +56,7 @@ async function runChain(deps: WorkerDeps, jobId: string, head: StepInFlight): Pr
       ? await carriedStep(deps, step, output, { stepRunId: crypto.randomUUID(), stepKey: carryOn.stepKey, jobId, started: true })
       : undefined;
     if (!next) {
-      const progress = await record(deps, head, successes, step, carryOn && { ...carryOn, jobId });
+      const progress = await record(deps, head, successes, carryOn && { ...carryOn, jobId });
       const started = progress.queued.find((queued) => queued.started);
       return started && carriedStep(deps, step, output, started);
     }
@@ -74,7 +74,7 @@ async function endChain(
   result: Outcome,
 ): Promise<undefined> {
   if (successes.length > 0) {
-    const progress = await record(deps, head, successes, step, {
+    const progress = await record(deps, head, successes, {
       stepKey: step.ref.stepKey,
       jobId,
       stepRunId: step.ref.stepRunId,
@@ -89,11 +89,10 @@ async function record(
   deps: WorkerDeps,
   head: StepInFlight,
   successes: RecordedSuccess[],
-  last: StepInFlight,
   carryOn: CarryOn | undefined,
 ): Promise<Progress> {
   const progress = await finishChain(deps.pool, head.ref, head.run.definition, successes, carryOn);
-  await deps.runs.afterCommit(last.run, progress);
+  await deps.runs.afterCommit(head.run, progress);
   return progress;
 }
 
