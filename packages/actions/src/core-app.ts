@@ -3,6 +3,7 @@ import { delayAction } from './delay.action';
 import { httpRequestAction } from './http-request.action';
 import { logAction } from './log.action';
 import { noopAction } from './noop.action';
+import { switchAction } from './switch.action';
 import { transformAction } from './transform.action';
 
 /** The built-in app every tenant has; seeds the App/AppVersion rows. */
@@ -15,4 +16,5 @@ export const coreActions: readonly Action[] = Object.freeze([
   delayAction,
   logAction,
   noopAction,
+  switchAction,
 ]);

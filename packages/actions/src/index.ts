@@ -25,4 +25,5 @@ export { logAction } from './log.action';
 export { noopAction } from './noop.action';
 export { type ActionRegistry, createActionRegistry, formatActionRef, parseInput } from './registry';
 export { runAction } from './run-action';
+export { type SwitchInput, switchAction } from './switch.action';
 export { transformAction } from './transform.action';

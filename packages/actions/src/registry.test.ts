@@ -46,10 +46,11 @@ describe('createActionRegistry', () => {
       'core@1/delay',
       'core@1/log',
       'core@1/noop',
+      'core@1/switch',
       'test@2/echo',
     ]);
     list.pop();
-    expect(registry.list()).toHaveLength(6);
+    expect(registry.list()).toHaveLength(7);
   });
 
   it('refuses duplicate refs at creation', () => {

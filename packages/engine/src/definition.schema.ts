@@ -32,12 +32,26 @@ export const rateLimitSchema = z.strictObject({
   key: z.string().min(1).max(1_000).optional(),
 });
 
+/** Identifier-shaped so that a template can say `steps.<key>.output` without quoting. */
+const stepKeySchema = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must start with a letter or _ and contain only letters, digits and _')
+  .max(64);
+
+/** A branch's name, as a switch step's cases and `else` give it. */
+export const branchNameSchema = z.string().min(1).max(64);
+
+/**
+ * The step belongs to one branch of a switch (a `core@1/switch` step among its dependencies): it runs
+ * only when the switch chose `case`, and is SKIPPED otherwise, as are the steps after it.
+ */
+export const branchSchema = z.strictObject({
+  switch: stepKeySchema,
+  case: branchNameSchema,
+});
+
 export const stepDefinitionSchema = z.object({
-  /** Identifier-shaped so that a template can say `steps.<key>.output` without quoting. */
-  key: z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must start with a letter or _ and contain only letters, digits and _')
-    .max(64),
+  key: stepKeySchema,
   action: actionRefSchema,
   /** Any JSON; strings may hold `{{ expr }}` templates (see template.ts). */
   input: z.record(z.string(), z.unknown()).default(() => ({})),
@@ -47,6 +61,13 @@ export const stepDefinitionSchema = z.object({
   // A factory, so no two parsed definitions share (and could mutate) one default object.
   retry: retryPolicySchema.default(() => ({ ...defaultRetryPolicy })),
   timeoutMs: z.number().int().positive().max(3600_000).default(30_000),
+  branch: branchSchema.optional(),
+  /**
+   * How the step waits for its dependencies. `all` (the default): each must succeed (or fail with
+   * continueOnError), and a skipped one skips this step. `any`: once each has ended, the step runs if
+   * at least one succeeded; skipped ones do not skip it (the step where a switch's branches meet).
+   */
+  join: z.enum(['all', 'any']).optional(),
   /** When true a FAILED step still satisfies its dependents and does not fail the run. */
   continueOnError: z.boolean().default(false),
   connectionId: z.uuid().optional(),
@@ -80,3 +101,4 @@ export type StepDefinition = z.infer<typeof stepDefinitionSchema>;
 export type ActionRef = z.infer<typeof actionRefSchema>;
 export type RetryPolicy = z.infer<typeof retryPolicySchema>;
 export type RateLimit = z.infer<typeof rateLimitSchema>;
+export type Branch = z.infer<typeof branchSchema>;

@@ -1,8 +1,12 @@
 export { afterSuccess, type SuccessShortcut } from './after-success';
+export { branchNotTaken, declaredBranches, isSwitchStep, switchActionRef } from './branches';
 export {
   type ActionRef,
   actionRefKey,
   actionRefSchema,
+  type Branch,
+  branchNameSchema,
+  branchSchema,
   defaultRetryPolicy,
   type RateLimit,
   type RetryPolicy,

@@ -16,7 +16,7 @@ export function planRun(definition: WorkflowDefinition, steps: Readonly<Record<s
   const skip = propagateSkips(definition, byKey, status);
   const ready = definition.steps
     .filter((step) => status.get(step.key) === 'PENDING')
-    .filter((step) => step.dependsOn.every((key) => isSatisfied(byKey.get(key) as StepDefinition, status.get(key))))
+    .filter((step) => dependenciesMet(step, byKey, status))
     .map((step) => step.key);
   const done = [...status.values()].every(isTerminalStepStatus);
   return { ready, skip, done, outcome: done ? runOutcome(definition, status) : null };
@@ -44,18 +44,35 @@ function propagateSkips(
   return skip;
 }
 
-/** The strongest reason among the step's dependencies: a failure says more than a skip. */
+/**
+ * The strongest reason among the step's dependencies: a failure says more than a skip. A step that
+ * joins `any` is skipped by a skipped dependency only when every one of them was skipped.
+ */
 function blockedReason(
   step: StepDefinition,
   byKey: ReadonlyMap<string, StepDefinition>,
   status: ReadonlyMap<string, StepStatus>,
 ) {
   let reason: SkipReason | null = null;
+  let skipped = 0;
   for (const key of step.dependsOn) {
     const candidate = blockingReason(byKey.get(key) as StepDefinition, status.get(key));
+    if (candidate === 'dependency-skipped') skipped += 1;
     if (candidate !== null && (reason === null || skipReasonRank[candidate] > skipReasonRank[reason])) reason = candidate;
   }
+  if (reason === 'dependency-skipped' && step.join === 'any' && skipped < step.dependsOn.length) return null;
   return reason;
+}
+
+/** Whether a PENDING step that nothing blocks can run: every dependency satisfied (`any`: ended, one satisfied). */
+function dependenciesMet(
+  step: StepDefinition,
+  byKey: ReadonlyMap<string, StepDefinition>,
+  status: ReadonlyMap<string, StepStatus>,
+): boolean {
+  const satisfied = (key: string) => isSatisfied(byKey.get(key) as StepDefinition, status.get(key));
+  if (step.join !== 'any' || step.dependsOn.length === 0) return step.dependsOn.every(satisfied);
+  return step.dependsOn.every((key) => satisfied(key) || status.get(key) === 'SKIPPED') && step.dependsOn.some(satisfied);
 }
 
 function blockingReason(dependency: StepDefinition, status: StepStatus | undefined): SkipReason | null {

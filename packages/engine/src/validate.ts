@@ -1,5 +1,6 @@
 import { ConveyorError, isConveyorError } from '@conveyor/errors';
 import type { z } from 'zod';
+import { declaredBranches, isSwitchStep, switchActionRef } from './branches';
 import {
   type ActionRef,
   actionRefKey,
@@ -45,7 +46,26 @@ function checkStep(step: StepDefinition, index: number, graph: DependencyGraph, 
     else if (!graph.firstIndex.has(dependency)) issues.push(issue(field, `unknown step "${dependency}"`));
   });
   if (!opts.isKnownAction(step.action)) issues.push(issue('action', `unknown action "${actionRefKey(step.action)}"`));
-  return [...issues, ...checkExpressions(step, index, graph, opts)];
+  if (step.join === 'any' && step.dependsOn.length === 0)
+    issues.push(issue('join', 'joins "any" of no dependencies (dependsOn)'));
+  return [...issues, ...checkBranch(step, index, graph), ...checkExpressions(step, index, graph, opts)];
+}
+
+/** A step of a branch depends on its switch, a switch step, and names one of the branches it declares. */
+function checkBranch(step: StepDefinition, index: number, graph: DependencyGraph): DefinitionIssue[] {
+  const branch = step.branch;
+  if (branch === undefined) return [];
+  const issue = issueAt(step, index);
+  const switchIndex = graph.firstIndex.get(branch.switch);
+  if (switchIndex === undefined) return [issue('branch.switch', `unknown step "${branch.switch}"`)];
+  if (!step.dependsOn.includes(branch.switch))
+    return [issue('branch.switch', `the switch "${branch.switch}" must be among its dependencies (dependsOn)`)];
+  const switchStep = graph.steps[switchIndex] as StepDefinition;
+  if (!isSwitchStep(switchStep))
+    return [issue('branch.switch', `step "${branch.switch}" is not a switch (${actionRefKey(switchActionRef)})`)];
+  const branches = declaredBranches(switchStep);
+  if (branches === null || branches.includes(branch.case)) return [];
+  return [issue('branch.case', `switch "${branch.switch}" has no branch "${branch.case}" (it has ${branches.join(', ')})`)];
 }
 
 /** Every template in `input`, the `if` condition and the rate limit's key: syntax, limits, and which steps they read. */
@@ -128,7 +148,7 @@ function dependencyGraph(definition: WorkflowDefinition): DependencyGraph {
     firstIndex.set(step.key, index);
     dependencies.set(step.key, step.dependsOn);
   });
-  return { firstIndex, dependencies };
+  return { firstIndex, dependencies, steps: definition.steps };
 }
 
 function fromZodIssue(issue: z.core.$ZodIssue, raw: unknown): DefinitionIssue {
@@ -177,5 +197,6 @@ export interface DefinitionIssue {
 
 interface DependencyGraph {
   firstIndex: Map<string, number>;
+  steps: readonly StepDefinition[];
   dependencies: Map<string, readonly string[]>;
 }

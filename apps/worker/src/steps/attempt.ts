@@ -1,6 +1,6 @@
 import { type ActionContext, isActionAbortedError, isRetryableActionError, runAction, type StepLogger } from '@conveyor/actions';
 import { getSealedConnection, openStoredCredentials, type StepError, type StepOutcome } from '@conveyor/db';
-import { actionRefKey, type StepDefinition } from '@conveyor/engine';
+import { actionRefKey, branchNotTaken, type StepDefinition } from '@conveyor/engine';
 import { ConveyorError, isConveyorError, isRetryableFailure } from '@conveyor/errors';
 import { type BatchingWriter, type LogLevel, redactSecretValues, redactText, redactValue } from '@conveyor/logs';
 import type { Logger } from '@conveyor/observability';
@@ -43,6 +43,8 @@ export async function attempt(deps: WorkerDeps, step: StepInFlight, attemptsLeft
   // The `if` and every input field share one budget, charged against the step's timeout.
   const budget = createExpressionBudget(deps.settings.expressionBudgetMs, definition.timeoutMs);
   try {
+    const notTaken = branchNotTaken(definition, step.outputs);
+    if (notTaken !== null) return outcome({ status: 'SKIPPED', reason: notTaken });
     if (!(await evaluateStepCondition(deps.expressions, step.prepared, context, budget)))
       return outcome({ status: 'SKIPPED', reason: 'condition is false' });
     const limit = definition.rateLimit;
