@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { coreActions, httpCredentialsSchema } from '@conveyor/actions';
-import { rateLimitSchema, retryPolicySchema, stepDefinitionSchema, workflowDefinitionSchema } from '@conveyor/engine';
+import {
+  concurrencySchema,
+  rateLimitSchema,
+  retryPolicySchema,
+  stepDefinitionSchema,
+  workflowDefinitionSchema,
+} from '@conveyor/engine';
 import { repoRoot } from '@conveyor/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -10,8 +16,8 @@ const reference = readFileSync(path.join(repoRoot, 'docs', 'workflows.md'), 'utf
 const rows = new Set([...reference.matchAll(/^\| `([^`]+)` \|/gm)].map((match) => match[1]));
 
 describe('docs/workflows.md', () => {
-  it('documents every field of a definition, a step and a rate limit, in its tables', () => {
-    for (const schema of [workflowDefinitionSchema, stepDefinitionSchema, rateLimitSchema]) {
+  it('documents every field of a definition, a step, a rate limit and a concurrency, in its tables', () => {
+    for (const schema of [workflowDefinitionSchema, stepDefinitionSchema, rateLimitSchema, concurrencySchema]) {
       for (const field of Object.keys(schema.shape)) expect(rows, field).toContain(field);
     }
     for (const field of Object.keys(retryPolicySchema.shape)) expect(reference, field).toContain(field);

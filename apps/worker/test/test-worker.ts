@@ -12,6 +12,8 @@ import {
 } from '@conveyor/testing';
 import { composeWorker } from '../src/deps/compose';
 import type { WorkerDeps } from '../src/deps/worker-deps';
+import { createRunWorker } from '../src/runs/run.worker';
+import { createStepWorker } from '../src/steps/step.worker';
 
 export interface TestWorkerDeps {
   deps: WorkerDeps;
@@ -78,4 +80,23 @@ export async function storeConnection(t: TestWorkerDeps, tenantId: string, crede
     data: { tenantId, name, credentialsCiphertext: Buffer.from(sealed.ciphertext), credentialsKeyId: sealed.keyId },
   });
   return connection.id;
+}
+
+/** Two replicas on one database and one queue prefix: `t` and a second worker, each with its run and step Workers. */
+export async function startTwoReplicas(t: TestWorkerDeps): Promise<{ second: WorkerDeps; close(): Promise<void> }> {
+  const second = await composeWorker(t.config, createLogger({ service: 'worker', level: 'silent' }), {
+    logWriter: { flushIntervalMs: 50 },
+  });
+  const replicas = [
+    [t.deps, t.blocking],
+    [second.deps, second.blocking],
+  ] as const;
+  const workers = replicas.flatMap(([deps, blocking]) => [createRunWorker(deps, blocking), createStepWorker(deps, blocking)]);
+  return {
+    second: second.deps,
+    async close() {
+      await Promise.all(workers.map((worker) => worker.close()));
+      await second.close();
+    },
+  };
 }

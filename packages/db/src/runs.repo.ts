@@ -10,6 +10,7 @@ export interface RunForExecution {
   status: RunStatus;
   input: unknown;
   workflowVersionId: string;
+  workflowId: string;
   definition: unknown;
   workflowName: string;
   /** The tenant's cap on runs executing at once. */
@@ -27,7 +28,8 @@ export async function getRunForExecution(db: SqlExecutor, { tenantId, runId }: R
     prepared(
       'run-for-execution',
       sql`
-    SELECT r."status", r."input", r."workflowVersionId"::text AS "workflowVersionId", v."definition",
+    SELECT r."status", r."input", r."workflowVersionId"::text AS "workflowVersionId", r."workflowId"::text AS "workflowId",
+           v."definition",
            w."name" AS "workflowName", t."maxConcurrentRuns", t."allowPrivateNetworks", r."priority"
       FROM "WorkflowRun" AS r
       JOIN "WorkflowVersion" AS v ON v."id" = r."workflowVersionId" AND v."tenantId" = r."tenantId"

@@ -32,6 +32,16 @@ export const rateLimitSchema = z.strictObject({
   key: z.string().min(1).max(1_000).optional(),
 });
 
+/**
+ * At most `limit` runs of the workflow executing at once (across every worker and version), per value of
+ * `key`, a template over the run input (`{{ input.customerId }}`): one group per value, or one for the
+ * whole workflow without a key. A run over it waits QUEUED, in order within its group.
+ */
+export const concurrencySchema = z.strictObject({
+  limit: z.number().int().min(1).max(10_000),
+  key: z.string().min(1).max(1_000).optional(),
+});
+
 /** Identifier-shaped so that a template can say `steps.<key>.output` without quoting. */
 const stepKeySchema = z
   .string()
@@ -89,6 +99,7 @@ export const workflowDefinitionSchema = z.object({
   steps: z.array(stepDefinitionSchema).min(1).max(500),
   /** Runs started per `perMs` (its key a template over the run input): a run over it waits QUEUED. */
   rateLimit: rateLimitSchema.optional(),
+  concurrency: concurrencySchema.optional(),
 });
 
 /** `"app@version/key"`: the registry's lookup key and the form used in messages. */
@@ -102,3 +113,4 @@ export type ActionRef = z.infer<typeof actionRefSchema>;
 export type RetryPolicy = z.infer<typeof retryPolicySchema>;
 export type RateLimit = z.infer<typeof rateLimitSchema>;
 export type Branch = z.infer<typeof branchSchema>;
+export type Concurrency = z.infer<typeof concurrencySchema>;

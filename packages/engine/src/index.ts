@@ -7,6 +7,8 @@ export {
   type Branch,
   branchNameSchema,
   branchSchema,
+  type Concurrency,
+  concurrencySchema,
   defaultRetryPolicy,
   type RateLimit,
   type RetryPolicy,

@@ -168,6 +168,17 @@ describe('validateDefinition: graph and references', () => {
     expect(valid.steps[0]?.rateLimit).toEqual({ limit: 5, perMs: 1000, key: '{{ input.customer }}' });
   });
 
+  it("checks a workflow's concurrency: its limit, and a key that reads the run input only", () => {
+    const shape = issuesOf({ concurrency: { limit: 0 }, steps: [step('a')] });
+    expect(shape.issues.map(({ path }) => path)).toEqual(['concurrency.limit']);
+    const key = issuesOf({ concurrency: { limit: 2, key: '{{ steps.a.output }}' }, steps: [step('a')] });
+    expect(key.issues).toEqual([{ path: 'concurrency.key', message: "reads steps.a, but a run's key may read only its input" }]);
+    const bad = issuesOf({ concurrency: { limit: 2, key: '{{ input.( }}' }, steps: [step('a')] });
+    expect(bad.issues.map(({ path }) => path)).toEqual(['concurrency.key']);
+    const valid = validateDefinition({ concurrency: { limit: 1, key: '{{ input.customer }}' }, steps: [step('a')] }, opts);
+    expect(valid.concurrency).toEqual({ limit: 1, key: '{{ input.customer }}' });
+  });
+
   it('refuses reading a step that is not upstream, unknown, or itself', () => {
     const { issues } = issuesOf({
       steps: [

@@ -29,7 +29,8 @@ export function validateDefinition(raw: unknown, opts: ValidateOptions): Workflo
   const issues = [
     ...definition.steps.flatMap((step, index) => checkStep(step, index, graph, opts)),
     ...checkCycles(graph),
-    ...checkRunRateKey(definition, opts),
+    ...checkRunKey('rateLimit.key', definition.rateLimit?.key, opts),
+    ...checkRunKey('concurrency.key', definition.concurrency?.key, opts),
   ];
   if (issues.length > 0) throw invalidDefinition(issues);
   return definition;
@@ -113,11 +114,9 @@ function referenceProblems(
   return problems;
 }
 
-/** A workflow's rate limit key is read when the run starts: it may read the run input only. */
-function checkRunRateKey(definition: WorkflowDefinition, opts: ValidateOptions): DefinitionIssue[] {
-  const source = definition.rateLimit?.key;
+/** A workflow's rate limit and concurrency keys are read when the run starts: they may read the run input only. */
+function checkRunKey(path: string, source: string | undefined, opts: ValidateOptions): DefinitionIssue[] {
   if (source === undefined) return [];
-  const path = 'rateLimit.key';
   try {
     const { references } = compileTemplate(source, { limits: opts.limits, path });
     const read = [...references.stepKeys];

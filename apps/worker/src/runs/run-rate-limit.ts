@@ -1,14 +1,10 @@
-import { type RunForExecution, type RunRef, stopRun } from '@conveyor/db';
+import type { RunForExecution, RunRef } from '@conveyor/db';
 import type { WorkflowDefinition } from '@conveyor/engine';
-import { isConveyorError } from '@conveyor/errors';
 import type { Logger } from '@conveyor/observability';
 import type { WorkerDeps } from '../deps/worker-deps';
 import { createExpressionBudget } from '../expressions/expression-budget';
-import { compileRateKey, type RateKeyTemplate } from '../steps/prepared-step';
 import { rateLimitWait } from '../steps/rate-limit';
-
-// Keyed by the cached definition object, as prepared steps are.
-const runKeys = new WeakMap<WorkflowDefinition, RateKeyTemplate>();
+import { failOnRunKey, runKeyTemplate } from './run-keys';
 
 /**
  * A QUEUED run of a rate-limited workflow, holding one of its tenant's slots: 0 when it may start (its
@@ -27,25 +23,12 @@ export async function holdForRateLimit(
   let wait: number;
   try {
     const owner = `workflow:${run.workflowVersionId}`;
-    const key = limit.key === undefined ? undefined : keyOf(definition, limit.key);
+    const key = runKeyTemplate(definition, 'rateLimit');
     const budget = createExpressionBudget(deps.settings.expressionBudgetMs, deps.settings.expressionBudgetMs);
     wait = await rateLimitWait(deps, { tenantId: ref.tenantId, limit, key, owner }, { input: run.input, steps: {} }, budget);
   } catch (error) {
-    if (!isConveyorError(error) || error.code === 'DEPENDENCY_UNAVAILABLE') throw error;
-    await stopRun(deps.pool, ref, { status: 'FAILED', code: error.code, message: `rateLimit.key: ${error.message}` });
-    await deps.admission.release(ref.tenantId, ref.runId);
-    log.warn({ error }, 'run failed: its rate limit key could not be resolved');
-    return 'failed';
+    return failOnRunKey(deps, ref, 'rateLimit', error, log);
   }
   if (wait > 0) await deps.admission.release(ref.tenantId, ref.runId);
   return wait;
-}
-
-function keyOf(definition: WorkflowDefinition, source: string): RateKeyTemplate {
-  let key = runKeys.get(definition);
-  if (!key) {
-    key = compileRateKey('(workflow)', source);
-    runKeys.set(definition, key);
-  }
-  return key;
 }

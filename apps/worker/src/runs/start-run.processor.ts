@@ -8,10 +8,11 @@ import { runCarried } from '../steps/carried-steps';
 import { carryOnAtStart, firstCarriedStep } from '../steps/carry-on';
 import { NOT_WAITING, reclaimCarried } from '../steps/claim';
 import { parkOnDatabaseOutage } from '../workers/park-on-outage';
+import { concurrencyGroupOf } from './run-concurrency';
 import { holdForRateLimit } from './run-rate-limit';
 
 /**
- * How long a run whose tenant is at its concurrency cap waits before it asks again, at the most: a freed
+ * How long a run whose tenant (or concurrency group) is at its cap waits before it asks again, at the most: a freed
  * slot wakes the tenant's longest-waiting run at once (tenant-admission.ts); this delay is the fallback
  * for a run its wake-up missed.
  */
@@ -22,7 +23,8 @@ const ADMISSION_RETRY_MS = 500;
  * dependencies, arm the run-level timeout. When the run has one first step, inline and never retried,
  * the run job starts it in the same statement and runs it (and the chain it carries on with) itself:
  * a chain of transforms costs one job (unless the job stalled before: see below). A tenant at its cap,
- * or the workflow's rate limit, parks the job as delayed (the run stays QUEUED). A duplicate job finds the run already past QUEUED and queues nothing new; a job handed out
+ * the workflow's concurrency group at its limit, or the workflow's rate limit, parks the job as delayed
+ * (the run stays QUEUED). A duplicate job finds the run already past QUEUED and queues nothing new; a job handed out
  * again after its worker died takes up the step it had carried on with.
  */
 export async function startRunProcessor(deps: WorkerDeps, job: Job, token?: string): Promise<void> {
@@ -38,12 +40,6 @@ async function startRunJob(deps: WorkerDeps, job: Job, token?: string): Promise<
     log.info({ status: run?.status ?? 'missing' }, 'run job skipped: run is not waiting to start');
     return;
   }
-  if ((await deps.admission.admit(ref.tenantId, ref.runId, run.maxConcurrentRuns, run.priority)) === 'full') {
-    await job.moveToDelayed(Date.now() + ADMISSION_RETRY_MS + Math.floor(Math.random() * ADMISSION_RETRY_MS), token);
-    // A slot freed for it while it was refused (its wake-up found it busy): back to the queue at once.
-    if (await deps.admission.isOwed(ref.tenantId, ref.runId)) await job.promote().catch(() => undefined);
-    throw new DelayedError();
-  }
   let definition: ReturnType<typeof deps.definitions.get>;
   try {
     definition = deps.definitions.get(run.workflowVersionId, run.definition);
@@ -53,6 +49,15 @@ async function startRunJob(deps: WorkerDeps, job: Job, token?: string): Promise<
     await deps.admission.release(ref.tenantId, ref.runId);
     log.error({ error }, 'run failed: its pinned definition is invalid');
     return;
+  }
+  const group = await concurrencyGroupOf(deps, ref, run, definition, log);
+  if (group === 'failed') return;
+  const admission = await deps.admission.admit(ref.tenantId, ref.runId, run.maxConcurrentRuns, run.priority, group);
+  if (admission === 'full' || admission === 'group-full') {
+    await job.moveToDelayed(Date.now() + ADMISSION_RETRY_MS + Math.floor(Math.random() * ADMISSION_RETRY_MS), token);
+    // A slot freed for it while it was refused (its wake-up found it busy): back to the queue at once.
+    if (await deps.admission.isOwed(ref.runId)) await job.promote().catch(() => undefined);
+    throw new DelayedError();
   }
   if (run.status === 'QUEUED') {
     const held = await holdForRateLimit(deps, ref, run, definition, log);

@@ -26,7 +26,7 @@ export interface PreparedStep {
   /** The step's `if`, compiled on first use (a bad condition fails the attempt, not the lookup). */
   condition(): CompiledTemplate | undefined;
   /** The rate limit's key template, compiled. */
-  rateKey?: RateKeyTemplate | undefined;
+  rateKey?: KeyTemplate | undefined;
 }
 
 // Keyed by the cached definition object: when DefinitionCache forgets a version, its steps go too.
@@ -62,12 +62,12 @@ function prepare(definition: WorkflowDefinition, step: StepDefinition): Prepared
       if (step.if !== undefined) condition ??= compileCondition(step.if, { stepKey: step.key });
       return condition;
     },
-    rateKey: step.rateLimit?.key === undefined ? undefined : compileRateKey(step.key, step.rateLimit.key),
+    rateKey: step.rateLimit?.key === undefined ? undefined : compileKeyTemplate(step.key, step.rateLimit.key),
   };
 }
 
-/** A rate limit's key template as the input `{ key }`: resolved like an input, in process when plain. */
-export interface RateKeyTemplate {
+/** A key template (a rate limit's, a concurrency group's) as the input `{ key }`: resolved like an input, in process when plain. */
+export interface KeyTemplate {
   /** The step it belongs to, or `(workflow)` for a workflow's: how errors name it. */
   owner: string;
   input: CompiledInput;
@@ -75,7 +75,7 @@ export interface RateKeyTemplate {
   plain: boolean;
 }
 
-export function compileRateKey(owner: string, source: string): RateKeyTemplate {
+export function compileKeyTemplate(owner: string, source: string): KeyTemplate {
   const template = { key: source };
   return {
     owner,
@@ -120,10 +120,10 @@ export function resolveStepInput(
   return pool.evaluate({ kind: 'input', stepKey: prepared.step.key, source: prepared.inputSource, context }, budget);
 }
 
-/** A rate limit's key resolved from `context` (a string; other values as JSON). */
-export async function resolveRateKey(
+/** A key resolved from `context` (a string; other values as JSON). */
+export async function resolveKeyTemplate(
   pool: ExpressionPool,
-  key: RateKeyTemplate,
+  key: KeyTemplate,
   context: TemplateContext,
   budget: ExpressionBudget,
 ): Promise<string> {

@@ -1,18 +1,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createLogger } from '@conveyor/observability';
 import { insertRun, seedWorkflow, waitFor } from '@conveyor/testing';
-import type { Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestWorkerDeps, type TestWorkerDeps } from '../../test/test-worker';
-import { composeWorker } from '../deps/compose';
-import { createRunWorker } from '../runs/run.worker';
-import { createStepWorker } from './step.worker';
+import { createTestWorkerDeps, startTwoReplicas, type TestWorkerDeps } from '../../test/test-worker';
 
 // Two workers on one database and one queue prefix, as two replicas: the budget is shared through Redis.
 let t: TestWorkerDeps;
-let second: Awaited<ReturnType<typeof composeWorker>>;
-let workers: Worker[];
+let replicas: Awaited<ReturnType<typeof startTwoReplicas>>;
 let server: http.Server;
 let url: string;
 const calls: { customer: string; at: number }[] = [];
@@ -25,17 +19,10 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/call`;
   t = await createTestWorkerDeps('rate-limit', { HTTP_ALLOW_PRIVATE_NETWORKS: '127.0.0.1/32' });
-  second = await composeWorker(t.config, createLogger({ service: 'worker', level: 'silent' }), {
-    logWriter: { flushIntervalMs: 50 },
-  });
-  workers = [[t.deps, t.blocking] as const, [second.deps, second.blocking] as const].flatMap(([deps, blocking]) => [
-    createRunWorker(deps, blocking),
-    createStepWorker(deps, blocking),
-  ]);
+  replicas = await startTwoReplicas(t);
 });
 afterAll(async () => {
-  await Promise.all(workers.map((worker) => worker.close()));
-  await second.close();
+  await replicas.close();
   await t.close();
   await new Promise((resolve) => server.close(resolve));
 });
@@ -71,7 +58,7 @@ describe('a step’s rate limit', () => {
     for (let i = 4; i < a.length; i++) expect((a[i] ?? 0) - (a[i - 4] ?? 0)).toBeGreaterThanOrEqual(900);
     // Another key has a budget of its own: not held behind the first.
     expect(Math.max(...times('b'))).toBeLessThan(1_000);
-    const throttled = [await t.deps.metrics.stepsThrottled.get(), await second.deps.metrics.stepsThrottled.get()];
+    const throttled = [await t.deps.metrics.stepsThrottled.get(), await replicas.second.metrics.stepsThrottled.get()];
     expect(throttled.flatMap((metric) => metric.values).reduce((sum, value) => sum + value.value, 0)).toBeGreaterThanOrEqual(4);
   });
 

@@ -3,14 +3,14 @@ import { ConveyorError } from '@conveyor/errors';
 import type { RateBucket } from '@conveyor/queue';
 import type { WorkerDeps } from '../deps/worker-deps';
 import type { ExpressionBudget } from '../expressions/expression-budget';
-import { type RateKeyTemplate, resolveRateKey } from './prepared-step';
+import { type KeyTemplate, resolveKeyTemplate } from './prepared-step';
 
 /** What a rate limit applies to: a step's attempts or a workflow's runs, of one tenant. */
 export interface RateLimited {
   tenantId: string;
   limit: RateLimit;
   /** Its key template; without one, the budget is the owner's own. */
-  key: RateKeyTemplate | undefined;
+  key: KeyTemplate | undefined;
   /** Names the budget of its own: the step or the workflow, in its version. */
   owner: string;
 }
@@ -27,7 +27,7 @@ export async function rateLimitWait(
   budget: ExpressionBudget,
 ): Promise<number> {
   const bucket: RateBucket = limited.key
-    ? { tenantId: limited.tenantId, key: await resolveRateKey(deps.expressions, limited.key, context, budget) }
+    ? { tenantId: limited.tenantId, key: await resolveKeyTemplate(deps.expressions, limited.key, context, budget) }
     : { tenantId: limited.tenantId, owner: limited.owner };
   const wait = await deps.rateLimits.take(bucket, limited.limit).catch((error: unknown) => {
     throw new ConveyorError({ code: 'DEPENDENCY_UNAVAILABLE', message: 'rate limits unavailable (Redis)', cause: error });
