@@ -108,6 +108,7 @@ export const TABLES: TableSpec[] = [
       ['triggers', 'Trigger', 'tenantId'],
       ['workflowRuns', 'WorkflowRun', 'tenantId'],
       ['stepRuns', 'StepRun', 'tenantId'],
+      ['stepItems', 'StepItem', 'tenantId'],
     ],
     select: both({ columns: ['id', 'slug', 'name', 'maxConcurrentRuns', 'createdAt', 'updatedAt'] }),
   },
@@ -295,6 +296,20 @@ export const TABLES: TableSpec[] = [
       ['tenant', 'tenantId'],
       ['workflowRun', 'workflowRunId'],
     ],
+    array: [['items', 'StepItem', 'stepRunId']],
     select: both({ columns: stepColumns, allowAggregations: true }),
+  },
+  {
+    // The items of a forEach step, once ended: each one's outcome.
+    name: 'StepItem',
+    scope: 'tenant',
+    object: [
+      ['tenant', 'tenantId'],
+      ['stepRun', 'stepRunId'],
+    ],
+    select: both({
+      columns: ['tenantId', 'stepRunId', 'index', 'status', 'attempt', 'output', 'error', 'startedAt', 'finishedAt'],
+      allowAggregations: true,
+    }),
   },
 ];

@@ -37,6 +37,7 @@ export {
   type StaleStep,
   type TimedRun,
 } from './stale.repo';
+export { listStepItems, type RecordedItem, recordStepItems, type StepItemOutcome } from './step-items.repo';
 export {
   type AttemptReads,
   type CarryOn,

@@ -42,6 +42,24 @@ export const concurrencySchema = z.strictObject({
   key: z.string().min(1).max(1_000).optional(),
 });
 
+/**
+ * Runs the step's action once per item of an array: `items` is a template giving it, and the step's
+ * input templates read the item as `item` and its position as `index`. The step's output is the items'
+ * outputs, in item order.
+ */
+export const forEachSchema = z.strictObject({
+  items: z.string().min(1).max(1_000),
+  /** Items running at once, in the step's one job. */
+  concurrency: z.number().int().min(1).max(100).default(10),
+  /** More items than this fail the step (VALIDATION_FAILED naming forEach.items). */
+  maxItems: z.number().int().min(1).max(10_000).default(1_000),
+  /**
+   * `failFast`: the first item that fails for good fails the step (items still running are stopped);
+   * `continue`: every item runs, and a failed item's place in the output holds `{ error: { code, message } }`.
+   */
+  onItemError: z.enum(['failFast', 'continue']).default('failFast'),
+});
+
 /** Identifier-shaped so that a template can say `steps.<key>.output` without quoting. */
 const stepKeySchema = z
   .string()
@@ -72,6 +90,7 @@ export const stepDefinitionSchema = z.object({
   retry: retryPolicySchema.default(() => ({ ...defaultRetryPolicy })),
   timeoutMs: z.number().int().positive().max(3600_000).default(30_000),
   branch: branchSchema.optional(),
+  forEach: forEachSchema.optional(),
   /**
    * How the step waits for its dependencies. `all` (the default): each must succeed (or fail with
    * continueOnError), and a skipped one skips this step. `any`: once each has ended, the step runs if
@@ -114,3 +133,4 @@ export type RetryPolicy = z.infer<typeof retryPolicySchema>;
 export type RateLimit = z.infer<typeof rateLimitSchema>;
 export type Branch = z.infer<typeof branchSchema>;
 export type Concurrency = z.infer<typeof concurrencySchema>;
+export type ForEach = z.infer<typeof forEachSchema>;

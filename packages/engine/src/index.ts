@@ -10,6 +10,8 @@ export {
   type Concurrency,
   concurrencySchema,
   defaultRetryPolicy,
+  type ForEach,
+  forEachSchema,
   type RateLimit,
   type RetryPolicy,
   rateLimitSchema,

@@ -214,6 +214,9 @@ export interface TemplateContext {
   input: unknown;
   /** Outputs of the steps that have finished, by step key. */
   steps: Record<string, { output: unknown }>;
+  /** In a forEach step's input: the item, and its position in the items. */
+  item?: unknown;
+  index?: number;
 }
 
 export interface CompileOptions {

@@ -179,6 +179,34 @@ describe('validateDefinition: graph and references', () => {
     expect(valid.concurrency).toEqual({ limit: 1, key: '{{ input.customer }}' });
   });
 
+  it('checks a forEach: its items template reads only upstream steps, its bounds', () => {
+    const { issues } = issuesOf({
+      steps: [
+        step('a'),
+        step('b', { forEach: { items: '{{ steps.a.output }}' } }),
+        step('c', { forEach: { items: 'x', concurrency: 0 } }),
+      ],
+    });
+    expect(issues.map(({ stepKey, path }) => ({ stepKey, path }))).toEqual([
+      { stepKey: 'c', path: 'steps[2].forEach.concurrency' },
+    ]);
+    const reads = issuesOf({ steps: [step('a'), step('b', { forEach: { items: '{{ steps.a.output }}' } })] });
+    expect(reads.issues).toEqual([
+      {
+        stepKey: 'b',
+        path: 'steps[1].forEach.items',
+        message: 'references steps.a, but "a" is not among its dependencies (dependsOn)',
+      },
+    ]);
+    const valid = validateDefinition({ steps: [step('b', { forEach: { items: '{{ input.list }}' } })] }, opts);
+    expect(valid.steps[0]?.forEach).toEqual({
+      items: '{{ input.list }}',
+      concurrency: 10,
+      maxItems: 1000,
+      onItemError: 'failFast',
+    });
+  });
+
   it('refuses reading a step that is not upstream, unknown, or itself', () => {
     const { issues } = issuesOf({
       steps: [

@@ -69,7 +69,7 @@ function checkBranch(step: StepDefinition, index: number, graph: DependencyGraph
   return [issue('branch.case', `switch "${branch.switch}" has no branch "${branch.case}" (it has ${branches.join(', ')})`)];
 }
 
-/** Every template in `input`, the `if` condition and the rate limit's key: syntax, limits, and which steps they read. */
+/** Every template in `input`, the `if` condition, forEach's items and the rate limit's key: syntax, limits, and which steps they read. */
 function checkExpressions(step: StepDefinition, index: number, graph: DependencyGraph, opts: ValidateOptions): DefinitionIssue[] {
   const issue = issueAt(step, index);
   const upstream = transitiveDependencies(step.key, graph.dependencies);
@@ -89,6 +89,8 @@ function checkExpressions(step: StepDefinition, index: number, graph: Dependency
   forEachTemplateString(step.input, 'input', (source, path) => check(path, () => compileTemplate(source, { ...options, path })));
   const condition = step.if;
   if (condition !== undefined) check('if', () => compileCondition(condition, { ...options, path: 'if' }));
+  const items = step.forEach?.items;
+  if (items !== undefined) check('forEach.items', () => compileTemplate(items, { ...options, path: 'forEach.items' }));
   const rateKey = step.rateLimit?.key;
   if (rateKey !== undefined) check('rateLimit.key', () => compileTemplate(rateKey, { ...options, path: 'rateLimit.key' }));
   return issues;

@@ -2,7 +2,8 @@ import { type CarryOn, finishChain, finishStep, type Progress, type RecordedSucc
 import { ConveyorError } from '@conveyor/errors';
 import type { Logger } from '@conveyor/observability';
 import type { WorkerDeps } from '../deps/worker-deps';
-import { type AttemptResult, actionType, attempt } from './attempt';
+import { attempt } from './attempt';
+import { type AttemptResult, actionType } from './attempt-result';
 import { carriedStep, carryOnAfter } from './carry-on';
 import { logIds, type StepInFlight } from './step-in-flight';
 

@@ -10,7 +10,7 @@ import type { StepInFlight } from './step-in-flight';
  * The step a job may carry on with after `stepKey` succeeds, instead of queueing a job for it: the
  * only step the success unblocks (afterSuccess), if its action is inline (quick, and never waits,
  * so it never needs a delayed job of its own), it is never retried (a retry needs its own
- * job's backoff) and has no rate limit (its wait needs a delayed job too).
+ * job's backoff), has no rate limit (its wait needs a delayed job too) and no forEach (its items need a job of their own).
  */
 export function carryOnAfter(
   actions: ActionRegistry,
@@ -32,7 +32,7 @@ export function carryOnAtStart(actions: ActionRegistry, definition: WorkflowDefi
 function carriable(actions: ActionRegistry, definition: WorkflowDefinition, ready: string[]): { stepKey: string } | undefined {
   if (ready.length !== 1) return undefined;
   const next = definition.steps.find((step) => step.key === ready[0]);
-  if (next?.retry.attempts !== 1 || next.rateLimit || actions.get(next.action)?.inline !== true) return undefined;
+  if (next?.retry.attempts !== 1 || next.rateLimit || next.forEach || actions.get(next.action)?.inline !== true) return undefined;
   return { stepKey: next.key };
 }
 

@@ -10,8 +10,8 @@ import {
 import type { StepJobData } from '@conveyor/queue';
 import { runContextOf } from '@conveyor/runs';
 import type { WorkerDeps } from '../deps/worker-deps';
-import { finalFailure } from './attempt';
 import { prepareStep } from './prepared-step';
+import { finalFailure } from './step-errors';
 import type { StepInFlight } from './step-in-flight';
 
 /** What a job names: the step it was added for, or the step it carried on with before its worker died. */

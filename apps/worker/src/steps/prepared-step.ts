@@ -27,6 +27,8 @@ export interface PreparedStep {
   condition(): CompiledTemplate | undefined;
   /** The rate limit's key template, compiled. */
   rateKey?: KeyTemplate | undefined;
+  /** A forEach step's items template, compiled. */
+  items?: KeyTemplate | undefined;
 }
 
 // Keyed by the cached definition object: when DefinitionCache forgets a version, its steps go too.
@@ -63,11 +65,16 @@ function prepare(definition: WorkflowDefinition, step: StepDefinition): Prepared
       return condition;
     },
     rateKey: step.rateLimit?.key === undefined ? undefined : compileKeyTemplate(step.key, step.rateLimit.key),
+    items: step.forEach === undefined ? undefined : compileKeyTemplate(step.key, step.forEach.items, 'items'),
   };
 }
 
-/** A key template (a rate limit's, a concurrency group's) as the input `{ key }`: resolved like an input, in process when plain. */
+/**
+ * A template of one field (a rate limit's or a concurrency group's key, a forEach step's items) as the
+ * input `{ <field>: source }`: resolved like an input, in process when plain.
+ */
 export interface KeyTemplate {
+  field: string;
   /** The step it belongs to, or `(workflow)` for a workflow's: how errors name it. */
   owner: string;
   input: CompiledInput;
@@ -75,9 +82,10 @@ export interface KeyTemplate {
   plain: boolean;
 }
 
-export function compileKeyTemplate(owner: string, source: string): KeyTemplate {
-  const template = { key: source };
+export function compileKeyTemplate(owner: string, source: string, field = 'key'): KeyTemplate {
+  const template = { [field]: source };
   return {
+    field,
     owner,
     input: compileInput(template, undefined, { stepKey: owner }),
     source: JSON.stringify(template),
@@ -127,11 +135,21 @@ export async function resolveKeyTemplate(
   context: TemplateContext,
   budget: ExpressionBudget,
 ): Promise<string> {
-  const resolved = key.plain
-    ? await charged(budget, () => key.input.evaluate(context))
-    : await pool.evaluate({ kind: 'input', stepKey: key.owner, source: key.source, context }, budget);
-  const value = (resolved as { key?: unknown } | null)?.key;
+  const value = await resolveFieldTemplate(pool, key, context, budget);
   return typeof value === 'string' ? value : JSON.stringify(value ?? null);
+}
+
+/** The value of a one-field template resolved from `context`. */
+export async function resolveFieldTemplate(
+  pool: ExpressionPool,
+  template: KeyTemplate,
+  context: TemplateContext,
+  budget: ExpressionBudget,
+): Promise<unknown> {
+  const resolved = template.plain
+    ? await charged(budget, () => template.input.evaluate(context))
+    : await pool.evaluate({ kind: 'input', stepKey: template.owner, source: template.source, context }, budget);
+  return (resolved as Record<string, unknown> | null)?.[template.field];
 }
 
 /** The run input and the outputs of the step's visible steps: what its templates may read. */
