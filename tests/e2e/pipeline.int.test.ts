@@ -1,121 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import { mintToken } from '@conveyor/auth';
 import { createQueues, createRedisConnection } from '@conveyor/queue';
-import {
-  createTestDatabase,
-  createTestMongo,
-  createTestRedis,
-  freePort,
-  hasuraRunInsertedEvent,
-  insertRun,
-  type ServiceProcess,
-  seedWorkflow,
-  startService,
-  type TestDatabase,
-  type TestMongo,
-  testServices,
-  uniqueSuffix,
-  waitFor,
-} from '@conveyor/testing';
+import { hasuraRunInsertedEvent, insertRun, seedWorkflow, waitFor } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalServer, startLocalServer } from './local-server';
+import { type Cluster, HOOK_SECRET, JWT, startCluster } from './cluster';
 
-// End to end, with real processes: one api and two workers on a database and queue prefix of
-// their own, driven over HTTP with Hasura-shaped bodies, calling a local HTTP server.
-
-const HOOK_SECRET = 'e2e-hook-secret-0123456789';
-const JWT = {
-  jwtSecret: 'e2e-jwt-secret-0123456789abcdef0123',
-  issuer: 'conveyor',
-  audience: 'conveyor-api',
-  maxAgeSeconds: 3_600,
-};
-let db: TestDatabase;
-let mongo: TestMongo;
-let server: LocalServer;
-let api: ServiceProcess;
+let c: Cluster;
+let db: Cluster['db'];
+let server: Cluster['server'];
 let apiUrl: string;
-const workers: ServiceProcess[] = [];
 let env: Record<string, string>;
-
-async function startWorker(name: string): Promise<ServiceProcess> {
-  const port = await freePort();
-  const worker = await startService(
-    'worker',
-    { ...env, WORKER_HEALTH_PORT: String(port) },
-    { readyUrl: `http://127.0.0.1:${port}/readyz`, name },
-  );
-  workers.push(worker);
-  return worker;
-}
-
 beforeAll(async () => {
-  db = await createTestDatabase('e2e');
-  mongo = await createTestMongo('e2e');
-  server = await startLocalServer();
-  env = {
-    DATABASE_URL: db.url,
-    MONGO_URL: mongo.url,
-    AUTH_JWT_SECRET: JWT.jwtSecret,
-    DATABASE_POOL_SIZE: '5',
-    REDIS_URL: testServices().redisUrl,
-    QUEUE_PREFIX: `conveyor-test-e2e-${uniqueSuffix()}`,
-    CONVEYOR_HOOK_SECRET: HOOK_SECRET,
-    HTTP_ALLOW_PRIVATE_NETWORKS: '127.0.0.1/32',
-    WORKER_CONCURRENCY: '5',
-    WORKER_LOCK_DURATION_MS: '4000',
-    WORKER_SHUTDOWN_GRACE_MS: '5000',
-    RECONCILER_INTERVAL_MS: '500',
-    RECONCILER_STALE_AFTER_MS: '1500',
-    LOG_LEVEL: 'info',
-  };
-  const apiPort = await freePort();
-  apiUrl = `http://127.0.0.1:${apiPort}`;
-  api = await startService('api', { ...env, API_PORT: String(apiPort) }, { readyUrl: `${apiUrl}/readyz` });
-  await Promise.all([startWorker('worker-1'), startWorker('worker-2')]);
+  c = await startCluster('e2e');
+  ({ db, server, apiUrl, env } = c);
 }, 120_000);
-
-afterAll(async () => {
-  await Promise.all([api?.stop(), ...workers.map((worker) => worker.stop())]);
-  await server?.close();
-  const redis = await createTestRedis('e2e-cleanup');
-  const keys = await redis.redis.keys(`${env.QUEUE_PREFIX}*`);
-  if (keys.length) await redis.redis.del(...keys);
-  await redis.cleanup();
-  await mongo?.drop();
-  await db?.drop();
-});
+afterAll(() => c?.close());
 
 const action = (key: string) => ({ app: 'core', version: '1', key });
 const http = (url: string, extra: object = {}) => ({ key: 'call', action: action('http.request'), input: { url }, ...extra });
 
-async function startRun(definition: object, input: object = {}) {
-  const fixture = await seedWorkflow(db.prisma, definition, { allowPrivateNetworks: ['127.0.0.1/32'] });
-  const runId = await insertRun(db.prisma, fixture, input);
-  await deliver(runId, fixture.tenantId);
-  return { ...fixture, runId };
-}
-
-async function deliver(runId: string, tenantId: string) {
-  const response = await fetch(`${apiUrl}/hooks/hasura/events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-conveyor-hook-secret': HOOK_SECRET },
-    body: JSON.stringify(hasuraRunInsertedEvent({ id: runId, tenantId })),
-  });
-  expect(response.status).toBe(200);
-}
-
-const finished = (runId: string, timeoutMs = 20_000) =>
-  waitFor(
-    () =>
-      db.prisma.workflowRun.findUniqueOrThrow({ where: { id: runId }, include: { stepRuns: { orderBy: { createdAt: 'asc' } } } }),
-    (run) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(run.status),
-    timeoutMs,
-  );
-
 describe('the run pipeline, end to end', () => {
   it('runs a diamond DAG with a parallel branch and a join; every StepRun holds its output', async () => {
-    const { runId } = await startRun(
+    const { runId } = await c.startRun(
       {
         steps: [
           { key: 'a', action: action('transform'), input: { value: '{{ input.n }}' } },
@@ -136,7 +42,7 @@ describe('the run pipeline, end to end', () => {
       },
       { n: 5 },
     );
-    const run = await finished(runId);
+    const run = await c.finished(runId);
     expect(run.status).toBe('SUCCEEDED');
     const outputs = Object.fromEntries(run.stepRuns.map((step) => [step.stepKey, step.output]));
     expect(outputs.a).toBe(5);
@@ -148,7 +54,7 @@ describe('the run pipeline, end to end', () => {
   });
 
   it('writes each step’s execution logs to MongoDB, readable by a member of the tenant', async () => {
-    const { runId, tenantId, userId } = await startRun(
+    const { runId, tenantId, userId } = await c.startRun(
       {
         steps: [
           { key: 'note', action: action('log'), input: { message: 'hello {{ input.who }}', level: 'WARN' } },
@@ -157,7 +63,7 @@ describe('the run pipeline, end to end', () => {
       },
       { who: 'logs' },
     );
-    expect((await finished(runId)).status).toBe('SUCCEEDED');
+    expect((await c.finished(runId)).status).toBe('SUCCEEDED');
     const token = await mintToken({ tenantId, userId }, JWT);
     const lines = await waitFor(
       async () => {
@@ -176,10 +82,10 @@ describe('the run pipeline, end to end', () => {
 
   it('retries a step against a flaky server and succeeds on its third attempt', async () => {
     const path = `/flaky/${randomUUID()}`;
-    const { runId } = await startRun({
+    const { runId } = await c.startRun({
       steps: [http(`${server.url}${path}?failures=2`, { retry: { attempts: 3, backoff: 'fixed', delayMs: 100 } })],
     });
-    const run = await finished(runId);
+    const run = await c.finished(runId);
     expect(run.status).toBe('SUCCEEDED');
     const [step] = run.stepRuns;
     expect(step).toMatchObject({ status: 'SUCCEEDED', attempt: 3, output: { status: 200, body: { calls: 3 } } });
@@ -188,15 +94,17 @@ describe('the run pipeline, end to end', () => {
   });
 
   it('fails a step that exceeds its timeout, and the run with it', async () => {
-    const { runId } = await startRun({ steps: [http(`${server.url}/slow/${randomUUID()}?ms=10000`, { timeoutMs: 300 })] });
-    const run = await finished(runId);
+    const { runId } = await c.startRun({ steps: [http(`${server.url}/slow/${randomUUID()}?ms=10000`, { timeoutMs: 300 })] });
+    const run = await c.finished(runId);
     expect(run.status).toBe('FAILED');
     expect(run.stepRuns[0]).toMatchObject({ status: 'FAILED', error: { code: 'STEP_TIMEOUT' } });
   });
 
   it('cancels a run and stops its running step within a second', async () => {
     const path = `/slow/${randomUUID()}`;
-    const { runId, tenantId, userId } = await startRun({ steps: [http(`${server.url}${path}?ms=30000`, { timeoutMs: 60_000 })] });
+    const { runId, tenantId, userId } = await c.startRun({
+      steps: [http(`${server.url}${path}?ms=30000`, { timeoutMs: 60_000 })],
+    });
     await waitFor(
       () => db.prisma.stepRun.findFirst({ where: { workflowRunId: runId } }),
       (step) => step?.status === 'RUNNING',
@@ -224,7 +132,7 @@ describe('the run pipeline, end to end', () => {
     );
     expect(request?.aborted).toBe(true);
     expect(Date.now() - cancelledAt).toBeLessThan(1_000);
-    const run = await finished(runId);
+    const run = await c.finished(runId);
     expect(run.status).toBe('CANCELLED');
     expect(run.stepRuns[0]?.status).toBe('CANCELLED');
   });
@@ -237,8 +145,12 @@ describe('the run pipeline, end to end', () => {
       { allowPrivateNetworks: ['127.0.0.1/32'] },
     );
     const runId = await insertRun(db.prisma, fixture);
-    await Promise.all([deliver(runId, fixture.tenantId), deliver(runId, fixture.tenantId), deliver(runId, fixture.tenantId)]);
-    const run = await finished(runId);
+    await Promise.all([
+      c.deliver(runId, fixture.tenantId),
+      c.deliver(runId, fixture.tenantId),
+      c.deliver(runId, fixture.tenantId),
+    ]);
+    const run = await c.finished(runId);
     expect(run.status).toBe('SUCCEEDED');
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(server.count(path)).toBe(1);
@@ -247,7 +159,7 @@ describe('the run pipeline, end to end', () => {
   it('picks up a run inserted with no event at all (the reconciler)', async () => {
     const fixture = await seedWorkflow(db.prisma, { steps: [{ key: 'only', action: action('noop') }] });
     const runId = await insertRun(db.prisma, fixture);
-    const run = await finished(runId);
+    const run = await c.finished(runId);
     expect(run.status).toBe('SUCCEEDED');
   });
 
@@ -269,7 +181,7 @@ describe('the run pipeline, end to end', () => {
 
   it('waits with a delayed job, never a sleep in a worker, then runs the next step', async () => {
     const started = Date.now();
-    const { runId } = await startRun({
+    const { runId } = await c.startRun({
       steps: [
         { key: 'pause', action: action('delay'), input: { ms: 1500 } },
         { key: 'after', action: action('transform'), input: { value: 'done' }, dependsOn: ['pause'] },
@@ -285,14 +197,14 @@ describe('the run pipeline, end to end', () => {
     expect(await queues.steps.getJobState(waiting?.jobId as string)).toBe('delayed');
     await queues.close();
     redis.disconnect();
-    const run = await finished(runId);
+    const run = await c.finished(runId);
     expect(run.status).toBe('SUCCEEDED');
     expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
     expect(run.stepRuns.find((step) => step.stepKey === 'after')?.output).toBe('done');
   });
 
   it('skips a step whose condition is false, and the steps that depend on it', async () => {
-    const { runId } = await startRun(
+    const { runId } = await c.startRun(
       {
         steps: [
           { key: 'gate', action: action('noop'), if: '{{ input.amount > 100 }}' },
@@ -302,7 +214,7 @@ describe('the run pipeline, end to end', () => {
       },
       { amount: 5 },
     );
-    const run = await finished(runId);
+    const run = await c.finished(runId);
     expect(run.status).toBe('SUCCEEDED');
     const status = Object.fromEntries(run.stepRuns.map((step) => [step.stepKey, step.status]));
     expect(status).toEqual({ gate: 'SKIPPED', after: 'SKIPPED', other: 'SUCCEEDED' });
@@ -310,8 +222,8 @@ describe('the run pipeline, end to end', () => {
 
   it('fails a run that outlives its run-level timeout and cancels what it still runs', async () => {
     const path = `/slow/${randomUUID()}`;
-    const { runId } = await startRun({ timeoutMs: 800, steps: [http(`${server.url}${path}?ms=20000`, { timeoutMs: 30_000 })] });
-    const run = await finished(runId);
+    const { runId } = await c.startRun({ timeoutMs: 800, steps: [http(`${server.url}${path}?ms=20000`, { timeoutMs: 30_000 })] });
+    const run = await c.finished(runId);
     expect(run).toMatchObject({ status: 'FAILED', error: { code: 'RUN_TIMEOUT' } });
     expect(run.stepRuns[0]?.status).toBe('CANCELLED');
     const request = await waitFor(
@@ -324,13 +236,13 @@ describe('the run pipeline, end to end', () => {
 
   it('reruns a failed run from its failure, reusing the outputs of the steps that succeeded', async () => {
     const path = `/flaky/${randomUUID()}`;
-    const { runId, tenantId, userId } = await startRun({
+    const { runId, tenantId, userId } = await c.startRun({
       steps: [
         { key: 'first', action: action('transform'), input: { value: 7 } },
         { ...http(`${server.url}${path}?failures=1`), dependsOn: ['first'] },
       ],
     });
-    const failed = await finished(runId);
+    const failed = await c.finished(runId);
     expect(failed.status).toBe('FAILED');
     const response = await fetch(`${apiUrl}/hooks/hasura/actions/retry-workflow-run`, {
       method: 'POST',
@@ -356,7 +268,7 @@ describe('the run pipeline, end to end', () => {
 
   it('lets an active step finish when its worker gets SIGTERM, then exits cleanly', async () => {
     const path = `/slow/${randomUUID()}`;
-    const { runId } = await startRun({ steps: [http(`${server.url}${path}?ms=1500`, { timeoutMs: 20_000 })] });
+    const { runId } = await c.startRun({ steps: [http(`${server.url}${path}?ms=1500`, { timeoutMs: 20_000 })] });
     const step = await waitFor(
       () => db.prisma.stepRun.findFirst({ where: { workflowRunId: runId } }),
       (s) => s?.status === 'RUNNING',
@@ -365,19 +277,19 @@ describe('the run pipeline, end to end', () => {
       async () => server.count(path),
       (count) => count === 1,
     );
-    const draining = workers.find((worker) => worker.output().includes(step?.id ?? '?') && worker.child.exitCode === null);
+    const draining = c.workers.find((worker) => worker.output().includes(step?.id ?? '?') && worker.child.exitCode === null);
     expect(draining).toBeDefined();
     expect(await draining?.stop('SIGTERM')).toBe(0);
     const run = await db.prisma.workflowRun.findUniqueOrThrow({ where: { id: runId }, include: { stepRuns: true } });
     expect(run.status).toBe('SUCCEEDED');
     expect(run.stepRuns[0]?.attempt).toBe(1);
     expect(server.count(path)).toBe(1);
-    await startWorker('worker-3');
+    await c.startWorker('worker-3');
   });
 
   it('finishes a step on another worker when its worker is killed with SIGKILL mid-step', async () => {
     const path = `/slow/${randomUUID()}`;
-    const { runId } = await startRun({ steps: [http(`${server.url}${path}?ms=2500`, { timeoutMs: 20_000 })] });
+    const { runId } = await c.startRun({ steps: [http(`${server.url}${path}?ms=2500`, { timeoutMs: 20_000 })] });
     const step = await waitFor(
       () => db.prisma.stepRun.findFirst({ where: { workflowRunId: runId } }),
       (s) => s?.status === 'RUNNING',
@@ -386,10 +298,10 @@ describe('the run pipeline, end to end', () => {
       async () => server.count(path),
       (count) => count === 1,
     );
-    const victim = workers.find((worker) => worker.output().includes(step?.id ?? '?'));
+    const victim = c.workers.find((worker) => worker.output().includes(step?.id ?? '?'));
     expect(victim).toBeDefined();
     await victim?.stop('SIGKILL');
-    const run = await finished(runId, 30_000);
+    const run = await c.finished(runId, 30_000);
     expect(run.status).toBe('SUCCEEDED');
     const calls = server.requests.filter((request) => request.path === path);
     expect(calls.length).toBeGreaterThanOrEqual(2);
