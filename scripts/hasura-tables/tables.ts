@@ -109,6 +109,7 @@ export const TABLES: TableSpec[] = [
       ['workflowRuns', 'WorkflowRun', 'tenantId'],
       ['stepRuns', 'StepRun', 'tenantId'],
       ['stepItems', 'StepItem', 'tenantId'],
+      ['stepWaits', 'StepWait', 'tenantId'],
     ],
     select: both({ columns: ['id', 'slug', 'name', 'maxConcurrentRuns', 'createdAt', 'updatedAt'] }),
   },
@@ -310,6 +311,19 @@ export const TABLES: TableSpec[] = [
     select: both({
       columns: ['tenantId', 'stepRunId', 'index', 'status', 'attempt', 'output', 'error', 'startedAt', 'finishedAt'],
       allowAggregations: true,
+    }),
+  },
+  {
+    // What a step waits for (core@1/waitForEvent), and the event once it came. Events no step took yet
+    // (WorkflowEvent) are not tracked: they are sent through sendWorkflowEvent and kept for the api.
+    name: 'StepWait',
+    scope: 'tenant',
+    object: [
+      ['tenant', 'tenantId'],
+      ['stepRun', 'stepRunId'],
+    ],
+    select: both({
+      columns: ['stepRunId', 'tenantId', 'workflowRunId', 'event', 'key', 'expiresAt', 'receivedAt', 'payload', 'createdAt'],
     }),
   },
 ];

@@ -20,6 +20,7 @@ import {
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
+import * as eventSchemas from '../../apps/api/src/modules/events/events.schemas';
 import * as actionSchemas from '../../apps/api/src/modules/hasura-actions/hasura-actions.schemas';
 import * as triggerActionSchemas from '../../apps/api/src/modules/hasura-actions/trigger-actions.schemas';
 import { workflowRunRowSchema } from '../../apps/api/src/modules/hasura-events/hasura-events.schemas';
@@ -46,7 +47,7 @@ const SECRET_COLUMNS: Record<string, string[]> = {
   Trigger: ['secretHash', 'signingSecret', 'signingKeyId'],
 };
 /** Tables Hasura must not track: Prisma's own, the wrapped tenant data keys and the open-run index (the platform's only). */
-const UNTRACKED_TABLES = ['_prisma_migrations', 'TenantDataKey', 'OpenRun'];
+const UNTRACKED_TABLES = ['_prisma_migrations', 'TenantDataKey', 'OpenRun', 'WorkflowEvent'];
 /** Columns only the platform writes: no role may insert or update them (the api's actions and the cli do). */
 const PLATFORM_WRITTEN_COLUMNS: Record<string, string[]> = {
   Tenant: ['allowPrivateNetworks'],
@@ -62,6 +63,7 @@ const ACTION_ROLES: Record<string, string[]> = {
   acceptInvitation: ['user'],
   createWebhookTrigger: ['tenant_admin'],
   rotateWebhookTriggerSecret: ['tenant_admin'],
+  sendWorkflowEvent: ['tenant_admin', 'user'],
 };
 /** The api's zod schemas for each action's `input` and answer (apps/api hasura-actions.schemas.ts). */
 const ACTION_SCHEMAS: Record<string, { input: z.ZodObject; output: z.ZodObject }> = {
@@ -79,6 +81,7 @@ const ACTION_SCHEMAS: Record<string, { input: z.ZodObject; output: z.ZodObject }
     input: triggerActionSchemas.rotateWebhookTriggerSecretInputSchema,
     output: triggerActionSchemas.webhookTriggerSecretOutputSchema,
   },
+  sendWorkflowEvent: { input: eventSchemas.sendEventInputSchema, output: eventSchemas.sentEventSchema },
 };
 
 let db: TestDatabase;

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { authenticate } from './modules/auth/authenticate';
+import { eventsModule } from './modules/events/events.module';
 import { hasuraActionsModule } from './modules/hasura-actions/hasura-actions.module';
 import { hasuraEventsModule } from './modules/hasura-events/hasura-events.module';
 import { hasuraValidationsModule } from './modules/hasura-validations/hasura-validations.module';
@@ -45,6 +46,7 @@ async function registerPublic(app: ConveyorApp, deps: ApiDeps) {
   const logs = createLogsService({ pool: deps.pool, logStore: deps.logStore });
   const auth = authenticate({ prisma: deps.prisma, jwt: deps.jwt });
   await app.register(logsModule, { logs, auth, tailPollMs: deps.logTailPollMs, tailSlots: deps.logTailSlots });
+  await app.register(eventsModule, { runs: deps.runs, auth });
 }
 
 async function registerInternal(app: ConveyorApp, deps: ApiDeps) {

@@ -5,7 +5,15 @@ import { coreActions, coreApp } from './core-app';
 describe('actionCatalogue', () => {
   it('describes every core action with its input as JSON Schema', () => {
     const catalogue = actionCatalogue();
-    expect(catalogue.map((entry) => entry.ref.key)).toEqual(['http.request', 'transform', 'delay', 'log', 'noop', 'switch']);
+    expect(catalogue.map((entry) => entry.ref.key)).toEqual([
+      'http.request',
+      'transform',
+      'delay',
+      'log',
+      'noop',
+      'switch',
+      'waitForEvent',
+    ]);
     for (const entry of catalogue) {
       expect(entry.ref).toMatchObject({ app: coreApp.key, version: coreApp.version });
       expect(entry.name).not.toBe('');

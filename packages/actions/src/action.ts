@@ -37,10 +37,12 @@ export interface ActionContext {
    */
   redact(value: string): void;
   /**
-   * Set when the step is re-entered after a `wait` result. `waitStartedAt` (optional) is when the
-   * first execution returned `wait`; `delay` uses it to report how long it waited.
+   * Set when the step is re-entered after a `wait` or `waitForEvent` result. `waitStartedAt` (optional)
+   * is when the first execution returned `wait`; `delay` uses it to report how long it waited. After
+   * `waitForEvent`: `event` is the event that came, else `expired` says whether the wait's time is up
+   * (by the database's clock, the one events are matched by).
    */
-  resume?: { waitedUntil: number; waitStartedAt?: number };
+  resume?: { waitedUntil: number; waitStartedAt?: number; event?: { payload: unknown }; expired?: boolean };
   /** Clock (epoch ms), injected. */
   now(): number;
   /**
@@ -51,8 +53,14 @@ export interface ActionContext {
   http: { allowPrivateNetworks: readonly string[] };
 }
 
-/** An action either finishes with an output or asks the worker to re-enter it later (delayed job). */
-export type ActionResult = { kind: 'output'; output: unknown } | { kind: 'wait'; untilEpochMs: number };
+/**
+ * An action either finishes with an output or asks the worker to re-enter it later (delayed job): at a
+ * time (`wait`), or when an event of a name and correlation key comes, at the latest at a time.
+ */
+export type ActionResult =
+  | { kind: 'output'; output: unknown }
+  | { kind: 'wait'; untilEpochMs: number }
+  | { kind: 'waitForEvent'; event: string; key: string; untilEpochMs: number };
 
 export interface Action<I = unknown> {
   ref: ActionRef;

@@ -5,6 +5,7 @@ import { logAction } from './log.action';
 import { noopAction } from './noop.action';
 import { switchAction } from './switch.action';
 import { transformAction } from './transform.action';
+import { waitForEventAction } from './wait-for-event.action';
 
 /** The built-in app every tenant has; seeds the App/AppVersion rows. */
 export const coreApp = Object.freeze({ key: 'core', name: 'Core', version: '1' });
@@ -17,4 +18,5 @@ export const coreActions: readonly Action[] = Object.freeze([
   logAction,
   noopAction,
   switchAction,
+  waitForEventAction,
 ]);

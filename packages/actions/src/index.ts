@@ -27,3 +27,4 @@ export { type ActionRegistry, createActionRegistry, formatActionRef, parseInput 
 export { runAction } from './run-action';
 export { type SwitchInput, switchAction } from './switch.action';
 export { transformAction } from './transform.action';
+export { type WaitForEventInput, waitForEventAction } from './wait-for-event.action';

@@ -47,10 +47,11 @@ describe('createActionRegistry', () => {
       'core@1/log',
       'core@1/noop',
       'core@1/switch',
+      'core@1/waitForEvent',
       'test@2/echo',
     ]);
     list.pop();
-    expect(registry.list()).toHaveLength(7);
+    expect(registry.list()).toHaveLength(8);
   });
 
   it('refuses duplicate refs at creation', () => {

@@ -4,6 +4,15 @@ export { createDatabase, type Database, type DbOptions, type PrismaClient } from
 export { findConnectableAppId, insertConnection } from './connections.repo';
 export { databaseNameOf, dropDatabase, ensureDatabase } from './database-admin';
 export { isDatabaseUnavailable } from './database-errors';
+export {
+  beginEventWait,
+  deleteExpiredEvents,
+  type EventAddress,
+  type EventSent,
+  readEventWait,
+  sendEvent,
+  type WaitBegun,
+} from './event-waits.repo';
 export { Prisma } from './generated/prisma/client';
 export type * from './generated/prisma/models';
 export { pingDatabase } from './health.repo';

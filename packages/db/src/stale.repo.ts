@@ -52,16 +52,23 @@ export async function findStaleRuns(
   );
 }
 
-/** QUEUED steps that have waited long enough that their job may be lost. */
+/**
+ * QUEUED steps that have waited long enough that their job may be lost: the longest-queued of those
+ * not waiting (or due: their time is up, or an event came for them), and apart from them the waiting
+ * steps due soonest, so that thousands of waits neither crowd out the others nor go unchecked.
+ */
 export async function findStaleQueuedSteps(db: SqlExecutor, { olderThanMs, limit }: StaleQuery): Promise<StaleStep[]> {
-  return queryRows<StaleStep>(
-    db,
-    sql`
+  const columns = sql`
     SELECT s."tenantId"::text AS "tenantId", s."workflowRunId"::text AS "runId", s."id"::text AS "stepRunId", s."stepKey", s."jobId",
            (extract(epoch FROM s."resumeAt") * 1000)::float8 AS "resumeAt"
       FROM ${stepsOfOpenRuns}
-     WHERE s."status" = 'QUEUED' AND s."jobId" IS NOT NULL AND s."updatedAt" < now() - make_interval(secs => ${olderThanMs / 1000})
-     ORDER BY s."updatedAt" LIMIT ${limit}`,
+     WHERE s."status" = 'QUEUED' AND s."jobId" IS NOT NULL AND s."updatedAt" < now() - make_interval(secs => ${olderThanMs / 1000})`;
+  return queryRows<StaleStep>(
+    db,
+    sql`
+    (${columns} AND (s."resumeAt" IS NULL OR s."resumeAt" <= now()) ORDER BY s."updatedAt" LIMIT ${limit})
+    UNION ALL
+    (${columns} AND s."resumeAt" > now() ORDER BY s."resumeAt" LIMIT ${limit})`,
   );
 }
 

@@ -36,6 +36,8 @@ const skippedCreation = stepCreation('skip', 'SKIPPED');
 /** Reads, not moves: the outputs an attempt may see, and the run a success may queue steps of. */
 const isSucceededOutput = statusIn(['SUCCEEDED'], 'o."status"');
 const isRunningRun = statusIn(['RUNNING']);
+/** A step waiting (QUEUED with a due time): what an event makes due now. */
+const isWaiting = statusIn(['QUEUED']);
 
 export interface QueuedStep {
   stepRunId: string;
@@ -172,6 +174,20 @@ export async function recordWait(db: SqlExecutor, ref: AttemptRef, resumeAt: num
      WHERE ${attemptIs(ref)} AND ${moves.wait.guard()}`,
   );
   return count === 1;
+}
+
+/**
+ * A waiting step made due now (an event came for it; no move: it stays QUEUED): its job, to wake, or
+ * null when the step is not waiting (its job is running it).
+ */
+export async function markWaitDue(db: SqlExecutor, { tenantId, stepRunId }: Pick<AttemptRef, 'tenantId' | 'stepRunId'>) {
+  const [row] = await queryRows<{ jobId: string | null }>(
+    db,
+    sql`UPDATE "StepRun" SET "resumeAt" = now()
+         WHERE "id" = ${stepRunId}::uuid AND "tenantId" = ${tenantId}::uuid AND ${isWaiting}
+        RETURNING "jobId"`,
+  );
+  return row ?? null;
 }
 
 const outcomeMoves = {

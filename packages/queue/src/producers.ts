@@ -78,6 +78,18 @@ export function createProducers({ connection, prefix, queues }: { connection: Re
       if (hadTimeout) await runs.remove(runTimeoutJob.id(ref.runId)).catch(() => undefined);
     },
     /**
+     * Wakes a waiting step's delayed job now (an event came for it): false when there is no delayed job
+     * to wake (it runs already, or Redis lost it: the reconciler finds the step due and re-arms it).
+     */
+    wakeStep: async (jobId: string): Promise<boolean> => {
+      const job = await steps.getJob(jobId);
+      if (!job) return false;
+      return job.promote().then(
+        () => true,
+        () => false,
+      );
+    },
+    /**
      * After a run was stopped in the database: removes its waiting or delayed step jobs, frees its
      * tenant slot and tells every worker to abort the steps of it that are running.
      */

@@ -3,4 +3,5 @@ export { type RunContext, runContextOf } from './after-commit';
 export type { RunsDeps } from './deps';
 export { memberIdempotencyKeyProblem, RESERVED_IDEMPOTENCY_PREFIXES, serverIdempotencyKey } from './idempotency-keys';
 export { createRuns, type Runs } from './runs';
+export { EVENT_LIMITS, type SentEvent } from './send-event';
 export type { StartedRun } from './start';

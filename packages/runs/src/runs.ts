@@ -4,6 +4,7 @@ import { cancel } from './cancel';
 import type { RunsDeps } from './deps';
 import { dispatch } from './dispatch';
 import { retry } from './retry';
+import { sendEvent } from './send-event';
 import { start } from './start';
 import { timeOut } from './time-out';
 
@@ -25,6 +26,8 @@ export function createRuns(deps: RunsDeps) {
     retry: retry.bind(null, deps),
     /** A run past its `timeoutMs`: FAILED, its unfinished steps cancelled. */
     timeOut: timeOut.bind(null, deps),
+    /** An event for the tenant's steps waiting for its name and key (the longest-waiting takes it), or kept for the next. */
+    sendEvent: sendEvent.bind(null, deps),
     /** After a state statement: the jobs of the steps it queued; once the run finished, its slot and timeout job. */
     afterCommit: afterCommit.bind(null, deps),
   };

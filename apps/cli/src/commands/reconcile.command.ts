@@ -21,6 +21,7 @@ const LABELS: Record<string, string> = {
   stepJobsRestored: 'lost step jobs restored',
   schedulesSynced: 'schedules synced',
   logLinesExpired: 'expired log lines deleted',
+  eventsExpired: 'expired kept events deleted',
   slotsFreed: 'tenant run slots freed',
 };
 

@@ -13,3 +13,13 @@ export async function isLost(queue: Queue, jobId: string): Promise<boolean> {
 export function hasEnded(state: string): boolean {
   return state === 'completed' || state === 'failed' || state === 'unknown';
 }
+
+/** Promotes a job still delayed (a due step whose wake-up Redis missed); false when it is not delayed. */
+export async function promoteIfDelayed(queue: Queue, jobId: string): Promise<boolean> {
+  const job = await queue.getJob(jobId);
+  if (!job || (await job.getState()) !== 'delayed') return false;
+  return job.promote().then(
+    () => true,
+    () => false,
+  );
+}

@@ -1,4 +1,4 @@
-import type { StaleQuery } from '@conveyor/db';
+import { deleteExpiredEvents, type StaleQuery } from '@conveyor/db';
 import type { WorkerDeps } from '../deps/worker-deps';
 import { syncSchedules } from '../schedules/schedule-sync';
 import { reapDeadCanaries } from '../workers/canary';
@@ -25,6 +25,8 @@ export interface Repairs {
   slotsFreed: number;
   /** Canary queues of worker processes that died without closing them, deleted. */
   canariesReaped: number;
+  /** Events kept for a wait that never came, deleted once their time was up. */
+  eventsExpired: number;
   /** Execution log lines past retention deleted, where the log store has no TTL index. */
   logLinesExpired: number;
   /** Repair kinds that failed in this pass (each is logged and counted; the others still ran). */
@@ -56,6 +58,7 @@ export async function reconcileOnce(
     schedulesSynced: 0,
     slotsFreed: 0,
     canariesReaped: 0,
+    eventsExpired: 0,
     logLinesExpired: 0,
     failed: 0,
   };
@@ -81,6 +84,7 @@ export async function reconcileOnce(
   });
   await repair('slotsFreed', () => freeStaleSlots(deps));
   await repair('canariesReaped', () => reapDeadCanaries(deps.redis, deps.settings.queuePrefix));
+  await repair('eventsExpired', () => deleteExpiredEvents(deps.pool, BATCH));
   if (sweepLogs) await repair('logLinesExpired', () => deps.logStore.sweepExpired(new Date(deps.now())));
   return repairs;
 }

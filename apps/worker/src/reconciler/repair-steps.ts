@@ -10,12 +10,19 @@ import {
 import { stepJob } from '@conveyor/queue';
 import { runContextOf } from '@conveyor/runs';
 import type { WorkerDeps } from '../deps/worker-deps';
-import { hasEnded, isLost } from './job-state';
+import { hasEnded, isLost, promoteIfDelayed } from './job-state';
 
-/** QUEUED steps whose step job Redis no longer has: the job again. */
+/**
+ * QUEUED steps whose step job Redis no longer has: the job again. A waiting step is looked at once it is
+ * due (its time is up, or an event came for it): a delayed job that missed its wake-up is promoted.
+ */
 export async function restoreStepJobs(deps: WorkerDeps, query: StaleQuery): Promise<number> {
   let repaired = 0;
   for (const step of await findStaleQueuedSteps(deps.pool, query)) {
+    if (step.resumeAt !== null && step.resumeAt <= Date.now() && (await promoteIfDelayed(deps.queues.steps, step.jobId))) {
+      repaired += 1;
+      continue;
+    }
     if (!(await isLost(deps.queues.steps, step.jobId))) continue;
     const row = await getRunForExecution(deps.pool, step);
     if (!row) continue;

@@ -9,6 +9,8 @@ export type AttemptResult =
   | { kind: 'retry'; error: StepError; cause: unknown }
   /** The action asked to be re-entered at `untilEpochMs` (the delay action). */
   | { kind: 'wait'; untilEpochMs: number }
+  /** The action waits for an event of `event` and `key`, until `untilEpochMs` at the latest (waitForEvent). */
+  | { kind: 'waitForEvent'; event: string; key: string; untilEpochMs: number }
   /** The step's rate limit holds the attempt until `untilEpochMs`: it runs again then, its attempt not spent. */
   | { kind: 'throttled'; untilEpochMs: number };
 

@@ -1,4 +1,4 @@
-import type { StepError } from '@conveyor/db';
+import { readEventWait, type StepError } from '@conveyor/db';
 import { branchNotTaken } from '@conveyor/engine';
 import { ConveyorError } from '@conveyor/errors';
 import { redactValue } from '@conveyor/logs';
@@ -49,10 +49,12 @@ export async function attempt(deps: WorkerDeps, step: StepInFlight, attemptsLeft
     call.log.info(`step started (attempt ${step.ref.attempt})`, { attempt: step.ref.attempt });
     const input = await resolveStepInput(deps.expressions, step.prepared, call.context, budget);
     await openStepConnection(deps, step, call);
+    // A step re-entered after waiting for an event: what came (by the database, which matched it).
+    const waited = step.resumeAt === undefined ? null : await readEventWait(deps.pool, step.ref);
     const timeoutMs = definition.timeoutMs - (deps.now() - call.started);
-    const result = await callAction(deps, step, call, input, { idempotencyKey: step.ref.stepRunId, timeoutMs });
-    if (result.kind === 'wait') {
-      if (!step.carried) return { kind: 'wait', untilEpochMs: result.untilEpochMs };
+    const result = await callAction(deps, step, call, input, { idempotencyKey: step.ref.stepRunId, timeoutMs, waited });
+    if (result.kind === 'wait' || result.kind === 'waitForEvent') {
+      if (!step.carried) return result;
       throw new ConveyorError({ code: 'INTERNAL', message: `inline action ${action} asked to wait` });
     }
     const durationMs = deps.now() - call.started;

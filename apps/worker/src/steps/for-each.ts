@@ -77,7 +77,7 @@ async function runItem(deps: WorkerDeps, step: StepInFlight, call: StepCall, ind
     const input = await resolveStepInput(deps.expressions, step.prepared, context, budget);
     const timeoutMs = definition.timeoutMs - (deps.now() - startedAt);
     const result = await callAction(deps, step, call, input, { idempotencyKey: `${step.ref.stepRunId}:${index}`, timeoutMs });
-    if (result.kind === 'wait') {
+    if (result.kind !== 'output') {
       throw new ConveyorError({ code: 'VALIDATION_FAILED', message: `${actionType(definition)} waits, which an item cannot` });
     }
     return { index, status: 'SUCCEEDED', output: result.output, startedAt, finishedAt: deps.now() } satisfies StepItemOutcome;

@@ -63,7 +63,11 @@ export async function callAction(
   step: StepInFlight,
   call: StepCall,
   input: unknown,
-  { idempotencyKey, timeoutMs }: { idempotencyKey: string; timeoutMs: number },
+  {
+    idempotencyKey,
+    timeoutMs,
+    waited = null,
+  }: { idempotencyKey: string; timeoutMs: number; waited?: { event?: { payload: unknown }; expired: boolean } | null },
 ): Promise<ActionResult> {
   const ctx: ActionContext = {
     signal: call.cancel.signal,
@@ -76,7 +80,7 @@ export async function callAction(
       call.marked.push(value);
       call.secretValues.push(value);
     },
-    ...(step.resumeAt ? { resume: { waitedUntil: step.resumeAt } } : {}),
+    ...(step.resumeAt ? { resume: { waitedUntil: step.resumeAt, ...waited } } : {}),
     ...(call.connection ? { connection: call.connection } : {}),
   };
   const result = await runAction(deps.actions.getOrThrow(step.prepared.step.action), input, ctx, {

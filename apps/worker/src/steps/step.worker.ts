@@ -1,4 +1,4 @@
-import { recordRetry, recordWait } from '@conveyor/db';
+import { beginEventWait, recordRetry, recordWait } from '@conveyor/db';
 import { retryDelayMs } from '@conveyor/engine';
 import { queueNames, type Redis, stepJob } from '@conveyor/queue';
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
@@ -50,8 +50,11 @@ type JobEnd = { kind: 'done' } | { kind: 'retry'; cause: unknown } | { kind: 'fa
 async function stepProcessor(deps: WorkerDeps, job: Job, token?: string): Promise<JobEnd> {
   const data = stepJob.schema.parse(job.data);
   const jobId = String(job.id);
-  const step = await claim(deps, jobId, data);
-  if (!step) return { kind: 'done' };
+  const claimed = await claim(deps, jobId, data);
+  if (!claimed) return { kind: 'done' };
+  // The job's own step, reclaimed after its worker died (or PostgreSQL failed it mid-step): an attempt
+  // like any other, retried by its policy and free to wait, not a step carried on with.
+  const step = claimed.carried && claimed.ref.stepRunId === data.stepRunId ? { ...claimed, carried: false } : claimed;
   if (step.carried) {
     // A step this job carried on with before its worker died: the chain goes on from there.
     await runCarried(deps, jobId, step);
@@ -68,6 +71,14 @@ async function stepProcessor(deps: WorkerDeps, job: Job, token?: string): Promis
     await recordWait(deps.pool, step.ref, result.untilEpochMs);
     await job.moveToDelayed(result.untilEpochMs, token);
     log.info({ resumeAt: new Date(result.untilEpochMs).toISOString() }, 'step held by its rate limit');
+    throw new DelayedError();
+  }
+  if (result.kind === 'waitForEvent') {
+    const begun = await beginEventWait(deps.pool, step.ref, result);
+    if (begun === 'stale') return { kind: 'done' };
+    await job.updateData({ ...data, resumeAt: result.untilEpochMs });
+    await job.moveToDelayed(begun === 'received' ? Date.now() : result.untilEpochMs, token);
+    log.info({ event: result.event, begun, until: new Date(result.untilEpochMs).toISOString() }, 'step waiting for an event');
     throw new DelayedError();
   }
   if (result.kind === 'wait') {

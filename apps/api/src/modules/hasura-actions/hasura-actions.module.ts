@@ -8,6 +8,8 @@ import { requireHookSecret } from '../../plugins/shared-secret';
 import type { ConveyorApp } from '../../types';
 import { type ActionSession, requireTenantCaller, requireUser, sessionFrom } from '../auth/session';
 import { createConnectionsService } from '../connections/connections.service';
+import { sendTenantEvent } from '../events/events.module';
+import { sendEventInputSchema, sentEventSchema } from '../events/events.schemas';
 import { createMembersService } from '../members/members.service';
 import { createWorkflowsService } from '../workflows/workflows.service';
 import {
@@ -69,6 +71,10 @@ export async function hasuraActionsModule(app: ConveyorApp, opts: HasuraActionsO
   action('cancel-workflow-run', cancelRunInputSchema, runActionOutputSchema, async ({ runId, reason }, session) => {
     const { tenantId } = await requireTenantCaller(prisma, session);
     return { ok: true, ...(await runs.cancel({ tenantId, runId }, reason ?? 'cancelled by user')) };
+  });
+  action('send-workflow-event', sendEventInputSchema, sentEventSchema, async (input, session) => {
+    const { tenantId } = await requireTenantCaller(prisma, session);
+    return sendTenantEvent(runs, tenantId, input);
   });
   action('retry-workflow-run', retryRunInputSchema, runActionOutputSchema, async ({ runId }, session) => {
     const { tenantId } = await requireTenantCaller(prisma, session);
