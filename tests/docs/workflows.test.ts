@@ -3,6 +3,7 @@ import path from 'node:path';
 import { coreActions, httpCredentialsSchema } from '@conveyor/actions';
 import {
   concurrencySchema,
+  debounceSchema,
   rateLimitSchema,
   retryPolicySchema,
   stepDefinitionSchema,
@@ -16,8 +17,8 @@ const reference = readFileSync(path.join(repoRoot, 'docs', 'workflows.md'), 'utf
 const rows = new Set([...reference.matchAll(/^\| `([^`]+)` \|/gm)].map((match) => match[1]));
 
 describe('docs/workflows.md', () => {
-  it('documents every field of a definition, a step, a rate limit and a concurrency, in its tables', () => {
-    for (const schema of [workflowDefinitionSchema, stepDefinitionSchema, rateLimitSchema, concurrencySchema]) {
+  it("documents every field of a definition, a step, a rate limit, a concurrency and a webhook trigger's debounce, in its tables", () => {
+    for (const schema of [workflowDefinitionSchema, stepDefinitionSchema, rateLimitSchema, concurrencySchema, debounceSchema]) {
       for (const field of Object.keys(schema.shape)) expect(rows, field).toContain(field);
     }
     for (const field of Object.keys(retryPolicySchema.shape)) expect(reference, field).toContain(field);
