@@ -14,7 +14,9 @@
  * - Columns no role may read: Connection.credentialsCiphertext/credentialsKeyId,
  *   Invitation.tokenHash, Trigger.secretHash (written only by the webhook-trigger actions, which mint
  *   the secret; signingSecret/signingKeyId, its sealed copy, are never readable). Tenant.allowPrivateNetworks
- *   is the platform's: no role writes it.
+ *   is the platform's: no role writes it. Trigger.debounceWindowMs/debounceKey are read-only (set by the
+ *   createWebhookTrigger action, which checks the key); WorkflowRun.debounceOpen is the platform's
+ *   bookkeeping, not tracked for any role, and DebouncedCall is not tracked.
  */
 import type { BoolExp, PerRole, TableSpec } from './table-spec';
 
@@ -32,6 +34,7 @@ const memberIdempotencyKey: BoolExp = {
   ],
 };
 
+/** Not `debounceOpen`: the platform's bookkeeping of a debounced run's window. */
 const runColumns = [
   'id',
   'tenantId',
@@ -87,6 +90,8 @@ const triggerColumns = [
   'cron',
   'timezone',
   'requireSignature',
+  'debounceWindowMs',
+  'debounceKey',
   'createdAt',
   'updatedAt',
 ];

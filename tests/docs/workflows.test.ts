@@ -3,6 +3,7 @@ import path from 'node:path';
 import { coreActions, httpCredentialsSchema } from '@conveyor/actions';
 import {
   concurrencySchema,
+  debounceSchema,
   forEachSchema,
   rateLimitSchema,
   retryPolicySchema,
@@ -17,8 +18,15 @@ const reference = readFileSync(path.join(repoRoot, 'docs', 'workflows.md'), 'utf
 const rows = new Set([...reference.matchAll(/^\| `([^`]+)` \|/gm)].map((match) => match[1]));
 
 describe('docs/workflows.md', () => {
-  it('documents every field of a definition, a step, a rate limit, a concurrency and a forEach, in its tables', () => {
-    for (const schema of [workflowDefinitionSchema, stepDefinitionSchema, rateLimitSchema, concurrencySchema, forEachSchema]) {
+  it("documents every field of a definition, a step, a rate limit, a concurrency, a forEach and a webhook trigger's debounce, in its tables", () => {
+    for (const schema of [
+      workflowDefinitionSchema,
+      stepDefinitionSchema,
+      rateLimitSchema,
+      concurrencySchema,
+      forEachSchema,
+      debounceSchema,
+    ]) {
       for (const field of Object.keys(schema.shape)) expect(rows, field).toContain(field);
     }
     for (const field of Object.keys(retryPolicySchema.shape)) expect(reference, field).toContain(field);

@@ -46,12 +46,16 @@ const SECRET_COLUMNS: Record<string, string[]> = {
   Invitation: ['tokenHash'],
   Trigger: ['secretHash', 'signingSecret', 'signingKeyId'],
 };
-/** Tables Hasura must not track: Prisma's own, the wrapped tenant data keys and the open-run index (the platform's only). */
-const UNTRACKED_TABLES = ['_prisma_migrations', 'TenantDataKey', 'OpenRun', 'WorkflowEvent'];
+/**
+ * Tables Hasura must not track: Prisma's own, the wrapped tenant data keys, the open-run index, the
+ * idempotency keys of debounced webhook calls and the kept events (the platform's only).
+ */
+const UNTRACKED_TABLES = ['_prisma_migrations', 'TenantDataKey', 'OpenRun', 'DebouncedCall', 'WorkflowEvent'];
 /** Columns only the platform writes: no role may insert or update them (the api's actions and the cli do). */
 const PLATFORM_WRITTEN_COLUMNS: Record<string, string[]> = {
   Tenant: ['allowPrivateNetworks'],
-  Trigger: ['secretHash', 'requireSignature', 'signingSecret', 'signingKeyId'],
+  Trigger: ['secretHash', 'requireSignature', 'signingSecret', 'signingKeyId', 'debounceWindowMs', 'debounceKey'],
+  WorkflowRun: ['debounceOpen'],
 };
 /** Who may call which action (issue 5): the handlers check the membership role again. */
 const ACTION_ROLES: Record<string, string[]> = {

@@ -4,6 +4,7 @@ export { createDatabase, type Database, type DbOptions, type PrismaClient } from
 export { findConnectableAppId, insertConnection } from './connections.repo';
 export { databaseNameOf, dropDatabase, ensureDatabase } from './database-admin';
 export { isDatabaseUnavailable } from './database-errors';
+export { type DebouncedCallRun, type DebouncedStart, startDebouncedRun } from './debounced-runs';
 export {
   beginEventWait,
   deleteExpiredEvents,
@@ -22,6 +23,7 @@ export { applyMigrations, type MigrateOptions, type MigrateResult } from './migr
 export { finishChain, finishStep, type Progress, replanRun, startRun } from './run-progress';
 export {
   type CreatedRun,
+  closeDebounceWindow,
   createRun,
   type DispatchOutcome,
   dispatchRun,

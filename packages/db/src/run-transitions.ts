@@ -41,6 +41,8 @@ export interface NewRun {
   triggerId?: string | undefined;
   input: unknown;
   idempotencyKey?: string | undefined;
+  /** A run of a debounced webhook trigger: created with its window open (see collapseIntoRun). */
+  debounceOpen?: boolean | undefined;
 }
 
 /**
@@ -69,10 +71,11 @@ export async function createRun(db: SqlExecutor, run: NewRun, { maxBacklog }: { 
     prepared(
       'create-run',
       sql`
-    INSERT INTO "WorkflowRun" ("tenantId", "workflowId", "triggerId", "input", "idempotencyKey", "status", "workflowVersionId")
+    INSERT INTO "WorkflowRun" ("tenantId", "workflowId", "triggerId", "input", "idempotencyKey", "status", "workflowVersionId", "debounceOpen")
     SELECT ${run.tenantId}::uuid, ${run.workflowId}::uuid, ${run.triggerId ?? null}::uuid,
            ${JSON.stringify(run.input ?? {})}::jsonb, ${run.idempotencyKey ?? null},
-           CASE WHEN w."version" IS NULL THEN ${creation.value} ELSE ${dispatchedCreation.value} END, w."version"
+           CASE WHEN w."version" IS NULL THEN ${creation.value} ELSE ${dispatchedCreation.value} END, w."version",
+           w."version" IS NOT NULL AND ${run.debounceOpen === true}::boolean
       FROM (SELECT (SELECT "currentVersionId" FROM "Workflow"
                      WHERE "id" = ${run.workflowId}::uuid AND "tenantId" = ${run.tenantId}::uuid AND "isActive") AS "version") AS w
      WHERE ${bound}::int IS NULL
@@ -135,6 +138,43 @@ export async function dispatchRun(db: SqlExecutor, ref: RunRef): Promise<Dispatc
      WHERE "id" = ${ref.runId}::uuid AND "tenantId" = ${ref.tenantId}::uuid AND ${moves.reject.guard()}`,
   );
   return failed === 1 ? { kind: 'failed', reason } : dispatchRun(db, ref);
+}
+
+/** The status of a run a debounced call may still change (its window open, too): it has not started. */
+const collectingCalls = statusIn(['QUEUED']);
+
+/**
+ * A debounced webhook call collapsed into the run of its window: the run's input becomes the call's.
+ * Applies only to a run of this tenant and trigger that is QUEUED with its window open, which its run
+ * job closes (closeDebounceWindow) before it reads the run, and the row lock orders the two: a call
+ * either changes the input the run job then reads, or finds the window closed (null: a new run is due).
+ */
+export async function collapseIntoRun(
+  db: SqlExecutor,
+  ref: RunRef & { triggerId: string },
+  input: unknown,
+): Promise<{ priority: number } | null> {
+  const [row] = await queryRows<{ priority: number }>(
+    db,
+    sql`
+    UPDATE "WorkflowRun" SET "input" = ${JSON.stringify(input ?? {})}::jsonb, "updatedAt" = now()
+     WHERE "id" = ${ref.runId}::uuid AND "tenantId" = ${ref.tenantId}::uuid AND "triggerId" = ${ref.triggerId}::uuid
+       AND ${collectingCalls} AND "debounceOpen"
+    RETURNING "priority"`,
+  );
+  return row ?? null;
+}
+
+/**
+ * Closes a debounced run's window, before its run job reads the run: from then on no call changes its
+ * input (collapseIntoRun), so the input the job reads is the one the run runs with.
+ */
+export async function closeDebounceWindow(db: SqlExecutor, ref: RunRef): Promise<void> {
+  await execute(
+    db,
+    sql`UPDATE "WorkflowRun" SET "debounceOpen" = false
+         WHERE "id" = ${ref.runId}::uuid AND "tenantId" = ${ref.tenantId}::uuid AND "debounceOpen"`,
+  );
 }
 
 export interface StartedRun {
@@ -276,7 +316,8 @@ export async function rerunRun(pool: SqlPool, ref: RunRef): Promise<{ applied: b
     const requeued = await execute(
       tx,
       sql`
-      UPDATE "WorkflowRun" SET ${moves.rerun.set}, "updatedAt" = now(), "finishedAt" = NULL, "error" = NULL, "output" = NULL
+      UPDATE "WorkflowRun" SET ${moves.rerun.set}, "updatedAt" = now(), "finishedAt" = NULL, "error" = NULL, "output" = NULL,
+             "debounceOpen" = false
        WHERE "id" = ${ref.runId}::uuid AND "tenantId" = ${ref.tenantId}::uuid AND ${moves.rerun.guard()}`,
     );
     if (requeued !== 1) return { applied: false };

@@ -19,6 +19,8 @@ export interface RunForExecution {
   priority: number;
   /** The tenant's own private-network allowlist (the worker's ceiling bounds it). */
   allowPrivateNetworks: string[];
+  /** A debounced run whose window is open: a call may still replace its input until its run job closes it. */
+  debounceOpen: boolean;
 }
 
 /** The run with its pinned definition (raw JSON: the caller parses it with the engine's schema). */
@@ -30,7 +32,7 @@ export async function getRunForExecution(db: SqlExecutor, { tenantId, runId }: R
       sql`
     SELECT r."status", r."input", r."workflowVersionId"::text AS "workflowVersionId", r."workflowId"::text AS "workflowId",
            v."definition",
-           w."name" AS "workflowName", t."maxConcurrentRuns", t."allowPrivateNetworks", r."priority"
+           w."name" AS "workflowName", t."maxConcurrentRuns", t."allowPrivateNetworks", r."priority", r."debounceOpen"
       FROM "WorkflowRun" AS r
       JOIN "WorkflowVersion" AS v ON v."id" = r."workflowVersionId" AND v."tenantId" = r."tenantId"
       JOIN "Workflow" AS w ON w."id" = r."workflowId" AND w."tenantId" = r."tenantId"

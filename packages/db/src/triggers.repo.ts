@@ -13,9 +13,13 @@ export interface TriggerForRun {
   requireSignature: boolean;
   /** The secret, sealed, with its tenant's wrapped data key: only for a trigger that requires signatures. */
   signingSecret: StoredCredentials | null;
+  /** A debounced trigger's window and key template (null: one window for the trigger); null when it does not debounce. */
+  debounce: { windowMs: number; key: string | null } | null;
 }
 
-type TriggerRow = Omit<TriggerForRun, 'signingSecret'> & {
+type TriggerRow = Omit<TriggerForRun, 'signingSecret' | 'debounce'> & {
+  debounceWindowMs: number | null;
+  debounceKey: string | null;
   signingSecret: Uint8Array | null;
   signingKeyId: string | null;
   wrappedKey: Uint8Array | null;
@@ -34,17 +38,18 @@ export async function findTrigger(db: SqlExecutor, triggerId: string): Promise<T
       sql`
     SELECT t."id"::text AS "id", t."tenantId"::text AS "tenantId", t."workflowId"::text AS "workflowId",
            t."type"::text AS "type", t."isActive", t."secretHash", t."requireSignature", t."signingSecret", t."signingKeyId",
-           k."wrappedKey", k."wrapKeyId"
+           t."debounceWindowMs", t."debounceKey", k."wrappedKey", k."wrapKeyId"
       FROM "Trigger" AS t LEFT JOIN "TenantDataKey" AS k ON k."tenantId" = t."tenantId" AND t."signingSecret" IS NOT NULL
      WHERE t."id" = ${triggerId}::uuid`,
     ),
   );
   if (!row) return null;
-  const { signingSecret, signingKeyId, wrappedKey, wrapKeyId, ...trigger } = row;
+  const { signingSecret, signingKeyId, wrappedKey, wrapKeyId, debounceWindowMs, debounceKey, ...trigger } = row;
   const dataKey = wrappedKey && wrapKeyId ? { ciphertext: wrappedKey, keyId: wrapKeyId } : null;
   return {
     ...trigger,
     signingSecret: signingSecret && signingKeyId ? { ciphertext: signingSecret, keyId: signingKeyId, dataKey } : null,
+    debounce: debounceWindowMs === null ? null : { windowMs: debounceWindowMs, key: debounceKey },
   };
 }
 

@@ -8,6 +8,13 @@ interface WebhookSecret {
   secret: string;
 }
 
+/** A new webhook trigger: its workflow, how calls authenticate, and its debounce (checked by the caller) if it has one. */
+interface NewWebhookTrigger extends WebhookSecret {
+  workflowId: string;
+  requireSignature: boolean;
+  debounce?: { windowMs: number; key?: string | null | undefined } | null | undefined;
+}
+
 /**
  * A new WEBHOOK trigger of one of the tenant's workflows; `no-workflow` when the tenant has no such
  * workflow. One that requires signatures keeps its secret sealed (the api checks signatures with it).
@@ -15,7 +22,7 @@ interface WebhookSecret {
 export async function insertWebhookTrigger(
   prisma: PrismaClient,
   keyring: Keyring,
-  { tenantId, workflowId, secret, requireSignature }: WebhookSecret & { workflowId: string; requireSignature: boolean },
+  { tenantId, workflowId, secret, requireSignature, debounce }: NewWebhookTrigger,
 ): Promise<{ kind: 'created'; triggerId: string } | { kind: 'no-workflow' }> {
   const workflow = await prisma.workflow.findFirst({ where: { id: workflowId, tenantId }, select: { id: true } });
   if (!workflow) return { kind: 'no-workflow' };
@@ -25,6 +32,8 @@ export async function insertWebhookTrigger(
       workflowId,
       type: 'WEBHOOK',
       requireSignature,
+      debounceWindowMs: debounce?.windowMs ?? null,
+      debounceKey: debounce ? (debounce.key ?? null) : null,
       ...(await secretColumns(prisma, keyring, { tenantId, secret }, requireSignature)),
     },
     select: { id: true },

@@ -1,6 +1,13 @@
 export { afterSuccess, type SuccessShortcut } from './after-success';
 export { branchNotTaken, declaredBranches, isSwitchStep, switchActionRef } from './branches';
 export {
+  type Debounce,
+  debounceKeyProblem,
+  debounceLimits,
+  debounceSchema,
+  resolveDebounceKey,
+} from './debounce';
+export {
   type ActionRef,
   actionRefKey,
   actionRefSchema,

@@ -45,6 +45,11 @@ export function createPipelineMetrics(registry: Registry) {
       labelNames: ['reason'] as const,
       registers: [registry],
     }),
+    webhookCallsDebounced: new Counter({
+      name: 'conveyor_webhook_calls_debounced_total',
+      help: 'Webhook calls a debounced trigger collapsed into the open run of their window (no run created)',
+      registers: [registry],
+    }),
     reconcilerFailures: new Counter({
       name: 'conveyor_reconciler_failures_total',
       help: 'Reconciler repairs that failed in a pass, by kind (the other kinds still ran)',

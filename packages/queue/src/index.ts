@@ -1,5 +1,6 @@
 export { cancellationChannel, publishCancellation, subscribeCancellations } from './cancellation';
 export { createRedisConnection, type Redis } from './connection';
+export type { DebounceWindow, DebounceWindows } from './debounce-windows';
 export {
   type RunJobData,
   reconcileJob,

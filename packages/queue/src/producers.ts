@@ -1,6 +1,7 @@
 import { ConveyorError } from '@conveyor/errors';
 import { publishCancellation } from './cancellation';
 import type { Redis } from './connection';
+import { createDebounceWindows, type DebounceWindow } from './debounce-windows';
 import { reconcileJob, runJob, runTimeoutJob, type StepBackoff, stepJob } from './jobs';
 import type { Queues } from './queues';
 import { createTenantAdmission } from './tenant-admission';
@@ -29,16 +30,40 @@ export type Producers = ReturnType<typeof createProducers>;
 export function createProducers({ connection, prefix, queues }: { connection: Redis; prefix: string; queues: Queues }) {
   const { runs, steps } = queues;
   const admission = createTenantAdmission(connection, prefix, runs);
+  const windows = createDebounceWindows(connection, prefix);
   return {
-    /** Adds the run job, prioritised by its place in its tenant's backlog (fair share between tenants). */
-    enqueueRun: (ref: { tenantId: string; runId: string }) =>
+    /**
+     * Adds the run job, prioritised by its place in its tenant's backlog (fair share between tenants);
+     * with `delayMs` (a debounced run, its window), delayed by that much.
+     */
+    enqueueRun: (ref: { tenantId: string; runId: string }, { delayMs }: { delayMs?: number } = {}) =>
       unavailableOnError('enqueue run', async () =>
         runs.add(runJob.name, runJob.schema.parse(ref), {
           ...runJob.opts,
           jobId: runJob.id(ref.runId),
           priority: await admission.priorityForNewRun(ref.tenantId),
+          ...(delayMs ? { delay: delayMs } : {}),
         }),
       ),
+    /**
+     * Delays a run job that is still waiting out its delay to `delayMs` from now (a debounced run whose
+     * window a call restarted); false when the job is not delayed (it is due, running or gone).
+     */
+    postponeRun: (ref: { tenantId: string; runId: string }, delayMs: number) =>
+      unavailableOnError('postpone run', async () => {
+        const job = await runs.getJob(runJob.id(ref.runId));
+        if (!job) return false;
+        return job.changeDelay(delayMs).then(
+          () => true,
+          () => false, // not delayed any more: BullMQ refuses (its job is due or has begun)
+        );
+      }),
+    /** The open windows of debounced webhook triggers. */
+    debounceWindows: {
+      find: (window: DebounceWindow) => unavailableOnError('read a debounce window', () => windows.find(window)),
+      hold: (window: DebounceWindow, runId: string, windowMs: number) =>
+        unavailableOnError('open a debounce window', () => windows.hold(window, runId, windowMs)),
+    },
     /** Asks a worker for one reconciler pass (the `conveyor reconcile` command); its repairs are the job's result. */
     requestReconcile: () =>
       unavailableOnError('request a reconciler pass', () => runs.add(reconcileJob.name, {}, reconcileJob.opts)),

@@ -15,10 +15,17 @@ export async function dispatch({ pool, producers }: Pick<RunsDeps, 'pool' | 'pro
   return outcome;
 }
 
-/** The run job of a QUEUED run; a queue outage is the caller's 503 (the reconciler adds the job later). */
-export async function enqueue({ producers }: Pick<RunsDeps, 'producers'>, ref: RunRef): Promise<void> {
+/**
+ * The run job of a QUEUED run (delayed by `delayMs`: a debounced run); a queue outage is the caller's 503
+ * (the reconciler adds the job later).
+ */
+export async function enqueue(
+  { producers }: Pick<RunsDeps, 'producers'>,
+  ref: RunRef,
+  options: { delayMs?: number } = {},
+): Promise<void> {
   try {
-    await producers.enqueueRun(ref);
+    await producers.enqueueRun(ref, options);
   } catch (cause) {
     throw new ConveyorError({
       code: 'DEPENDENCY_UNAVAILABLE',

@@ -1,6 +1,7 @@
 import { admit } from './admission';
 import { afterCommit } from './after-commit';
 import { cancel } from './cancel';
+import { debounce } from './debounce';
 import type { RunsDeps } from './deps';
 import { dispatch } from './dispatch';
 import { retry } from './retry';
@@ -16,6 +17,8 @@ export function createRuns(deps: RunsDeps) {
   return {
     /** Creates a PENDING run (idempotent by key) and dispatches it: webhook triggers (bounded by backlog), schedules, the cli. */
     start: start.bind(null, deps),
+    /** A call of a debounced webhook trigger: collapsed into the open run of its window, or a new run that opens one. */
+    debounce: debounce.bind(null, deps),
     /** Refuses (RATE_LIMITED) runs an app is about to insert through Hasura past the tenant's backlog bound. */
     admit: admit.bind(null, deps),
     /** PENDING → QUEUED and the run job: a Hasura event, or the reconciler for a run nobody dispatched. */

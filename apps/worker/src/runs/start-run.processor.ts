@@ -1,4 +1,4 @@
-import { getRunForExecution, startRun, stopRun } from '@conveyor/db';
+import { closeDebounceWindow, getRunForExecution, type RunRef, startRun, stopRun } from '@conveyor/db';
 import { isConveyorError } from '@conveyor/errors';
 import { runJob } from '@conveyor/queue';
 import { runContextOf } from '@conveyor/runs';
@@ -35,7 +35,7 @@ async function startRunJob(deps: WorkerDeps, job: Job, token?: string): Promise<
   const ref = runJob.schema.parse(job.data);
   const jobId = String(job.id);
   const log = deps.log.child({ tenantId: ref.tenantId, workflowRunId: ref.runId, jobId });
-  const run = await getRunForExecution(deps.pool, ref);
+  const run = await readRunToStart(deps, ref);
   if (!run || (run.status !== 'QUEUED' && run.status !== 'RUNNING')) {
     log.info({ status: run?.status ?? 'missing' }, 'run job skipped: run is not waiting to start');
     return;
@@ -82,4 +82,16 @@ async function startRunJob(deps: WorkerDeps, job: Job, token?: string): Promise<
   log.info({ queuedSteps: progress.queued.map((step) => step.stepKey) }, 'run started');
   const first = progress.queued.find((step) => step.started);
   if (first) await runCarried(deps, jobId, await firstCarriedStep(deps, context, run, first));
+}
+
+/**
+ * The run as its job reads it to start it. A debounced run whose window is open has it closed first and
+ * is read again: no call changes its input from then on, so the input read here (for its keys, and for
+ * the step the job carries on with) is the input the run runs with.
+ */
+async function readRunToStart(deps: WorkerDeps, ref: RunRef) {
+  const run = await getRunForExecution(deps.pool, ref);
+  if (!run?.debounceOpen) return run;
+  await closeDebounceWindow(deps.pool, ref);
+  return getRunForExecution(deps.pool, ref);
 }

@@ -84,3 +84,72 @@ describe('rotateWebhookTriggerSecret', () => {
     expect((await fire(triggerId, secret)).statusCode).toBe(202);
   });
 });
+
+describe('createWebhookTrigger with debounce', () => {
+  const triggersOf = () => api.db.prisma.trigger.count({ where: { workflowId: admin.workflowId } });
+
+  it('stores the window and the key, and the trigger answers its calls as debounced', async () => {
+    const debounce = { windowMs: 5_000, key: '{{ input.customerId }}' };
+    const response = await call('create-webhook-trigger', { workflowId: admin.workflowId, debounce });
+    expect(response.statusCode).toBe(200);
+    const { triggerId, secret } = response.json();
+    const row = await api.db.prisma.trigger.findUniqueOrThrow({ where: { id: triggerId } });
+    expect(row).toMatchObject({ debounceWindowMs: 5_000, debounceKey: '{{ input.customerId }}' });
+    const fired = await fire(triggerId, secret);
+    expect(fired.statusCode).toBe(202);
+    expect(fired.json()).toMatchObject({ created: true, debounced: false });
+
+    const keyless = (await call('create-webhook-trigger', { workflowId: admin.workflowId, debounce: { windowMs: 100 } })).json();
+    const keylessRow = await api.db.prisma.trigger.findUniqueOrThrow({ where: { id: keyless.triggerId } });
+    expect(keylessRow).toMatchObject({ debounceWindowMs: 100, debounceKey: null });
+    const plain = (await call('create-webhook-trigger', { workflowId: admin.workflowId, debounce: null })).json();
+    const plainRow = await api.db.prisma.trigger.findUniqueOrThrow({ where: { id: plain.triggerId } });
+    expect(plainRow).toMatchObject({ debounceWindowMs: null, debounceKey: null });
+  });
+
+  it('refuses a call whose body the key cannot be evaluated over (400 naming debounce.key), creating no run', async () => {
+    const debounce = { windowMs: 1_000, key: '{{ input.n + 1 }}' };
+    const { triggerId, secret } = (await call('create-webhook-trigger', { workflowId: admin.workflowId, debounce })).json();
+    const response = await api.app.inject({
+      method: 'POST',
+      url: `/hooks/triggers/${triggerId}`,
+      headers: { 'x-conveyor-trigger-secret': secret },
+      payload: { n: 'not a number' },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: expect.stringMatching(/^debounce\.key: evaluation failed/),
+    });
+    expect(await api.db.prisma.workflowRun.count({ where: { triggerId } })).toBe(0);
+  });
+
+  it.each([50, 3_600_001, 250.5])(
+    'refuses a window of %s ms (400 naming debounce.windowMs) and creates nothing',
+    async (windowMs) => {
+      const before = await triggersOf();
+      const response = await call('create-webhook-trigger', { workflowId: admin.workflowId, debounce: { windowMs } });
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({
+        extensions: { code: 'VALIDATION_FAILED', field: 'body.input.debounce.windowMs' },
+      });
+      expect(await triggersOf()).toBe(before);
+    },
+  );
+
+  it.each([
+    ['reads steps', '{{ steps.fetch.output.id }}', /reads steps\.fetch/],
+    ['does not parse', '{{ input.( }}', /syntax error/],
+    ['is not plain', '{{ $uppercase(input.customerId) }}', /must be plain/],
+    ['reads nothing of the body', '{{ customerId }}', /reads nothing of the request body/],
+  ])('refuses a key that %s (400 naming debounce.key) and creates nothing', async (_, key, message) => {
+    const before = await triggersOf();
+    const response = await call('create-webhook-trigger', { workflowId: admin.workflowId, debounce: { windowMs: 1_000, key } });
+    expect(response.statusCode).toBe(400);
+    const body = response.json();
+    expect(body).toMatchObject({ extensions: { code: 'VALIDATION_FAILED', field: 'input.debounce.key' } });
+    expect(body.message).toMatch(/^input\.debounce\.key: /);
+    expect(body.message).toMatch(message);
+    expect(await triggersOf()).toBe(before);
+  });
+});

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { insertWebhookTrigger, type PrismaClient, replaceWebhookTriggerSecret } from '@conveyor/db';
+import { debounceKeyProblem } from '@conveyor/engine';
 import { ConveyorError } from '@conveyor/errors';
 import type { Keyring } from '@conveyor/secrets';
 import type { z } from 'zod';
@@ -24,7 +25,8 @@ export type ActionRoute = <I extends z.ZodType, O extends z.ZodType>(
  * `POST /hooks/hasura/actions/rotate-webhook-trigger-secret` (the old secret stops working at once).
  * The secret is answered once; only its SHA-256 is stored, and, for a trigger created with
  * `requireSignature` (calls signed with the secret, see triggers/signature.ts), a copy sealed with the
- * tenant's data key, which the api needs to check signatures.
+ * tenant's data key, which the api needs to check signatures. A trigger created with `debounce` collapses
+ * calls (see runs.debounce); its key template is judged here, once (`debounceKeyProblem`).
  */
 export function registerTriggerActions(
   action: ActionRoute,
@@ -32,6 +34,14 @@ export function registerTriggerActions(
 ): void {
   action('create-webhook-trigger', createWebhookTriggerInputSchema, webhookTriggerSecretOutputSchema, async (input, session) => {
     const { tenantId } = await requireTenantCaller(prisma, session, { admin: true });
+    const keyProblem = input.debounce?.key ? debounceKeyProblem(input.debounce.key) : null;
+    if (keyProblem !== null) {
+      throw new ConveyorError({
+        code: 'VALIDATION_FAILED',
+        message: `input.debounce.key: ${keyProblem}`,
+        details: { field: 'input.debounce.key' },
+      });
+    }
     const secret = mintSecret();
     const requireSignature = input.requireSignature ?? false;
     const created = await insertWebhookTrigger(prisma, keyring, {
@@ -39,6 +49,7 @@ export function registerTriggerActions(
       workflowId: input.workflowId,
       secret,
       requireSignature,
+      debounce: input.debounce,
     });
     if (created.kind === 'no-workflow') {
       throw new ConveyorError({

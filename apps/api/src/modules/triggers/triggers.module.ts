@@ -17,8 +17,9 @@ import { createTriggersService } from './triggers.service';
 const rawBodies = new WeakMap<FastifyRequest, string>();
 
 /**
- * `POST /hooks/triggers/:triggerId`: start a run from an outside system's webhook call; 429 with
- * Retry-After while the tenant has `admission.maxBacklog` runs not yet finished.
+ * `POST /hooks/triggers/:triggerId`: start a run from an outside system's webhook call (202), or, for a
+ * debounced trigger, collapse the call into the open run of its window (202, `debounced`); 200 for a
+ * repeated Idempotency-Key; 429 with Retry-After while the tenant has `admission.maxBacklog` runs not yet finished.
  */
 export async function triggersModule(
   app: ConveyorApp,
@@ -52,7 +53,7 @@ export async function triggersModule(
         idempotencyKey: request.headers['idempotency-key'],
         input: request.body,
       });
-      return reply.status(result.created ? 202 : 200).send(result);
+      return reply.status(result.created || result.debounced ? 202 : 200).send(result);
     },
   );
 }

@@ -15,4 +15,13 @@ export const triggerHeadersSchema = z.object({
 /** The request body becomes the run input: any JSON object (an empty body is `{}`). */
 export const triggerBodySchema = z.record(z.string(), z.unknown()).nullish();
 
-export const triggerReplySchema = z.object({ runId: z.string(), status: z.string(), created: z.boolean() });
+/**
+ * `created`: this call created the run. A debounced trigger's answer also says `debounced`: the call was
+ * collapsed into the open run `runId` of its window (202), whose input is now this call's.
+ */
+export const triggerReplySchema = z.object({
+  runId: z.string(),
+  status: z.string(),
+  created: z.boolean(),
+  debounced: z.boolean().optional(),
+});
