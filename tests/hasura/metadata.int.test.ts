@@ -20,6 +20,7 @@ import {
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
+import * as apiKeyActionSchemas from '../../apps/api/src/modules/hasura-actions/api-key-actions.schemas';
 import * as actionSchemas from '../../apps/api/src/modules/hasura-actions/hasura-actions.schemas';
 import * as triggerActionSchemas from '../../apps/api/src/modules/hasura-actions/trigger-actions.schemas';
 import { workflowRunRowSchema } from '../../apps/api/src/modules/hasura-events/hasura-events.schemas';
@@ -41,6 +42,7 @@ const NON_ADMIN_ROLES = ['user', 'tenant_admin'] as const;
 const HOOK_SECRET_HEADER = 'x-conveyor-hook-secret';
 /** Columns no role may ever select. */
 const SECRET_COLUMNS: Record<string, string[]> = {
+  ApiKey: ['secretHash'],
   Connection: ['credentialsCiphertext', 'credentialsKeyId'],
   Invitation: ['tokenHash'],
   Trigger: ['secretHash', 'signingSecret', 'signingKeyId'],
@@ -49,6 +51,7 @@ const SECRET_COLUMNS: Record<string, string[]> = {
 const UNTRACKED_TABLES = ['_prisma_migrations', 'TenantDataKey', 'OpenRun'];
 /** Columns only the platform writes: no role may insert or update them (the api's actions and the cli do). */
 const PLATFORM_WRITTEN_COLUMNS: Record<string, string[]> = {
+  ApiKey: ['name', 'prefix', 'secretHash', 'scopes', 'lastUsedAt', 'revokedAt', 'expiresAt'],
   Tenant: ['allowPrivateNetworks'],
   Trigger: ['secretHash', 'requireSignature', 'signingSecret', 'signingKeyId'],
 };
@@ -62,6 +65,8 @@ const ACTION_ROLES: Record<string, string[]> = {
   acceptInvitation: ['user'],
   createWebhookTrigger: ['tenant_admin'],
   rotateWebhookTriggerSecret: ['tenant_admin'],
+  createApiKey: ['tenant_admin'],
+  revokeApiKey: ['tenant_admin'],
 };
 /** The api's zod schemas for each action's `input` and answer (apps/api hasura-actions.schemas.ts). */
 const ACTION_SCHEMAS: Record<string, { input: z.ZodObject; output: z.ZodObject }> = {
@@ -79,6 +84,8 @@ const ACTION_SCHEMAS: Record<string, { input: z.ZodObject; output: z.ZodObject }
     input: triggerActionSchemas.rotateWebhookTriggerSecretInputSchema,
     output: triggerActionSchemas.webhookTriggerSecretOutputSchema,
   },
+  createApiKey: { input: apiKeyActionSchemas.createApiKeyInputSchema, output: apiKeyActionSchemas.createApiKeyOutputSchema },
+  revokeApiKey: { input: apiKeyActionSchemas.revokeApiKeyInputSchema, output: apiKeyActionSchemas.revokeApiKeyOutputSchema },
 };
 
 let db: TestDatabase;
@@ -266,7 +273,7 @@ describe('permissions that matter most', () => {
     }
   });
 
-  it('no role inserts or updates a column only the platform writes (private networks, webhook secrets)', () => {
+  it('no role inserts or updates a column only the platform writes (private networks, webhook secrets, API keys)', () => {
     const problems: string[] = [];
     for (const [name, columns] of Object.entries(PLATFORM_WRITTEN_COLUMNS)) {
       const table = tableNamed(name);

@@ -10,6 +10,7 @@ import { type ActionSession, requireTenantCaller, requireUser, sessionFrom } fro
 import { createConnectionsService } from '../connections/connections.service';
 import { createMembersService } from '../members/members.service';
 import { createWorkflowsService } from '../workflows/workflows.service';
+import { registerApiKeyActions } from './api-key-actions';
 import {
   acceptInvitationInputSchema,
   acceptInvitationOutputSchema,
@@ -99,6 +100,7 @@ export async function hasuraActionsModule(app: ConveyorApp, opts: HasuraActionsO
     return { ok: true, ...(await members.invite(caller, input)) };
   });
   registerTriggerActions(action, { prisma, keyring: opts.keyring });
+  registerApiKeyActions(action, { prisma });
   action('accept-invitation', acceptInvitationInputSchema, acceptInvitationOutputSchema, async ({ token }, session) => ({
     ok: true,
     ...(await members.accept(requireUser(session), token)),
