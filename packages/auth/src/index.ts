@@ -8,4 +8,5 @@ export {
   knownScopes,
   mintApiKey,
 } from './api-keys';
-export { type Caller, HASURA_CLAIMS, type JwtSettings, mintToken, verifyToken } from './tokens';
+export type { ApiKeyCaller, Caller, UserCaller } from './caller';
+export { HASURA_CLAIMS, type JwtSettings, mintToken, verifyToken } from './tokens';
