@@ -1,4 +1,4 @@
-// The surfaces Hasura and outside systems POST to: the six actions, the two validation hooks,
+// The surfaces Hasura and outside systems POST to: the actions, the two validation hooks,
 // the event webhook and the webhook trigger. Each starts from a valid body and mutates it.
 import { hasuraRunInsertedEvent } from '@conveyor/testing';
 import fc from 'fast-check';
@@ -57,6 +57,15 @@ const actionInputs = (world: World): Record<string, fc.Arbitrary<unknown>> => ({
     { requiredKeys: ['workflowId'] },
   ),
   'rotate-webhook-trigger-secret': fc.record({ triggerId: fc.oneof(fc.constant(world.spareTriggerId), uuid) }),
+  'create-api-key': fc.record(
+    {
+      name: hostileString,
+      scopes: fc.array(mostly(['events:send', 'runs:read'], hostileString), { maxLength: 4 }),
+      expiresInDays: fc.oneof(fc.integer(), fc.constant(null)),
+    },
+    { requiredKeys: ['name', 'scopes'] },
+  ),
+  'revoke-api-key': fc.record({ id: fc.oneof(fc.constant(world.spareApiKeyId), uuid) }),
 });
 
 export function hookSurfaces(world: World): Surface[] {

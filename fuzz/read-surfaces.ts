@@ -1,6 +1,6 @@
 // The read surfaces: log pages (REST), the log tail (SSE), the GraphQL log schema, health, and the board.
 import fc from 'fast-check';
-import { bearer, type FuzzRequest, headerValue, jsonPost, mostly, queryString, secretHeader } from './requests';
+import { apiKeyHeaders, bearer, type FuzzRequest, headerValue, jsonPost, mostly, queryString, secretHeader } from './requests';
 import type { Surface } from './surface';
 import { hostileString, hostileValue, mutated } from './values';
 import type { World } from './world';
@@ -57,7 +57,11 @@ export function readSurfaces(world: World): Surface[] {
   const runId = fc.oneof(fc.constantFrom(world.finishedRunId, world.otherRunId), uuid, hostileString).map(pathSegment);
   // The tail never waits on an unfinished run of the caller's tenant: only finished, foreign or unknown runs.
   const tailRunId = fc.oneof(fc.constantFrom(world.finishedRunId, world.otherRunId), uuid, hostileString).map(pathSegment);
-  const auth = bearer([world.tokens[0] as string, world.tokens[1] as string]);
+  // The log routes take a member's token or an API key with runs:read.
+  const auth = fc.oneof(
+    { weight: 3, arbitrary: bearer([world.tokens[0] as string, world.tokens[1] as string]) },
+    { weight: 1, arbitrary: apiKeyHeaders(world.apiKeys) },
+  );
   const tenantHeader = fc
     .oneof(fc.constantFrom(world.tenant.tenantId, world.other.tenantId), uuid, headerValue)
     .map((tenant) => ({ 'x-hasura-tenant-id': tenant }));

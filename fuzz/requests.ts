@@ -94,6 +94,21 @@ export function bearer(validTokens: string[]): fc.Arbitrary<Record<string, strin
 }
 
 /** A header carrying `secret` mostly, else a wrong, empty or missing one. */
+/** API keys as a machine client sends them (Bearer or x-api-key): the valid ones, altered, unknown and odd ones. */
+export function apiKeyHeaders(validKeys: string[]): fc.Arbitrary<Record<string, string>> {
+  const [first = 'cvk_'] = validKeys;
+  const key = fc.oneof(
+    { weight: 6, arbitrary: fc.constantFrom(...validKeys) },
+    { weight: 3, arbitrary: fc.constantFrom(`${first.slice(0, -2)}AA`, `${first}A`, first.slice(0, -1), 'cvk_', first.slice(4)) },
+    { weight: 1, arbitrary: fc.string({ maxLength: 300 }).map((value) => `cvk_${value}`) },
+  );
+  return fc.oneof(
+    { weight: 4, arbitrary: key.map((value) => ({ authorization: `Bearer ${value}` })) },
+    { weight: 4, arbitrary: key.map((value) => ({ 'x-api-key': value })) },
+    { weight: 1, arbitrary: key.map((value) => ({ 'x-api-key': value, authorization: `Bearer ${value}` })) },
+  );
+}
+
 export function secretHeader(name: string, secret: string): fc.Arbitrary<Record<string, string>> {
   return fc.oneof(
     { weight: 8, arbitrary: fc.constant({ [name]: secret }) },

@@ -1,5 +1,5 @@
 // The fixtures every surface is fuzzed against: two tenants, runs in several states, a webhook
-// trigger, bearer tokens, and the api (and board) built with the test helpers on real services.
+// trigger, bearer tokens, API keys, and the api (and board) built with the test helpers on real services.
 import { loadBoardConfig } from '@conveyor/config';
 import { createLogger } from '@conveyor/observability';
 import { createRedisConnection } from '@conveyor/queue';
@@ -24,6 +24,10 @@ export interface World {
   /** A second webhook trigger of `tenant`, whose secret the fuzzer may rotate. */
   spareTriggerId: string;
   tokens: string[];
+  /** API keys: `tenant`'s with runs:read, `other`'s with runs:read, `tenant`'s with events:send only. */
+  apiKeys: string[];
+  /** A key of `tenant` the fuzzer may revoke (revoking one of `apiKeys` would turn valid reads into 401s). */
+  spareApiKeyId: string;
   hookSecret: string;
   boardAuth: { username: string; password: string };
   close(): Promise<void>;
@@ -48,6 +52,12 @@ export async function createWorld(label: string): Promise<World> {
   // The rotate action's target: rotating `triggerId` would turn the webhook surface's valid calls into 404s.
   const { triggerId: spareTriggerId } = await seedWebhookTrigger(api.db.prisma, tenant);
   const tokens = [await api.tokenFor(tenant), await api.tokenFor(other)];
+  const apiKeys = [
+    (await api.apiKeyFor(tenant, ['runs:read'])).key,
+    (await api.apiKeyFor(other, ['runs:read'])).key,
+    (await api.apiKeyFor(tenant, ['events:send'])).key,
+  ];
+  const { id: spareApiKeyId } = await api.apiKeyFor(tenant, ['runs:read']);
 
   const boardPrefix = `conveyor-fuzz-board-${label}-${crypto.randomUUID()}`;
   const boardAuth = { username: 'operator', password: 'a-long-fuzz-board-password' };
@@ -73,6 +83,8 @@ export async function createWorld(label: string): Promise<World> {
     triggerSecret: secret,
     spareTriggerId,
     tokens,
+    apiKeys,
+    spareApiKeyId,
     hookSecret: TEST_HOOK_SECRET,
     boardAuth,
     async close() {

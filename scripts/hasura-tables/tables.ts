@@ -12,7 +12,8 @@
  * - Inserts preset `tenantId` (and `createdById` where the column exists) from the session, and
  *   check that a referenced workflow belongs to the same tenant.
  * - Columns no role may read: Connection.credentialsCiphertext/credentialsKeyId,
- *   Invitation.tokenHash, Trigger.secretHash (written only by the webhook-trigger actions, which mint
+ *   Invitation.tokenHash, ApiKey.secretHash (ApiKey is read-only: the createApiKey and revokeApiKey
+ *   actions write it), Trigger.secretHash (written only by the webhook-trigger actions, which mint
  *   the secret; signingSecret/signingKeyId, its sealed copy, are never readable). Tenant.allowPrivateNetworks
  *   is the platform's: no role writes it. Trigger.debounceWindowMs/debounceKey are read-only (set by the
  *   createWebhookTrigger action, which checks the key); WorkflowRun.debounceOpen is the platform's
@@ -115,6 +116,7 @@ export const TABLES: TableSpec[] = [
       ['stepRuns', 'StepRun', 'tenantId'],
       ['stepItems', 'StepItem', 'tenantId'],
       ['stepWaits', 'StepWait', 'tenantId'],
+      ['apiKeys', 'ApiKey', 'tenantId'],
     ],
     select: both({ columns: ['id', 'slug', 'name', 'maxConcurrentRuns', 'createdAt', 'updatedAt'] }),
   },
@@ -128,6 +130,7 @@ export const TABLES: TableSpec[] = [
       ['workflowsCreated', 'Workflow', 'createdById'],
       ['versionsCreated', 'WorkflowVersion', 'createdById'],
       ['runsCreated', 'WorkflowRun', 'createdById'],
+      ['apiKeysCreated', 'ApiKey', 'createdById'],
     ],
     select: both({ columns: ['id', 'email', 'name'] }),
   },
@@ -145,6 +148,32 @@ export const TABLES: TableSpec[] = [
     },
     // Invitations add members (acceptInvitation); an admin cannot remove their own membership.
     delete: { tenant_admin: { filter: [{ userId: { _neq: 'X-Hasura-User-Id' } }] } },
+  },
+  {
+    name: 'ApiKey',
+    scope: 'tenant',
+    comment: 'Created and revoked by the createApiKey and revokeApiKey actions; secretHash is never selectable.',
+    object: [
+      ['tenant', 'tenantId'],
+      ['createdBy', 'createdById'],
+    ],
+    select: {
+      tenant_admin: {
+        columns: [
+          'id',
+          'tenantId',
+          'name',
+          'prefix',
+          'scopes',
+          'createdById',
+          'createdAt',
+          'lastUsedAt',
+          'revokedAt',
+          'expiresAt',
+        ],
+        allowAggregations: true,
+      },
+    },
   },
   {
     name: 'Invitation',

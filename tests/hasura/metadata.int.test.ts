@@ -21,6 +21,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import * as eventSchemas from '../../apps/api/src/modules/events/events.schemas';
+import * as apiKeyActionSchemas from '../../apps/api/src/modules/hasura-actions/api-key-actions.schemas';
 import * as actionSchemas from '../../apps/api/src/modules/hasura-actions/hasura-actions.schemas';
 import * as triggerActionSchemas from '../../apps/api/src/modules/hasura-actions/trigger-actions.schemas';
 import { workflowRunRowSchema } from '../../apps/api/src/modules/hasura-events/hasura-events.schemas';
@@ -42,6 +43,7 @@ const NON_ADMIN_ROLES = ['user', 'tenant_admin'] as const;
 const HOOK_SECRET_HEADER = 'x-conveyor-hook-secret';
 /** Columns no role may ever select. */
 const SECRET_COLUMNS: Record<string, string[]> = {
+  ApiKey: ['secretHash'],
   Connection: ['credentialsCiphertext', 'credentialsKeyId'],
   Invitation: ['tokenHash'],
   Trigger: ['secretHash', 'signingSecret', 'signingKeyId'],
@@ -53,6 +55,7 @@ const SECRET_COLUMNS: Record<string, string[]> = {
 const UNTRACKED_TABLES = ['_prisma_migrations', 'TenantDataKey', 'OpenRun', 'DebouncedCall', 'WorkflowEvent'];
 /** Columns only the platform writes: no role may insert or update them (the api's actions and the cli do). */
 const PLATFORM_WRITTEN_COLUMNS: Record<string, string[]> = {
+  ApiKey: ['name', 'prefix', 'secretHash', 'scopes', 'lastUsedAt', 'revokedAt', 'expiresAt'],
   Tenant: ['allowPrivateNetworks'],
   Trigger: ['secretHash', 'requireSignature', 'signingSecret', 'signingKeyId', 'debounceWindowMs', 'debounceKey'],
   WorkflowRun: ['debounceOpen'],
@@ -68,6 +71,8 @@ const ACTION_ROLES: Record<string, string[]> = {
   createWebhookTrigger: ['tenant_admin'],
   rotateWebhookTriggerSecret: ['tenant_admin'],
   sendWorkflowEvent: ['tenant_admin', 'user'],
+  createApiKey: ['tenant_admin'],
+  revokeApiKey: ['tenant_admin'],
 };
 /** The api's zod schemas for each action's `input` and answer (apps/api hasura-actions.schemas.ts). */
 const ACTION_SCHEMAS: Record<string, { input: z.ZodObject; output: z.ZodObject }> = {
@@ -86,6 +91,8 @@ const ACTION_SCHEMAS: Record<string, { input: z.ZodObject; output: z.ZodObject }
     output: triggerActionSchemas.webhookTriggerSecretOutputSchema,
   },
   sendWorkflowEvent: { input: eventSchemas.sendEventInputSchema, output: eventSchemas.sentEventSchema },
+  createApiKey: { input: apiKeyActionSchemas.createApiKeyInputSchema, output: apiKeyActionSchemas.createApiKeyOutputSchema },
+  revokeApiKey: { input: apiKeyActionSchemas.revokeApiKeyInputSchema, output: apiKeyActionSchemas.revokeApiKeyOutputSchema },
 };
 
 let db: TestDatabase;
@@ -273,7 +280,7 @@ describe('permissions that matter most', () => {
     }
   });
 
-  it('no role inserts or updates a column only the platform writes (private networks, webhook secrets)', () => {
+  it('no role inserts or updates a column only the platform writes (private networks, webhook secrets, API keys)', () => {
     const problems: string[] = [];
     for (const [name, columns] of Object.entries(PLATFORM_WRITTEN_COLUMNS)) {
       const table = tableNamed(name);

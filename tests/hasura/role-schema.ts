@@ -45,6 +45,8 @@ export function scalarOf(column: DbColumn): string {
     timestamp: 'timestamp',
     date: 'date',
     bytea: 'bytea',
+    // Hasura v2 serves a PostgreSQL array as a scalar named after its type (`text[]` is `_text`).
+    _text: '_text',
   };
   const scalar = map[column.udtName];
   if (!scalar) throw new Error(`no Hasura scalar mapping for PostgreSQL type ${column.udtName}`);

@@ -1,6 +1,5 @@
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { authenticate } from './modules/auth/authenticate';
 import { eventsModule } from './modules/events/events.module';
 import { hasuraActionsModule } from './modules/hasura-actions/hasura-actions.module';
 import { hasuraEventsModule } from './modules/hasura-events/hasura-events.module';
@@ -44,7 +43,7 @@ export async function buildApp(deps: ApiDeps, surface: Surface = 'all'): Promise
 async function registerPublic(app: ConveyorApp, deps: ApiDeps) {
   await app.register(triggersModule, { pool: deps.pool, runs: deps.runs, keyring: deps.keyring, admission: deps.admission });
   const logs = createLogsService({ pool: deps.pool, logStore: deps.logStore });
-  const auth = authenticate({ prisma: deps.prisma, jwt: deps.jwt });
+  const auth = { prisma: deps.prisma, jwt: deps.jwt };
   await app.register(logsModule, { logs, auth, tailPollMs: deps.logTailPollMs, tailSlots: deps.logTailSlots });
   await app.register(eventsModule, { runs: deps.runs, auth });
 }

@@ -11,6 +11,7 @@ import {
   testServices,
   uniqueSuffix,
 } from '@conveyor/testing';
+import type { LightMyRequestResponse } from 'fastify';
 import { buildApp, type ConveyorApp, type Surface } from '../src/app';
 import { composeApi } from '../src/compose';
 
@@ -23,6 +24,10 @@ export interface TestApi {
   logStore: LogStore;
   /** A bearer token for a member of a tenant, signed with the api's test key. */
   tokenFor(caller: { tenantId: string; userId: string }): Promise<string>;
+  /** Calls a Hasura action route (`create-api-key`, …) as Hasura would for a tenant admin's session. */
+  callAction(path: string, input: object, admin: { tenantId: string; userId: string }): Promise<LightMyRequestResponse>;
+  /** An API key of the admin's tenant, created through the createApiKey action as Hasura would call it. */
+  apiKeyFor(admin: { tenantId: string; userId: string }, scopes: string[], expiresInDays?: number): Promise<CreatedApiKey>;
   /** The api's queues, to look at the jobs it added. */
   queues: Queues;
   queuePrefix: string;
@@ -68,6 +73,17 @@ export async function createTestApi(
     mongo,
     logStore,
     tokenFor: (caller) => mintToken(caller, config.auth),
+    callAction: (path, input, admin) => callAction(app, path, input, admin),
+    async apiKeyFor(admin, scopes, expiresInDays) {
+      const response = await callAction(
+        app,
+        'create-api-key',
+        { name: `test key ${uniqueSuffix()}`, scopes, expiresInDays },
+        admin,
+      );
+      if (response.statusCode !== 200) throw new Error(`createApiKey answered ${response.statusCode}: ${response.body}`);
+      return response.json();
+    },
     queues,
     queuePrefix,
     async close() {
@@ -81,4 +97,27 @@ export async function createTestApi(
       if (!options.db) await db.drop();
     },
   };
+}
+
+export interface CreatedApiKey {
+  id: string;
+  key: string;
+  prefix: string;
+}
+
+function callAction(app: ConveyorApp, path: string, input: object, admin: { tenantId: string; userId: string }) {
+  return app.inject({
+    method: 'POST',
+    url: `/hooks/hasura/actions/${path}`,
+    headers: { 'x-conveyor-hook-secret': TEST_HOOK_SECRET },
+    payload: {
+      action: { name: path },
+      input,
+      session_variables: {
+        'x-hasura-role': 'tenant_admin',
+        'x-hasura-user-id': admin.userId,
+        'x-hasura-tenant-id': admin.tenantId,
+      },
+    },
+  });
 }

@@ -13,7 +13,7 @@ const caller = { tenantId: '3f1d2c4b-0000-4000-8000-00000000a001', userId: 'c0ff
 describe('tokens', () => {
   it('mints a token with Hasura’s claims that verifies back to the caller', async () => {
     const token = await mintToken(caller, settings);
-    expect(await verifyToken(token, settings)).toEqual({ ...caller, role: 'user' });
+    expect(await verifyToken(token, settings)).toEqual({ kind: 'user', ...caller, role: 'user' });
     const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString());
     expect(payload[HASURA_CLAIMS]).toMatchObject({
       'x-hasura-allowed-roles': ['user', 'tenant_admin'],

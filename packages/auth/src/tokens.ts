@@ -1,5 +1,6 @@
 import { jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
+import type { UserCaller } from './caller';
 
 /** Hasura's default claims namespace (hasura-contract §5.2). */
 export const HASURA_CLAIMS = 'https://hasura.io/jwt/claims';
@@ -12,12 +13,6 @@ export interface JwtSettings {
   maxAgeSeconds: number;
 }
 
-export interface Caller {
-  tenantId: string;
-  userId: string;
-  role: string;
-}
-
 const claimsSchema = z.object({
   'x-hasura-allowed-roles': z.array(z.string()).min(1),
   'x-hasura-default-role': z.string().min(1),
@@ -25,8 +20,8 @@ const claimsSchema = z.object({
   'x-hasura-tenant-id': z.string().uuid(),
 });
 
-/** Verifies an HS256 token as Hasura would and returns the caller its claims name; null when invalid. */
-export async function verifyToken(token: string, settings: JwtSettings): Promise<Caller | null> {
+/** Verifies an HS256 token as Hasura would and returns the member its claims name; null when invalid. */
+export async function verifyToken(token: string, settings: JwtSettings): Promise<UserCaller | null> {
   try {
     const { payload } = await jwtVerify(token, secretKey(settings), {
       issuer: settings.issuer,
@@ -40,6 +35,7 @@ export async function verifyToken(token: string, settings: JwtSettings): Promise
     const claims = claimsSchema.safeParse(payload[HASURA_CLAIMS]);
     if (!claims.success) return null;
     return {
+      kind: 'user',
       tenantId: claims.data['x-hasura-tenant-id'],
       userId: claims.data['x-hasura-user-id'],
       role: claims.data['x-hasura-default-role'],

@@ -1,3 +1,11 @@
+export {
+  findApiKeyByHash,
+  insertApiKey,
+  type NewApiKey,
+  recordApiKeyUse,
+  revokeApiKey,
+  type StoredApiKey,
+} from './api-keys.repo';
 export { type BuiltinApp, listActionRefs, upsertBuiltinApp } from './catalogue.repo';
 export { createDatabase, type Database, type DbOptions, type PrismaClient } from './client';
 // Reads and writes of the apps' use cases (api, cli), one concern per repository.

@@ -83,6 +83,23 @@ describe('POST /v1/events', () => {
     expect(await api.db.prisma.workflowEvent.count({ where: { tenantId: a.tenantId } })).toBe(0);
   });
 
+  it('takes a machine client’s API key with events:send, and refuses one without it', async () => {
+    const { runId } = await waitingRun(a, 'inv-key');
+    const sender = await api.apiKeyFor(a, ['events:send']);
+    const reader = await api.apiKeyFor(a, ['runs:read']);
+    const body = { event: 'paid', key: 'inv-key', payload: { by: 'machine' } };
+    const refused = await api.app.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: { 'x-api-key': reader.key },
+      payload: body,
+    });
+    expect(refused.statusCode).toBe(403);
+    const sent = await api.app.inject({ method: 'POST', url: '/v1/events', headers: { 'x-api-key': sender.key }, payload: body });
+    expect(sent.statusCode).toBe(200);
+    expect(sent.json()).toMatchObject({ delivered: true, runId });
+  });
+
   it('answers 400 naming the field for a bad event, and 401 without a token', async () => {
     const noKey = await send({ event: 'paid' }, a.token);
     expect(noKey.statusCode).toBe(400);

@@ -12,6 +12,7 @@ import { sendTenantEvent } from '../events/events.module';
 import { sendEventInputSchema, sentEventSchema } from '../events/events.schemas';
 import { createMembersService } from '../members/members.service';
 import { createWorkflowsService } from '../workflows/workflows.service';
+import { registerApiKeyActions } from './api-key-actions';
 import {
   acceptInvitationInputSchema,
   acceptInvitationOutputSchema,
@@ -105,6 +106,7 @@ export async function hasuraActionsModule(app: ConveyorApp, opts: HasuraActionsO
     return { ok: true, ...(await members.invite(caller, input)) };
   });
   registerTriggerActions(action, { prisma, keyring: opts.keyring });
+  registerApiKeyActions(action, { prisma });
   action('accept-invitation', acceptInvitationInputSchema, acceptInvitationOutputSchema, async ({ token }, session) => ({
     ok: true,
     ...(await members.accept(requireUser(session), token)),

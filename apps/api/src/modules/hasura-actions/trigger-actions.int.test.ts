@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sha256Hex } from '@conveyor/secrets';
 import { seedWebhookTrigger, seedWorkflow, type TenantFixture } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApi, TEST_HOOK_SECRET, type TestApi } from '../../../test/test-api';
+import { createTestApi, type TestApi } from '../../../test/test-api';
 
 const definition = { steps: [{ key: 'only', action: { app: 'core', version: '1', key: 'noop' } }] };
 
@@ -23,16 +23,7 @@ afterAll(async () => {
 });
 
 const call = (path: string, input: object, userId = admin.userId, tenantId = admin.tenantId) =>
-  api.app.inject({
-    method: 'POST',
-    url: `/hooks/hasura/actions/${path}`,
-    headers: { 'x-conveyor-hook-secret': TEST_HOOK_SECRET },
-    payload: {
-      action: { name: path },
-      input,
-      session_variables: { 'x-hasura-role': 'tenant_admin', 'x-hasura-user-id': userId, 'x-hasura-tenant-id': tenantId },
-    },
-  });
+  api.callAction(path, input, { tenantId, userId });
 const fire = (triggerId: string, secret: string) =>
   api.app.inject({
     method: 'POST',

@@ -3,20 +3,20 @@ import type { ServerResponse } from 'node:http';
 import { ConveyorError } from '@conveyor/errors';
 import { decodeCursor } from '@conveyor/logs';
 import type { ConveyorApp } from '../../types';
-import { type authenticate, callerOf } from '../auth/authenticate';
+import { type AuthDeps, authenticate, callerOf } from '../auth/authenticate';
 import { logPageSchema, logsQuerySchema, runParamsSchema, tailQuerySchema } from './logs.schemas';
 import type { LogsService } from './logs.service';
 import { createTailSlots, type TailSlotLimits } from './tail-slots';
 
 /**
  * `GET /v1/runs/:runId/logs` (pages, cursor) and `GET /v1/runs/:runId/logs/stream` (a live tail as
- * Server-Sent Events), for members of the run's tenant.
+ * Server-Sent Events), for members of the run's tenant and its API keys with the scope `runs:read`.
  */
 export async function logsModule(
   app: ConveyorApp,
-  opts: { logs: LogsService; auth: ReturnType<typeof authenticate>; tailPollMs: number; tailSlots: TailSlotLimits },
+  opts: { logs: LogsService; auth: AuthDeps; tailPollMs: number; tailSlots: TailSlotLimits },
 ) {
-  app.addHook('preHandler', opts.auth);
+  app.addHook('preHandler', authenticate(opts.auth, { scope: 'runs:read' }));
   const slots = createTailSlots(opts.tailSlots);
 
   app.get(
@@ -29,13 +29,15 @@ export async function logsModule(
     '/v1/runs/:runId/logs/stream',
     { schema: { params: runParamsSchema, querystring: tailQuerySchema } },
     async (request, reply) => {
-      const { tenantId, userId } = callerOf(request);
+      const caller = callerOf(request);
+      const { tenantId } = caller;
       const lastEventId = request.headers['last-event-id'];
       const resumed = typeof lastEventId === 'string' && lastEventId !== '';
       const query = { ...request.query, ...(resumed ? { cursor: lastEventId } : {}) };
       if (query.cursor) checkCursor(query.cursor, resumed ? 'headers.last-event-id' : 'query.cursor'); // 400 before the stream
       await opts.logs.runStatus(tenantId, request.params.runId); // 404 before the stream starts
-      const release = slots.acquire(userId); // 429 before the stream starts
+      // A key's tails are counted like a user's: per key (429 before the stream starts).
+      const release = slots.acquire(caller.kind === 'user' ? caller.userId : caller.apiKeyId);
       const stop = new AbortController();
       reply.raw.on('close', () => {
         stop.abort();

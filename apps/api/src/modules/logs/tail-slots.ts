@@ -1,7 +1,7 @@
 import { ConveyorError } from '@conveyor/errors';
 
 export interface TailSlotLimits {
-  /** Live tails one user may hold open at once. */
+  /** Live tails one caller (a user, or an API key) may hold open at once. */
   perCaller: number;
   /** Live tails this api process serves at once. */
   total: number;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { seedWorkflow, type TenantFixture } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApi, TEST_HOOK_SECRET, type TestApi } from '../../../test/test-api';
+import { createTestApi, type TestApi } from '../../../test/test-api';
 import { SIGNATURE_HEADER, SIGNATURE_TOLERANCE_SECONDS, signWebhook, TIMESTAMP_HEADER } from './signature';
 
 const definition = { steps: [{ key: 'only', action: { app: 'core', version: '1', key: 'noop' } }] };
@@ -16,21 +16,7 @@ afterAll(async () => {
   await api.close();
 });
 
-const action = (path: string, input: object) =>
-  api.app.inject({
-    method: 'POST',
-    url: `/hooks/hasura/actions/${path}`,
-    headers: { 'x-conveyor-hook-secret': TEST_HOOK_SECRET },
-    payload: {
-      action: { name: path },
-      input,
-      session_variables: {
-        'x-hasura-role': 'tenant_admin',
-        'x-hasura-user-id': admin.userId,
-        'x-hasura-tenant-id': admin.tenantId,
-      },
-    },
-  });
+const action = (path: string, input: object) => api.callAction(path, input, admin);
 const now = () => String(Math.floor(Date.now() / 1000));
 /** The body as a sender serialises it: the signature covers these bytes, spaces included. */
 const body = '{ "orderId": 7,  "note": "raw bytes" }';
