@@ -26,12 +26,18 @@ const sameTenantWorkflow: BoolExp = { workflow: { tenantId: { _eq: 'X-Hasura-Ten
 
 /**
  * A member's idempotency key may not start with a prefix the platform derives its own keys under
- * (packages/runs idempotency-keys.ts: webhook deliveries, schedule firings), so none can be squatted.
+ * (packages/runs idempotency-keys.ts: webhook deliveries, schedule firings, child runs), so none can be squatted.
  */
 const memberIdempotencyKey: BoolExp = {
   _or: [
     { idempotencyKey: { _is_null: true } },
-    { _and: [{ idempotencyKey: { _nlike: 'webhook:%' } }, { idempotencyKey: { _nlike: 'schedule:%' } }] },
+    {
+      _and: [
+        { idempotencyKey: { _nlike: 'webhook:%' } },
+        { idempotencyKey: { _nlike: 'schedule:%' } },
+        { idempotencyKey: { _nlike: 'child:%' } },
+      ],
+    },
   ],
 };
 
@@ -48,6 +54,9 @@ const runColumns = [
   'error',
   'idempotencyKey',
   'priority',
+  'parentRunId',
+  'parentStepRunId',
+  'depth',
   'createdById',
   'startedAt',
   'finishedAt',
@@ -301,8 +310,12 @@ export const TABLES: TableSpec[] = [
       ['workflowVersion', 'workflowVersionId'],
       ['trigger', 'triggerId'],
       ['createdBy', 'createdById'],
+      ['parentRun', 'parentRunId'],
     ],
-    array: [['stepRuns', 'StepRun', 'workflowRunId']],
+    array: [
+      ['stepRuns', 'StepRun', 'workflowRunId'],
+      ['childRuns', 'WorkflowRun', 'parentRunId'],
+    ],
     select: both({ columns: runColumns, allowAggregations: true }),
     insert: both({
       columns: ['workflowId', 'input', 'idempotencyKey', 'priority'],

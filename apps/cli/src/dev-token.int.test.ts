@@ -33,7 +33,12 @@ describe('conveyor dev token', () => {
     expect(code).toBe(0);
     const token = stdout.trim();
     expect(token.split('.')).toHaveLength(3);
-    expect(await verifyToken(token, JWT)).toEqual({ tenantId: tenant.tenantId, userId: tenant.userId, role: 'user' });
+    expect(await verifyToken(token, JWT)).toEqual({
+      kind: 'user',
+      tenantId: tenant.tenantId,
+      userId: tenant.userId,
+      role: 'user',
+    });
     expect(await verifyToken(token, { ...JWT, jwtSecret: 'another-secret-0123456789abcdef0123' })).toBeNull();
     expect(stderr).toContain(`member@${tenant.slug}.test`);
   });

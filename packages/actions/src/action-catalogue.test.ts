@@ -13,6 +13,7 @@ describe('actionCatalogue', () => {
       'noop',
       'switch',
       'waitForEvent',
+      'runWorkflow',
     ]);
     for (const entry of catalogue) {
       expect(entry.ref).toMatchObject({ app: coreApp.key, version: coreApp.version });

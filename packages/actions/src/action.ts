@@ -55,12 +55,15 @@ export interface ActionContext {
 
 /**
  * An action either finishes with an output or asks the worker to re-enter it later (delayed job): at a
- * time (`wait`), or when an event of a name and correlation key comes, at the latest at a time.
+ * time (`wait`), when an event of a name and correlation key comes (`waitForEvent`), or when the child
+ * run it asks for ended (`runWorkflow`), in the last two cases at a time at the latest.
  */
 export type ActionResult =
   | { kind: 'output'; output: unknown }
   | { kind: 'wait'; untilEpochMs: number }
-  | { kind: 'waitForEvent'; event: string; key: string; untilEpochMs: number };
+  | { kind: 'waitForEvent'; event: string; key: string; untilEpochMs: number }
+  /** Start a child run of a workflow of the tenant, and re-enter when it ended (or at a time at the latest). */
+  | { kind: 'runWorkflow'; workflowId: string; version?: number | undefined; input: unknown; untilEpochMs: number };
 
 export interface Action<I = unknown> {
   ref: ActionRef;

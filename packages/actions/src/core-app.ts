@@ -3,6 +3,7 @@ import { delayAction } from './delay.action';
 import { httpRequestAction } from './http-request.action';
 import { logAction } from './log.action';
 import { noopAction } from './noop.action';
+import { runWorkflowAction } from './run-workflow.action';
 import { switchAction } from './switch.action';
 import { transformAction } from './transform.action';
 import { waitForEventAction } from './wait-for-event.action';
@@ -19,4 +20,5 @@ export const coreActions: readonly Action[] = Object.freeze([
   noopAction,
   switchAction,
   waitForEventAction,
+  runWorkflowAction,
 ]);

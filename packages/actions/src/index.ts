@@ -25,6 +25,7 @@ export { logAction } from './log.action';
 export { noopAction } from './noop.action';
 export { type ActionRegistry, createActionRegistry, formatActionRef, parseInput } from './registry';
 export { runAction } from './run-action';
+export { type RunWorkflowInput, runWorkflowAction } from './run-workflow.action';
 export { type SwitchInput, switchAction } from './switch.action';
 export { transformAction } from './transform.action';
 export { type WaitForEventInput, waitForEventAction } from './wait-for-event.action';

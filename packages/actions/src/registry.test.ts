@@ -48,10 +48,11 @@ describe('createActionRegistry', () => {
       'core@1/noop',
       'core@1/switch',
       'core@1/waitForEvent',
+      'core@1/runWorkflow',
       'test@2/echo',
     ]);
     list.pop();
-    expect(registry.list()).toHaveLength(8);
+    expect(registry.list()).toHaveLength(9);
   });
 
   it('refuses duplicate refs at creation', () => {

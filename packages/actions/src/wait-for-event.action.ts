@@ -6,7 +6,12 @@ import { MAX_DELAY_MS } from './delay.action';
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export const waitForEventInputSchema = z.strictObject({
-  event: z.string().min(1).max(200).describe('the event’s name, e.g. `order.approved`'),
+  event: z
+    .string()
+    .min(1)
+    .max(200)
+    .refine((name) => !name.startsWith('conveyor.'), 'names starting with "conveyor." are the platform’s')
+    .describe('the event’s name, e.g. `order.approved`'),
   key: z.string().min(1).max(500).describe('the correlation key, usually a template: `{{ input.orderId }}`'),
   timeoutMs: z.int().min(1_000).max(MAX_DELAY_MS).default(DAY_MS).describe('how long to wait, at most 30 days (default a day)'),
   onTimeout: z.enum(['fail', 'continue']).default('fail').describe('`fail` the step, or `continue` with `default` as its output'),
@@ -32,6 +37,7 @@ export const waitForEventAction = defineAction<WaitForEventInput>({
       if (input.onTimeout === 'continue') return { kind: 'output', output: input.default ?? null };
       throw new ActionError({
         kind: 'failed',
+        code: 'CONFLICT',
         retryable: false,
         message: `no event "${input.event}" with key "${input.key}" came within ${input.timeoutMs} ms`,
         details: { event: input.event, key: input.key },

@@ -12,11 +12,18 @@ export interface EventAddress {
 
 /**
  * A wait and an event for one address never miss each other: whichever comes second finds the first,
- * as both statements hold this lock (for their transaction) while they look and write.
+ * as both statements hold this lock (for their transaction) while they look and write. The trigger
+ * that hands a child run's end to its parent's step takes the same lock (prisma/beyond-prisma.sql).
  */
 async function lockAddress(tx: SqlExecutor, { tenantId, event, key }: EventAddress): Promise<void> {
-  await execute(tx, sql`SELECT pg_advisory_xact_lock(hashtextextended(${JSON.stringify([tenantId, event, key])}, 0))`);
+  await execute(
+    tx,
+    sql`SELECT pg_advisory_xact_lock(hashtextextended(concat_ws('/', ${tenantId}::text, ${event}::text, ${key}::text), 0))`,
+  );
 }
+
+/** The event a child run's end is handed to its parent's waiting step as (its key is the child run's id). */
+export const CHILD_RUN_ENDED_EVENT = 'conveyor.run.ended';
 
 export type WaitBegun = 'waiting' | 'received' | 'stale';
 

@@ -7,6 +7,13 @@ export {
   type StoredApiKey,
 } from './api-keys.repo';
 export { type BuiltinApp, listActionRefs, upsertBuiltinApp } from './catalogue.repo';
+export {
+  findOpenChildRuns,
+  findParentsOfOrphans,
+  findParentWaitingJob,
+  findRunnableVersion,
+  getRunDepth,
+} from './child-runs.repo';
 export { createDatabase, type Database, type DbOptions, type PrismaClient } from './client';
 // Reads and writes of the apps' use cases (api, cli), one concern per repository.
 export { findConnectableAppId, insertConnection } from './connections.repo';
@@ -15,6 +22,7 @@ export { isDatabaseUnavailable } from './database-errors';
 export { type DebouncedCallRun, type DebouncedStart, startDebouncedRun } from './debounced-runs';
 export {
   beginEventWait,
+  CHILD_RUN_ENDED_EVENT,
   deleteExpiredEvents,
   type EventAddress,
   type EventSent,

@@ -43,6 +43,10 @@ export interface NewRun {
   idempotencyKey?: string | undefined;
   /** A run of a debounced webhook trigger: created with its window open (see collapseIntoRun). */
   debounceOpen?: boolean | undefined;
+  /** The version to run, of its workflow (a runWorkflow step's pinned version); the current one otherwise. */
+  workflowVersionId?: string | undefined;
+  /** A child run: its parent run and the step waiting for it (the run is one deeper than its parent). */
+  parent?: { runId: string; stepRunId: string } | undefined;
 }
 
 /**
@@ -71,12 +75,16 @@ export async function createRun(db: SqlExecutor, run: NewRun, { maxBacklog }: { 
     prepared(
       'create-run',
       sql`
-    INSERT INTO "WorkflowRun" ("tenantId", "workflowId", "triggerId", "input", "idempotencyKey", "status", "workflowVersionId", "debounceOpen")
+    INSERT INTO "WorkflowRun" ("tenantId", "workflowId", "triggerId", "input", "idempotencyKey", "status", "workflowVersionId",
+                               "debounceOpen", "parentRunId", "parentStepRunId", "depth")
     SELECT ${run.tenantId}::uuid, ${run.workflowId}::uuid, ${run.triggerId ?? null}::uuid,
            ${JSON.stringify(run.input ?? {})}::jsonb, ${run.idempotencyKey ?? null},
            CASE WHEN w."version" IS NULL THEN ${creation.value} ELSE ${dispatchedCreation.value} END, w."version",
-           w."version" IS NOT NULL AND ${run.debounceOpen === true}::boolean
-      FROM (SELECT (SELECT "currentVersionId" FROM "Workflow"
+           w."version" IS NOT NULL AND ${run.debounceOpen === true}::boolean,
+           ${run.parent?.runId ?? null}::uuid, ${run.parent?.stepRunId ?? null}::uuid,
+           COALESCE((SELECT p."depth" + 1 FROM "WorkflowRun" AS p
+                      WHERE p."id" = ${run.parent?.runId ?? null}::uuid AND p."tenantId" = ${run.tenantId}::uuid), 0)
+      FROM (SELECT (SELECT COALESCE(${run.workflowVersionId ?? null}::uuid, "currentVersionId") FROM "Workflow"
                      WHERE "id" = ${run.workflowId}::uuid AND "tenantId" = ${run.tenantId}::uuid AND "isActive") AS "version") AS w
      WHERE ${bound}::int IS NULL
         OR ${backlogCapped(run.tenantId, bound)} < ${bound}::int

@@ -32,7 +32,8 @@ export async function getRunForExecution(db: SqlExecutor, { tenantId, runId }: R
       sql`
     SELECT r."status", r."input", r."workflowVersionId"::text AS "workflowVersionId", r."workflowId"::text AS "workflowId",
            v."definition",
-           w."name" AS "workflowName", t."maxConcurrentRuns", t."allowPrivateNetworks", r."priority", r."debounceOpen"
+           w."name" AS "workflowName", t."maxConcurrentRuns", t."allowPrivateNetworks", r."priority",
+           r."parentStepRunId"::text AS "parentStepRunId", r."debounceOpen"
       FROM "WorkflowRun" AS r
       JOIN "WorkflowVersion" AS v ON v."id" = r."workflowVersionId" AND v."tenantId" = r."tenantId"
       JOIN "Workflow" AS w ON w."id" = r."workflowId" AND w."tenantId" = r."tenantId"

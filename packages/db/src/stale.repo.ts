@@ -5,7 +5,7 @@ import { queryRows, raw, type SqlExecutor, sql } from './sql';
  * prisma/beyond-prisma.sql), not from an index on status: no index holds a column that a status
  * move writes, so those moves are HOT updates. What they scan is bounded by the open runs.
  */
-const openRuns = raw(`"OpenRun" AS o JOIN "WorkflowRun" AS r ON r."id" = o."runId" AND r."tenantId" = o."tenantId"`);
+export const openRuns = raw(`"OpenRun" AS o JOIN "WorkflowRun" AS r ON r."id" = o."runId" AND r."tenantId" = o."tenantId"`);
 const stepsOfOpenRuns = raw(
   `"OpenRun" AS o JOIN "StepRun" AS s ON s."workflowRunId" = o."runId" AND s."tenantId" = o."tenantId"`,
 );

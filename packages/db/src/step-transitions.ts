@@ -113,7 +113,7 @@ export async function claimStep(
     SELECT s."workflowRunId"::text AS "runId", s."stepKey", s."attempt",
            r."status", r."input", r."workflowVersionId"::text AS "workflowVersionId",
            CASE WHEN ${reads.definition}::boolean THEN v."definition" END AS "definition",
-           w."name" AS "workflowName", t."allowPrivateNetworks",
+           w."name" AS "workflowName", t."allowPrivateNetworks", r."parentStepRunId"::text AS "parentStepRunId",
            (SELECT COALESCE(jsonb_object_agg(o."stepKey", o."output"), '{}'::jsonb) FROM "StepRun" AS o
              WHERE o."workflowRunId" = s."workflowRunId" AND o."tenantId" = ${tenantId}::uuid AND ${isSucceededOutput}
                AND (${reads.outputsOf}::text[] IS NULL OR o."stepKey" = ANY(${reads.outputsOf}::text[]))) AS "outputs"

@@ -3,7 +3,11 @@ import { memberIdempotencyKeyProblem, RESERVED_IDEMPOTENCY_PREFIXES, serverIdemp
 
 describe('idempotency keys', () => {
   it('derives every server key under a reserved prefix', () => {
-    const keys = [serverIdempotencyKey.webhook('trigger-1', 'abc'), serverIdempotencyKey.schedule('job-1')];
+    const keys = [
+      serverIdempotencyKey.webhook('trigger-1', 'abc'),
+      serverIdempotencyKey.schedule('job-1'),
+      serverIdempotencyKey.child('step-1'),
+    ];
     for (const key of keys) expect(RESERVED_IDEMPOTENCY_PREFIXES.some((prefix) => key.startsWith(prefix))).toBe(true);
     for (const key of keys) expect(memberIdempotencyKeyProblem(key)).toMatch(/reserved/);
   });

@@ -8,10 +8,12 @@ export const serverIdempotencyKey = {
   webhook: (triggerId: string, callerKey: string) => `webhook:${triggerId}:${callerKey}`,
   /** One firing of a schedule (the job id is unique per firing time). */
   schedule: (jobId: string) => `schedule:${jobId}`,
+  /** The child run a runWorkflow step starts (one per step run, whatever its attempts). */
+  child: (parentStepRunId: string) => `child:${parentStepRunId}`,
 } as const;
 
 /** The prefixes of `serverIdempotencyKey`: reserved for the platform. */
-export const RESERVED_IDEMPOTENCY_PREFIXES = ['webhook:', 'schedule:'] as const;
+export const RESERVED_IDEMPOTENCY_PREFIXES = ['webhook:', 'schedule:', 'child:'] as const;
 
 /** The longest idempotency key a member may choose. */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;

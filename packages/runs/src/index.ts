@@ -1,5 +1,6 @@
 export type { BacklogBound } from './admission';
 export { type RunContext, runContextOf } from './after-commit';
+export { MAX_RUN_DEPTH } from './child-runs';
 export type { CallWindow, DebouncedRun } from './debounce';
 export type { RunsDeps } from './deps';
 export { memberIdempotencyKeyProblem, RESERVED_IDEMPOTENCY_PREFIXES, serverIdempotencyKey } from './idempotency-keys';

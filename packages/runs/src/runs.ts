@@ -1,6 +1,7 @@
 import { admit } from './admission';
 import { afterCommit } from './after-commit';
-import { cancel } from './cancel';
+import { cancel, cancelChildren } from './cancel';
+import { startChild } from './child-runs';
 import { debounce } from './debounce';
 import type { RunsDeps } from './deps';
 import { dispatch } from './dispatch';
@@ -29,6 +30,10 @@ export function createRuns(deps: RunsDeps) {
     retry: retry.bind(null, deps),
     /** A run past its `timeoutMs`: FAILED, its unfinished steps cancelled. */
     timeOut: timeOut.bind(null, deps),
+    /** The child run of a runWorkflow step (idempotent by the step), bounded in depth. */
+    startChild: startChild.bind(null, deps),
+    /** A finished run's child runs still going, cancelled: the reconciler's repair of a cascade a crash cut short. */
+    cancelChildren: cancelChildren.bind(null, deps),
     /** An event for the tenant's steps waiting for its name and key (the longest-waiting takes it), or kept for the next. */
     sendEvent: sendEvent.bind(null, deps),
     /** After a state statement: the jobs of the steps it queued; once the run finished, its slot and timeout job. */

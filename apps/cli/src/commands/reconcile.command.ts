@@ -22,6 +22,7 @@ const LABELS: Record<string, string> = {
   schedulesSynced: 'schedules synced',
   logLinesExpired: 'expired log lines deleted',
   eventsExpired: 'expired kept events deleted',
+  childrenCancelled: 'child runs of finished parents cancelled',
   slotsFreed: 'tenant run slots freed',
 };
 

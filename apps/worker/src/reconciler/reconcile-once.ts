@@ -2,7 +2,7 @@ import { deleteExpiredEvents, type StaleQuery } from '@conveyor/db';
 import type { WorkerDeps } from '../deps/worker-deps';
 import { syncSchedules } from '../schedules/schedule-sync';
 import { reapDeadCanaries } from '../workers/canary';
-import { dispatchStaleRuns, replanIdleRuns, restoreRunJobs, restoreTimeoutJobs } from './repair-runs';
+import { cancelOrphanedChildren, dispatchStaleRuns, replanIdleRuns, restoreRunJobs, restoreTimeoutJobs } from './repair-runs';
 import { freeStaleSlots } from './repair-slots';
 import { recoverAbandonedSteps, restoreStepJobs } from './repair-steps';
 
@@ -25,6 +25,8 @@ export interface Repairs {
   slotsFreed: number;
   /** Canary queues of worker processes that died without closing them, deleted. */
   canariesReaped: number;
+  /** Child runs still going after their parent run finished, cancelled. */
+  childrenCancelled: number;
   /** Events kept for a wait that never came, deleted once their time was up. */
   eventsExpired: number;
   /** Execution log lines past retention deleted, where the log store has no TTL index. */
@@ -58,6 +60,7 @@ export async function reconcileOnce(
     schedulesSynced: 0,
     slotsFreed: 0,
     canariesReaped: 0,
+    childrenCancelled: 0,
     eventsExpired: 0,
     logLinesExpired: 0,
     failed: 0,
@@ -84,6 +87,7 @@ export async function reconcileOnce(
   });
   await repair('slotsFreed', () => freeStaleSlots(deps));
   await repair('canariesReaped', () => reapDeadCanaries(deps.redis, deps.settings.queuePrefix));
+  await repair('childrenCancelled', () => cancelOrphanedChildren(deps, query));
   await repair('eventsExpired', () => deleteExpiredEvents(deps.pool, BATCH));
   if (sweepLogs) await repair('logLinesExpired', () => deps.logStore.sweepExpired(new Date(deps.now())));
   return repairs;

@@ -1,5 +1,6 @@
 import {
   findIdleRunningRuns,
+  findParentsOfOrphans,
   findRunsWithTimeout,
   findStaleRuns,
   getRunForExecution,
@@ -60,4 +61,14 @@ export async function restoreTimeoutJobs(deps: WorkerDeps, query: StaleQuery): P
     repaired += 1;
   }
   return repaired;
+}
+
+/**
+ * Child runs still going whose parent run has finished (a cancel cascade a crash cut short, a parent that
+ * failed or timed out): cancelled, with their own children.
+ */
+export async function cancelOrphanedChildren(deps: WorkerDeps, query: StaleQuery): Promise<number> {
+  let cancelled = 0;
+  for (const parent of await findParentsOfOrphans(deps.pool, query.limit)) cancelled += await deps.runs.cancelChildren(parent);
+  return cancelled;
 }

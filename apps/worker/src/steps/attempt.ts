@@ -1,4 +1,5 @@
-import { readEventWait, type StepError } from '@conveyor/db';
+import type { ActionResult } from '@conveyor/actions';
+import { CHILD_RUN_ENDED_EVENT, isDatabaseUnavailable, readEventWait, type StepError } from '@conveyor/db';
 import { branchNotTaken } from '@conveyor/engine';
 import { ConveyorError } from '@conveyor/errors';
 import { redactValue } from '@conveyor/logs';
@@ -6,7 +7,8 @@ import type { Logger } from '@conveyor/observability';
 import type { WorkerDeps } from '../deps/worker-deps';
 import { createExpressionBudget } from '../expressions/expression-budget';
 import { type AttemptResult, actionType, outcome, ownBudget } from './attempt-result';
-import { ItemsNotRecorded, runItems } from './for-each';
+import { runItems } from './for-each';
+import { PlatformWriteFailed } from './item-writer';
 import { evaluateStepCondition, resolveStepInput } from './prepared-step';
 import { rateLimitWait } from './rate-limit';
 import { callAction, openStepCall, openStepConnection, type StepCall } from './step-call';
@@ -53,9 +55,9 @@ export async function attempt(deps: WorkerDeps, step: StepInFlight, attemptsLeft
     const waited = step.resumeAt === undefined ? null : await readEventWait(deps.pool, step.ref);
     const timeoutMs = definition.timeoutMs - (deps.now() - call.started);
     const result = await callAction(deps, step, call, input, { idempotencyKey: step.ref.stepRunId, timeoutMs, waited });
-    if (result.kind === 'wait' || result.kind === 'waitForEvent') {
-      if (!step.carried) return result;
-      throw new ConveyorError({ code: 'INTERNAL', message: `inline action ${action} asked to wait` });
+    if (result.kind !== 'output') {
+      if (step.carried) throw new ConveyorError({ code: 'INTERNAL', message: `inline action ${action} asked to wait` });
+      return result.kind === 'runWorkflow' ? await waitForChild(deps, step, result) : result;
     }
     const durationMs = deps.now() - call.started;
     deps.metrics.stepDuration.observe({ action, outcome: 'succeeded' }, durationMs / 1_000);
@@ -63,11 +65,24 @@ export async function attempt(deps: WorkerDeps, step: StepInFlight, attemptsLeft
     call.log.info(`step succeeded in ${durationMs} ms`, { attempt: step.ref.attempt, durationMs });
     return outcome({ status: 'SUCCEEDED', output: result.output });
   } catch (error) {
-    if (error instanceof ItemsNotRecorded) throw error.cause; // PostgreSQL's outage, not the step's failure
+    if (error instanceof PlatformWriteFailed) throw error.cause; // PostgreSQL's outage, not the step's failure
     return failedAttempt(deps, step, call, error, { attemptsLeft, log });
   } finally {
     call.close();
   }
+}
+
+/** Starts the step's child run (once per step, whatever its attempts) and waits for its end, handed over as an event. */
+async function waitForChild(
+  deps: WorkerDeps,
+  step: StepInFlight,
+  { workflowId, version, input, untilEpochMs }: Extract<ActionResult, { kind: 'runWorkflow' }>,
+): Promise<AttemptResult> {
+  const parent = { tenantId: step.ref.tenantId, runId: step.ref.runId, stepRunId: step.ref.stepRunId };
+  const child = await deps.runs.startChild(parent, { workflowId, version, input }).catch((error: unknown) => {
+    throw isDatabaseUnavailable(error) ? new PlatformWriteFailed(error) : error;
+  });
+  return { kind: 'waitForEvent', event: CHILD_RUN_ENDED_EVENT, key: child.runId, untilEpochMs };
 }
 
 /** A failed attempt: recorded, thrown to BullMQ and logged only redacted, so the connection's values never leave it. */

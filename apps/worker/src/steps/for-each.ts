@@ -14,8 +14,6 @@ import { callAction, openStepConnection, type StepCall } from './step-call';
 import { toStepError } from './step-errors';
 import type { StepInFlight } from './step-in-flight';
 
-export { ItemsNotRecorded } from './item-writer';
-
 /**
  * One attempt of a forEach step: its action run once per item that no attempt recorded as succeeded (or
  * as failed for good), `concurrency` at a time, in this one job; ended items recorded in batches. The

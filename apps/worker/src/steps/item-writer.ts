@@ -7,17 +7,20 @@ const BATCH_BYTES = 512 * 1024;
 /** The longest an ended item waits for its statement. */
 const FLUSH_INTERVAL_MS = 100;
 
-/** PostgreSQL failed a batch of items: the map stops, and the job handles it as the outage it is. */
-export class ItemsNotRecorded extends Error {
+/**
+ * PostgreSQL failed a write the platform makes inside an attempt (a batch of items, a child run): the
+ * attempt stops, and the job handles it as the outage it is, not as the step's failure.
+ */
+export class PlatformWriteFailed extends Error {
   constructor(override readonly cause: unknown) {
-    super('the items could not be recorded');
+    super('a write of the platform failed inside the attempt');
   }
 }
 
 /**
  * Records a forEach step's ended items in batches (one statement per BATCH_ITEMS items, or per
  * FLUSH_INTERVAL_MS), one statement at a time, in the order they ended. `close` writes what is left and
- * throws ItemsNotRecorded if any statement failed.
+ * throws PlatformWriteFailed if any statement failed.
  */
 export function createItemWriter(deps: Pick<WorkerDeps, 'pool'>, ref: AttemptRef) {
   let pending: StepItemOutcome[] = [];
@@ -51,7 +54,7 @@ export function createItemWriter(deps: Pick<WorkerDeps, 'pool'>, ref: AttemptRef
     async close(): Promise<void> {
       clearInterval(timer);
       await flush();
-      if (failure !== undefined) throw new ItemsNotRecorded(failure);
+      if (failure !== undefined) throw new PlatformWriteFailed(failure);
     },
   };
 }

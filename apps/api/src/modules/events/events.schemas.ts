@@ -7,7 +7,11 @@ export const EVENT_PAYLOAD_MAX_BYTES = 64 * 1024;
 
 /** An event for the tenant's waiting steps: `POST /v1/events` and the `sendWorkflowEvent` action. */
 export const sendEventInputSchema = z.strictObject({
-  event: z.string().min(1).max(200),
+  event: z
+    .string()
+    .min(1)
+    .max(200)
+    .refine((name) => !name.startsWith('conveyor.'), 'names starting with "conveyor." are the platform’s'),
   key: z.string().min(1).max(500),
   payload: z
     .unknown()
