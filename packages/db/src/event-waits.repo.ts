@@ -1,5 +1,6 @@
 import { ConveyorError } from '@conveyor/errors';
 import { execute, queryRows, type SqlExecutor, type SqlPool, sql, transaction } from './sql';
+import { statusIn } from './status-moves';
 import { markWaitDue, recordWait } from './step-transitions';
 import type { AttemptRef } from './steps.repo';
 
@@ -25,13 +26,22 @@ async function lockAddress(tx: SqlExecutor, { tenantId, event, key }: EventAddre
 /** The event a child run's end is handed to its parent's waiting step as (its key is the child run's id). */
 export const CHILD_RUN_ENDED_EVENT = 'conveyor.run.ended';
 
-export type WaitBegun = 'waiting' | 'received' | 'stale';
+export interface WaitBegun {
+  /** 'received': an event kept for the step was taken (the step is due now); 'stale': not the current attempt. */
+  begun: 'waiting' | 'received' | 'stale';
+  /** Nothing else of the run is in flight (every other step ended, or waits): its tenant slot may go back. */
+  idle: boolean;
+}
+
+/** Steps of a run in flight: RUNNING, or QUEUED and not waiting (no due time). */
+const inFlight = sql`(${statusIn(['RUNNING'], 's."status"')} OR (${statusIn(['QUEUED'], 's."status"')} AND s."resumeAt" IS NULL))`;
 
 /**
  * RUNNING → QUEUED for a step that waits for an event (until `untilEpochMs` at the latest), in one
  * transaction: the step takes the oldest unexpired event kept for its address if there is one (then it
- * is due now: 'received'), else it waits ('waiting'). 'stale' when the attempt is not the step's current
- * one. A step that waits again (woken before its time) keeps its place and an event it already received.
+ * is due now: 'received'), else it waits ('waiting', `idle` when nothing else of its run is in flight).
+ * 'stale' when the attempt is not the step's current one. A step that waits again (woken before its
+ * time) keeps its place and an event it already received.
  */
 export async function beginEventWait(
   pool: SqlPool,
@@ -41,7 +51,7 @@ export async function beginEventWait(
   const address = { tenantId: ref.tenantId, event, key };
   return transaction(pool, async (tx) => {
     await lockAddress(tx, address);
-    if (!(await recordWait(tx, ref, untilEpochMs))) return 'stale';
+    if (!(await recordWait(tx, ref, untilEpochMs))) return { begun: 'stale', idle: false };
     const [known] = await queryRows<{ received: boolean }>(
       tx,
       sql`SELECT "receivedAt" IS NOT NULL AS "received" FROM "StepWait"
@@ -71,8 +81,17 @@ export async function beginEventWait(
                "receivedAt" = EXCLUDED."receivedAt", "payload" = EXCLUDED."payload"`,
       );
     }
-    if (received) await markWaitDue(tx, ref);
-    return received ? 'received' : 'waiting';
+    if (received) {
+      await markWaitDue(tx, ref);
+      return { begun: 'received', idle: false };
+    }
+    const [others] = await queryRows<{ busy: boolean }>(
+      tx,
+      sql`SELECT EXISTS (SELECT 1 FROM "StepRun" AS s
+                          WHERE s."workflowRunId" = ${ref.runId}::uuid AND s."tenantId" = ${ref.tenantId}::uuid
+                            AND s."id" <> ${ref.stepRunId}::uuid AND ${inFlight}) AS "busy"`,
+    );
+    return { begun: 'waiting', idle: others?.busy === false };
   });
 }
 

@@ -61,6 +61,11 @@ export const stepJob = {
     retry: backoffSchema,
     /** Set by a step that asked to wait (the delay action): when it may resume. */
     resumeAt: z.number().int().optional(),
+    /**
+     * Set when the run gave its tenant slot back while this step waited for an event (nothing else of
+     * it was in flight): the job takes a slot again before the step resumes.
+     */
+    slotReleased: z.boolean().optional(),
   }),
   /**
    * The job of one generation of a StepRun: 0 when planning queued it, then the attempt count at

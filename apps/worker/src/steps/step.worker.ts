@@ -1,13 +1,15 @@
-import { beginEventWait, recordRetry, recordWait } from '@conveyor/db';
+import { beginEventWait, readEventWait, recordRetry, recordWait } from '@conveyor/db';
 import { retryDelayMs } from '@conveyor/engine';
 import { queueNames, type Redis, stepJob } from '@conveyor/queue';
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { WorkerDeps } from '../deps/worker-deps';
+import { retakeRunSlot } from '../runs/run-slots';
 import { parkOnDatabaseOutage } from '../workers/park-on-outage';
 import { workerOptions } from '../workers/worker-options';
-import { attempt } from './attempt';
+import { type AttemptResult, attempt } from './attempt';
 import { runCarried, settle, stepLog } from './carried-steps';
 import { claim } from './claim';
+import type { StepInFlight } from './step-in-flight';
 
 /** Executes step jobs; a failed attempt is retried after the step's own backoff policy. */
 export function createStepWorker(deps: WorkerDeps, connection: Redis): Worker {
@@ -50,6 +52,10 @@ type JobEnd = { kind: 'done' } | { kind: 'retry'; cause: unknown } | { kind: 'fa
 async function stepProcessor(deps: WorkerDeps, job: Job, token?: string): Promise<JobEnd> {
   const data = stepJob.schema.parse(job.data);
   const jobId = String(job.id);
+  if (data.slotReleased && !(await retakeRunSlot(deps, data, deps.log))) {
+    await job.moveToDelayed(Date.now() + SLOT_RETRY_MS + Math.floor(Math.random() * SLOT_RETRY_MS), token);
+    throw new DelayedError();
+  }
   const claimed = await claim(deps, jobId, data);
   if (!claimed) return { kind: 'done' };
   // The job's own step, reclaimed after its worker died (or PostgreSQL failed it mid-step): an attempt
@@ -73,14 +79,7 @@ async function stepProcessor(deps: WorkerDeps, job: Job, token?: string): Promis
     log.info({ resumeAt: new Date(result.untilEpochMs).toISOString() }, 'step held by its rate limit');
     throw new DelayedError();
   }
-  if (result.kind === 'waitForEvent') {
-    const begun = await beginEventWait(deps.pool, step.ref, result);
-    if (begun === 'stale') return { kind: 'done' };
-    await job.updateData({ ...data, resumeAt: result.untilEpochMs });
-    await job.moveToDelayed(begun === 'received' ? Date.now() : result.untilEpochMs, token);
-    log.info({ event: result.event, begun, until: new Date(result.untilEpochMs).toISOString() }, 'step waiting for an event');
-    throw new DelayedError();
-  }
+  if (result.kind === 'waitForEvent') return parkForEvent(deps, job, token, step, result);
   if (result.kind === 'wait') {
     await recordWait(deps.pool, step.ref, result.untilEpochMs);
     await job.updateData({ ...data, resumeAt: result.untilEpochMs });
@@ -92,4 +91,35 @@ async function stepProcessor(deps: WorkerDeps, job: Job, token?: string): Promis
   if (settled.failed !== undefined) return { kind: 'fail', message: settled.failed };
   await runCarried(deps, jobId, settled.next);
   return { kind: 'done' };
+}
+
+/** How long a resuming step whose run has no tenant slot free waits before it asks again, at the most twice this. */
+const SLOT_RETRY_MS = 500;
+
+/**
+ * A step waiting for an event (or a child run's end): the wait recorded, the job parked until the event
+ * or the deadline, and, when nothing else of the run is in flight, the run's tenant slot given back (the
+ * job takes one again before the step resumes). An event that came while the job was being parked
+ * (its wake-up found the job still active) is looked for once parked: the job then comes straight back.
+ */
+async function parkForEvent(
+  deps: WorkerDeps,
+  job: Job,
+  token: string | undefined,
+  step: StepInFlight,
+  result: Extract<AttemptResult, { kind: 'waitForEvent' }>,
+): Promise<JobEnd> {
+  const waited = await beginEventWait(deps.pool, step.ref, result);
+  if (waited.begun === 'stale') return { kind: 'done' };
+  const slotReleased = waited.begun === 'waiting' && waited.idle;
+  const data = stepJob.schema.parse(job.data);
+  await job.updateData({ ...data, resumeAt: result.untilEpochMs, ...(slotReleased ? { slotReleased } : {}) });
+  await job.moveToDelayed(waited.begun === 'received' ? Date.now() : result.untilEpochMs, token);
+  if (waited.begun === 'waiting' && (await readEventWait(deps.pool, step.ref))?.event) await job.promote().catch(() => undefined);
+  if (slotReleased) await deps.admission.release(step.ref.tenantId, step.ref.runId);
+  stepLog(deps, String(job.id), step).info(
+    { event: result.event, begun: waited.begun, slotReleased, until: new Date(result.untilEpochMs).toISOString() },
+    'step waiting for an event',
+  );
+  throw new DelayedError();
 }

@@ -127,4 +127,32 @@ describe('a step waiting for an event', () => {
     const run = await finished(runId);
     expect(run.stepRuns.find((s) => s.stepKey === 'after')?.output).toBe('reconciler');
   });
+
+  it('gives its run’s tenant slot back while it waits, and takes one again before it resumes', async () => {
+    const fixture = await seedWorkflow(t.db.prisma, approval());
+    await t.db.prisma.tenant.update({ where: { id: fixture.tenantId }, data: { maxConcurrentRuns: 1 } });
+    const waiter = await start(approval(), { orderId: 'slot' }, fixture);
+    await waiting(waiter.runId);
+    // The tenant's only slot is free while the run waits: another run of the tenant starts and holds it.
+    const holderVersion = await t.db.prisma.workflowVersion.create({
+      data: {
+        tenantId: fixture.tenantId,
+        workflowId: fixture.workflowId,
+        version: 2,
+        definition: { steps: [{ key: 'hold', action: core('delay'), input: { ms: 1_000 } }] },
+      },
+    });
+    await t.db.prisma.workflow.update({ where: { id: fixture.workflowId }, data: { currentVersionId: holderVersion.id } });
+    const holder = await start({}, {}, fixture);
+    await waitFor(
+      () => readRun(holder.runId),
+      (run) => run.status === 'RUNNING',
+      10_000,
+    );
+    await t.deps.runs.sendEvent({ tenantId: fixture.tenantId, event: 'order.approved', key: 'slot' }, { payload: { by: 'x' } });
+    const [held, resumed] = [await finished(holder.runId), await finished(waiter.runId)];
+    expect([held.status, resumed.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    // The waiting run resumed only once the holder had given the slot back.
+    expect(resumed.finishedAt?.getTime() ?? 0).toBeGreaterThanOrEqual(held.finishedAt?.getTime() ?? 0);
+  });
 });
