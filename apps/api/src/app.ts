@@ -1,5 +1,7 @@
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { createApprovalLinks } from './modules/approvals/approval-links';
+import { approvalsModule } from './modules/approvals/approvals.module';
 import { eventsModule } from './modules/events/events.module';
 import { hasuraActionsModule } from './modules/hasura-actions/hasura-actions.module';
 import { hasuraEventsModule } from './modules/hasura-events/hasura-events.module';
@@ -46,6 +48,8 @@ async function registerPublic(app: ConveyorApp, deps: ApiDeps) {
   const auth = { prisma: deps.prisma, jwt: deps.jwt };
   await app.register(logsModule, { logs, auth, tailPollMs: deps.logTailPollMs, tailSlots: deps.logTailSlots });
   await app.register(eventsModule, { runs: deps.runs, auth });
+  const links = createApprovalLinks(deps.jwt.jwtSecret);
+  await app.register(approvalsModule, { pool: deps.pool, runs: deps.runs, auth, links });
 }
 
 async function registerInternal(app: ConveyorApp, deps: ApiDeps) {

@@ -121,3 +121,32 @@ function callAction(app: ConveyorApp, path: string, input: object, admin: { tena
     },
   });
 }
+
+/**
+ * A RUNNING run of `fixture` whose step `stepKey` waits for `event` of `key` (the step run's id when none
+ * is given, as an approval's), as a worker leaves it: QUEUED, a StepWait row, an hour to go.
+ */
+export async function seedWaitingStep(
+  api: Pick<TestApi, 'db'>,
+  fixture: { tenantId: string; workflowId: string },
+  { stepKey, event, key }: { stepKey: string; event: string; key?: string },
+): Promise<{ runId: string; stepRunId: string }> {
+  const { prisma } = api.db;
+  const run = await prisma.workflowRun.create({
+    data: { tenantId: fixture.tenantId, workflowId: fixture.workflowId, status: 'RUNNING' },
+  });
+  const step = await prisma.stepRun.create({
+    data: {
+      tenantId: fixture.tenantId,
+      workflowRunId: run.id,
+      stepKey,
+      status: 'QUEUED',
+      jobId: `step-${crypto.randomUUID()}-0`,
+    },
+  });
+  const expiresAt = new Date(Date.now() + 3_600_000);
+  await prisma.stepWait.create({
+    data: { stepRunId: step.id, tenantId: fixture.tenantId, workflowRunId: run.id, event, key: key ?? step.id, expiresAt },
+  });
+  return { runId: run.id, stepRunId: step.id };
+}

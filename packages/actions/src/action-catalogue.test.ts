@@ -14,6 +14,7 @@ describe('actionCatalogue', () => {
       'switch',
       'waitForEvent',
       'runWorkflow',
+      'approval',
     ]);
     for (const entry of catalogue) {
       expect(entry.ref).toMatchObject({ app: coreApp.key, version: coreApp.version });

@@ -1,4 +1,5 @@
 import type { Action } from './action';
+import { approvalAction } from './approval.action';
 import { delayAction } from './delay.action';
 import { httpRequestAction } from './http-request.action';
 import { logAction } from './log.action';
@@ -21,4 +22,5 @@ export const coreActions: readonly Action[] = Object.freeze([
   switchAction,
   waitForEventAction,
   runWorkflowAction,
+  approvalAction,
 ]);

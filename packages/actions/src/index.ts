@@ -16,6 +16,7 @@ export {
   isRetryableActionError,
   throwIfActionAborted,
 } from './action-error';
+export { type ApprovalInput, approvalAction } from './approval.action';
 export { coreActions, coreApp } from './core-app';
 export { type DelayInput, delayAction, MAX_DELAY_MS } from './delay.action';
 export { intersectAllowlists, invalidNetworks } from './destination-policy';

@@ -49,10 +49,11 @@ describe('createActionRegistry', () => {
       'core@1/switch',
       'core@1/waitForEvent',
       'core@1/runWorkflow',
+      'core@1/approval',
       'test@2/echo',
     ]);
     list.pop();
-    expect(registry.list()).toHaveLength(9);
+    expect(registry.list()).toHaveLength(10);
   });
 
   it('refuses duplicate refs at creation', () => {

@@ -1,7 +1,8 @@
+import { eventNameProblem } from '@conveyor/engine';
 import { z } from 'zod';
 import { defineAction } from './action';
-import { ActionError } from './action-error';
 import { MAX_DELAY_MS } from './delay.action';
+import { waitTimedOut, waitTimeoutFields } from './wait-timeout';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -10,12 +11,11 @@ export const waitForEventInputSchema = z.strictObject({
     .string()
     .min(1)
     .max(200)
-    .refine((name) => !name.startsWith('conveyor.'), 'names starting with "conveyor." are the platform’s')
+    .refine((name) => eventNameProblem(name) === null, { error: (issue) => eventNameProblem(String(issue.input)) ?? 'invalid' })
     .describe('the event’s name, e.g. `order.approved`'),
   key: z.string().min(1).max(500).describe('the correlation key, usually a template: `{{ input.orderId }}`'),
   timeoutMs: z.int().min(1_000).max(MAX_DELAY_MS).default(DAY_MS).describe('how long to wait, at most 30 days (default a day)'),
-  onTimeout: z.enum(['fail', 'continue']).default('fail').describe('`fail` the step, or `continue` with `default` as its output'),
-  default: z.unknown().optional().describe('the output when the wait times out with onTimeout `continue`'),
+  ...waitTimeoutFields,
 });
 
 export type WaitForEventInput = z.infer<typeof waitForEventInputSchema>;
@@ -34,14 +34,8 @@ export const waitForEventAction = defineAction<WaitForEventInput>({
     const resume = ctx.resume;
     if (resume?.event) return { kind: 'output', output: resume.event.payload };
     if (resume?.expired) {
-      if (input.onTimeout === 'continue') return { kind: 'output', output: input.default ?? null };
-      throw new ActionError({
-        kind: 'failed',
-        code: 'CONFLICT',
-        retryable: false,
-        message: `no event "${input.event}" with key "${input.key}" came within ${input.timeoutMs} ms`,
-        details: { event: input.event, key: input.key },
-      });
+      const message = `no event "${input.event}" with key "${input.key}" came within ${input.timeoutMs} ms`;
+      return waitTimedOut(input, message, { event: input.event, key: input.key });
     }
     const untilEpochMs = resume ? resume.waitedUntil : ctx.now() + input.timeoutMs;
     return { kind: 'waitForEvent', event: input.event, key: input.key, untilEpochMs };

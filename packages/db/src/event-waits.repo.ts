@@ -23,9 +23,6 @@ async function lockAddress(tx: SqlExecutor, { tenantId, event, key }: EventAddre
   );
 }
 
-/** The event a child run's end is handed to its parent's waiting step as (its key is the child run's id). */
-export const CHILD_RUN_ENDED_EVENT = 'conveyor.run.ended';
-
 export interface WaitBegun {
   /** 'received': an event kept for the step was taken (the step is due now); 'stale': not the current attempt. */
   begun: 'waiting' | 'received' | 'stale';
@@ -113,16 +110,19 @@ export type EventSent =
   /** It went to the step that has waited longest for it: due now, its job to be promoted (null if RUNNING). */
   | { delivered: { stepRunId: string; runId: string; jobId: string | null } }
   /** No step waited: kept until `expiresAt` for the next one. */
-  | { kept: { eventId: string; expiresAt: Date } };
+  | { kept: { eventId: string; expiresAt: Date } }
+  /** No step waited, and the sender wanted it delivered or nothing (`keep: false`: an approval's decision). */
+  | { missed: true };
 
 /**
  * Sends an event to the tenant's step that has waited longest for its name and key, or keeps it (at most
- * `maxKept` unexpired events per tenant: past that, RATE_LIMITED) until `ttlMs` from now.
+ * `maxKept` unexpired events per tenant: past that, RATE_LIMITED) until `ttlMs` from now; with `keep`
+ * false, an event no step waits for is dropped ('missed').
  */
 export async function sendEvent(
   pool: SqlPool,
   address: EventAddress,
-  { payload, ttlMs, maxKept }: { payload: unknown; ttlMs: number; maxKept: number },
+  { payload, ttlMs, maxKept, keep = true }: { payload: unknown; ttlMs: number; maxKept: number; keep?: boolean },
 ): Promise<EventSent> {
   const { tenantId, event, key } = address;
   const json = JSON.stringify(payload ?? null);
@@ -143,6 +143,7 @@ export async function sendEvent(
       const step = await markWaitDue(tx, { tenantId, stepRunId: waiter.stepRunId });
       return { delivered: { ...waiter, jobId: step?.jobId ?? null } };
     }
+    if (!keep) return { missed: true };
     const [kept] = await queryRows<{ count: number }>(
       tx,
       sql`SELECT count(*)::int AS "count" FROM (SELECT 1 FROM "WorkflowEvent"
@@ -172,4 +173,36 @@ export async function deleteExpiredEvents(db: SqlExecutor, limit: number): Promi
     db,
     sql`DELETE FROM "WorkflowEvent" WHERE "id" IN (SELECT "id" FROM "WorkflowEvent" WHERE "expiresAt" <= now() LIMIT ${limit})`,
   );
+}
+
+/** The approval a step of the run waits for (its wait not yet decided), by the step's key; null when none. */
+export async function findPendingApproval(
+  db: SqlExecutor,
+  { tenantId, runId, stepKey, event }: { tenantId: string; runId: string; stepKey: string; event: string },
+): Promise<{ stepRunId: string; expiresAt: Date } | null> {
+  const [row] = await queryRows<{ stepRunId: string; expiresAt: Date }>(
+    db,
+    sql`
+    SELECT w."stepRunId"::text AS "stepRunId", w."expiresAt" FROM "StepRun" AS s
+      JOIN "StepWait" AS w ON w."stepRunId" = s."id" AND w."tenantId" = s."tenantId"
+     WHERE s."workflowRunId" = ${runId}::uuid AND s."tenantId" = ${tenantId}::uuid AND s."stepKey" = ${stepKey}
+       AND w."event" = ${event} AND w."receivedAt" IS NULL AND w."expiresAt" > now()`,
+  );
+  return row ?? null;
+}
+
+/** Where a step run stands, for an approval link: its run, its key, and whether its wait is still undecided. */
+export async function describeApproval(
+  db: SqlExecutor,
+  { tenantId, stepRunId }: { tenantId: string; stepRunId: string },
+): Promise<{ runId: string; stepKey: string; pending: boolean } | null> {
+  const [row] = await queryRows<{ runId: string; stepKey: string; pending: boolean }>(
+    db,
+    sql`
+    SELECT s."workflowRunId"::text AS "runId", s."stepKey",
+           (w."receivedAt" IS NULL AND w."expiresAt" > now()) AS "pending"
+      FROM "StepRun" AS s JOIN "StepWait" AS w ON w."stepRunId" = s."id" AND w."tenantId" = s."tenantId"
+     WHERE s."id" = ${stepRunId}::uuid AND s."tenantId" = ${tenantId}::uuid`,
+  );
+  return row ?? null;
 }

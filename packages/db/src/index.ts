@@ -22,10 +22,11 @@ export { isDatabaseUnavailable } from './database-errors';
 export { type DebouncedCallRun, type DebouncedStart, startDebouncedRun } from './debounced-runs';
 export {
   beginEventWait,
-  CHILD_RUN_ENDED_EVENT,
   deleteExpiredEvents,
+  describeApproval,
   type EventAddress,
   type EventSent,
+  findPendingApproval,
   readEventWait,
   sendEvent,
   type WaitBegun,

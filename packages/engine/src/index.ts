@@ -34,6 +34,7 @@ export { formatPath } from './field-path';
 export { fieldOfProblem, jsonProblem } from './json-safety';
 export { jsonBytes, sizeProblem } from './json-size';
 export { planRun, type RunOutcome, type RunPlan, type SkipReason, type StepSkip } from './plan';
+export { eventNameProblem, PLATFORM_EVENT_PREFIX, platformEvents } from './platform-events';
 export { retryDelayMs } from './retry';
 export {
   canTransitionRun,

@@ -18,15 +18,21 @@ export interface SentEvent {
 
 /**
  * An event for the tenant's steps waiting for its name and key: the one that has waited longest takes
- * it, and its delayed job is woken; with none waiting, it is kept (up to `ttlMs`) for the next. A wake
+ * it, and its delayed job is woken; with none waiting, it is kept (up to `ttlMs`) for the next, unless
+ * `keep` is false (an approval's decision: it goes to its waiting step or nowhere). A wake
  * that Redis misses is not lost: the step is due in PostgreSQL, and the reconciler re-arms it.
  */
 export async function sendEvent(
   deps: RunsDeps,
   address: EventAddress,
-  { payload, ttlMs = EVENT_LIMITS.defaultTtlMs }: { payload: unknown; ttlMs?: number | undefined },
+  {
+    payload,
+    ttlMs = EVENT_LIMITS.defaultTtlMs,
+    keep = true,
+  }: { payload: unknown; ttlMs?: number | undefined; keep?: boolean | undefined },
 ): Promise<SentEvent> {
-  const sent = await sendToWaitingStep(deps.pool, address, { payload, ttlMs, maxKept: EVENT_LIMITS.maxKept });
+  const sent = await sendToWaitingStep(deps.pool, address, { payload, ttlMs, maxKept: EVENT_LIMITS.maxKept, keep });
+  if ('missed' in sent) return { delivered: false };
   if ('kept' in sent) return { delivered: false, expiresAt: sent.kept.expiresAt.toISOString() };
   const { stepRunId, runId, jobId } = sent.delivered;
   if (jobId) {

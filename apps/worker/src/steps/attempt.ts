@@ -1,6 +1,6 @@
 import type { ActionResult } from '@conveyor/actions';
-import { CHILD_RUN_ENDED_EVENT, isDatabaseUnavailable, readEventWait, type StepError } from '@conveyor/db';
-import { branchNotTaken } from '@conveyor/engine';
+import { isDatabaseUnavailable, readEventWait, type StepError } from '@conveyor/db';
+import { branchNotTaken, platformEvents } from '@conveyor/engine';
 import { ConveyorError } from '@conveyor/errors';
 import { redactValue } from '@conveyor/logs';
 import type { Logger } from '@conveyor/observability';
@@ -82,7 +82,7 @@ async function waitForChild(
   const child = await deps.runs.startChild(parent, { workflowId, version, input }).catch((error: unknown) => {
     throw isDatabaseUnavailable(error) ? new PlatformWriteFailed(error) : error;
   });
-  return { kind: 'waitForEvent', event: CHILD_RUN_ENDED_EVENT, key: child.runId, untilEpochMs };
+  return { kind: 'waitForEvent', event: platformEvents.childRunEnded, key: child.runId, untilEpochMs };
 }
 
 /** A failed attempt: recorded, thrown to BullMQ and logged only redacted, so the connection's values never leave it. */

@@ -1,6 +1,6 @@
-import { insertRun, seedWorkflow, type TenantFixture } from '@conveyor/testing';
+import { seedWorkflow, type TenantFixture } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApi, TEST_HOOK_SECRET, type TestApi } from '../../../test/test-api';
+import { createTestApi, seedWaitingStep, TEST_HOOK_SECRET, type TestApi } from '../../../test/test-api';
 
 const definition = {
   steps: [
@@ -17,32 +17,9 @@ async function tenant() {
   return { ...fixture, token: await api.tokenFor(fixture) };
 }
 
-/** A run of `fixture` whose wait step waits for `paid` of `key`, as a worker leaves it: QUEUED, a StepWait row. */
-async function waitingRun(fixture: TenantFixture, key: string) {
-  const runId = await insertRun(api.db.prisma, fixture);
-  await api.db.prisma.workflowRun.update({ where: { id: runId }, data: { status: 'RUNNING' } });
-  const step = await api.db.prisma.stepRun.create({
-    data: {
-      tenantId: fixture.tenantId,
-      workflowRunId: runId,
-      stepKey: 'wait',
-      status: 'QUEUED',
-      jobId: `step-${crypto.randomUUID()}`,
-      resumeAt: new Date(Date.now() + 3_600_000),
-    },
-  });
-  await api.db.prisma.stepWait.create({
-    data: {
-      stepRunId: step.id,
-      tenantId: fixture.tenantId,
-      workflowRunId: runId,
-      event: 'paid',
-      key,
-      expiresAt: new Date(Date.now() + 3_600_000),
-    },
-  });
-  return { runId, stepRunId: step.id };
-}
+/** A run of `fixture` whose wait step waits for `paid` of `key`, as a worker leaves it. */
+const waitingRun = (fixture: TenantFixture, key: string) =>
+  seedWaitingStep(api, fixture, { stepKey: 'wait', event: 'paid', key });
 
 beforeAll(async () => {
   api = await createTestApi({ label: 'events' });

@@ -1,4 +1,4 @@
-import { jsonBytes } from '@conveyor/engine';
+import { eventNameProblem, jsonBytes } from '@conveyor/engine';
 import { EVENT_LIMITS } from '@conveyor/runs';
 import { z } from 'zod';
 
@@ -11,7 +11,7 @@ export const sendEventInputSchema = z.strictObject({
     .string()
     .min(1)
     .max(200)
-    .refine((name) => !name.startsWith('conveyor.'), 'names starting with "conveyor." are the platform’s'),
+    .refine((name) => eventNameProblem(name) === null, { error: (issue) => eventNameProblem(String(issue.input)) ?? 'invalid' }),
   key: z.string().min(1).max(500),
   payload: z
     .unknown()
