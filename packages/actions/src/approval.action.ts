@@ -38,15 +38,7 @@ export const approvalAction = defineAction<ApprovalInput>({
       const reason = decision.comment ? `: ${decision.comment}` : '';
       throw new ActionError({ kind: 'failed', code: 'CONFLICT', retryable: false, message: `rejected${reason}` });
     }
-    if (resume?.expired) {
-      if (input.onTimeout === 'continue') return { kind: 'output', output: input.default ?? null };
-      throw new ActionError({
-        kind: 'failed',
-        code: 'CONFLICT',
-        retryable: false,
-        message: `no decision within ${input.timeoutMs} ms`,
-      });
-    }
+    if (resume?.expired) return waitTimedOut(input, `no decision within ${input.timeoutMs} ms`);
     // One approval per step run: its id (the action's idempotency key) is the decision's correlation key.
     const untilEpochMs = resume ? resume.waitedUntil : ctx.now() + input.timeoutMs;
     return { kind: 'waitForEvent', event: platformEvents.approval, key: ctx.idempotencyKey, untilEpochMs };
