@@ -6,8 +6,14 @@ import { createLogger } from '@conveyor/observability';
 import type { Runs } from '@conveyor/runs';
 import { composeWorker } from '../../apps/worker/src/deps/compose';
 import { type Repairs, reconcileOnce } from '../../apps/worker/src/reconciler/reconciler';
+import { replanIdleRuns, restoreRunJobs, restoreTimeoutJobs } from '../../apps/worker/src/reconciler/repair-runs';
+import { freeStaleSlots } from '../../apps/worker/src/reconciler/repair-slots';
+import { recoverAbandonedSteps, restoreStepJobs } from '../../apps/worker/src/reconciler/repair-steps';
 import type { BenchEnvironment } from './environment';
 import { WORKER_LOG_DATABASE } from './processes';
+
+/** The reconciler's batch (reconcile-once.ts): rows each of its scans reads at most. */
+const REPAIR_BATCH = 500;
 
 export interface FlowClients {
   runs: Runs;
@@ -16,6 +22,8 @@ export interface FlowClients {
    * log sweep left out: on FerretDB it reads the whole log store, and the worker does it hourly); ms.
    */
   reconcilePass(): Promise<{ ms: number; repairs: Repairs }>;
+  /** The time of the pass's repairs that read every open run or step, each on its own, ms. */
+  repairTimes(): Promise<Record<string, number>>;
   close(): Promise<void>;
 }
 
@@ -35,6 +43,24 @@ export async function flowClients(env: BenchEnvironment): Promise<FlowClients> {
       const started = performance.now();
       const repairs = await reconcileOnce(deps, config.reconciler.staleAfterMs, { sweepLogs: false });
       return { ms: performance.now() - started, repairs };
+    },
+    async repairTimes() {
+      const query = { olderThanMs: config.reconciler.staleAfterMs, limit: REPAIR_BATCH };
+      const repairs = {
+        restoreRunJobs: () => restoreRunJobs(deps, query),
+        restoreStepJobs: () => restoreStepJobs(deps, query),
+        recoverAbandonedSteps: () => recoverAbandonedSteps(deps, query),
+        replanIdleRuns: () => replanIdleRuns(deps, query),
+        restoreTimeoutJobs: () => restoreTimeoutJobs(deps, query),
+        freeStaleSlots: () => freeStaleSlots(deps),
+      };
+      const times: Record<string, number> = {};
+      for (const [name, repair] of Object.entries(repairs)) {
+        const started = performance.now();
+        await repair();
+        times[name] = performance.now() - started;
+      }
+      return times;
     },
     close: () => worker.close(),
   };

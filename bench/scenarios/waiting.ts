@@ -44,6 +44,8 @@ export interface WaitingResult {
   after: Condition;
   reconcileMs: { without: number[]; with: number[] };
   reconcileRepairs: unknown[];
+  /** The repairs that read open runs and steps, timed one by one after the passes. */
+  repairMs: { without: Record<string, number>; with: Record<string, number> };
   /** Runs started into their wait per second (first insert → the last StepWait row). */
   startedPerSec: number;
   redis: ReturnType<typeof redisGrowth>;
@@ -84,6 +86,7 @@ export async function measureWaitingRuns(
     after,
     reconcileMs: { without: reconcileWithout.ms, with: reconcileWith.ms },
     reconcileRepairs: [...reconcileWithout.repairs, ...reconcileWith.repairs],
+    repairMs: { without: reconcileWithout.repairMs, with: reconcileWith.repairMs },
     startedPerSec,
     ...growth(empty, full),
     liveBytes,
@@ -148,7 +151,7 @@ async function reconcilePasses(clients: FlowClients, passes: number) {
     ms.push(pass.ms);
     repairs.push(pass.repairs);
   }
-  return { ms, repairs };
+  return { ms, repairs, repairMs: await clients.repairTimes() };
 }
 
 /** Starts `count` runs of the waiting workflow and waits until each one's step waits; runs/s. */
