@@ -15,7 +15,7 @@ import {
   redisGrowth,
   vacuumRunTables,
 } from '../lib/footprint';
-import { PRODUCER_CONCURRENCY, runBatch, settle, waitForRuns } from '../lib/measure';
+import { PRODUCER_CONCURRENCY, runBatch, settle, waitForRuns, warmUp } from '../lib/measure';
 import type { Plan } from '../lib/plan';
 import type { Report } from '../lib/report';
 import { atRate, mapLimit, pollUntil, type Summary, sleep, summarize } from '../lib/stats';
@@ -63,6 +63,8 @@ export async function measureWaitingRuns(
   { driver, clients }: { driver: Driver; clients: FlowClients },
 ): Promise<WaitingResult> {
   const n = plan.waitingRuns;
+  // The rounds before the waiting runs follow other work (the maps): a warm-up first, as for a new worker.
+  await warmUp(env, driver, plan.warmupRuns);
   const before = await referenceRuns(env, plan, driver);
   const reconcileWithout = await reconcilePasses(clients, plan.reconcilePasses);
   const snapshot = async () => {
