@@ -40,7 +40,7 @@ export async function measureFlow(
     stops.push(() => worker.stop());
     await warmUp(env, driver, plan.warmupRuns);
     if (parts.maps) await measureMaps(env, plan, report, driver);
-    if (parts.waiting) await measureWaitingRuns(env, plan, report, { driver, clients });
+    if (parts.waiting) await measureWaitingRuns(env, plan, report, { driver, clients, workerPid: worker.pid });
   } finally {
     await stopAll();
   }

@@ -55,6 +55,23 @@ export function reportWaiting(report: Report, result: WaitingResult): void {
     better: 'higher',
     target: { text: 'not slower (≥ 0.9 × without)', met: next.runsPerSec >= 0.9 * without.runsPerSec },
   });
+  const mean = (pick: (condition: Condition) => number) => (pick(result.before) + pick(result.after)) / 2;
+  report.add({
+    scenario: '8 waiting',
+    metric: `worker process CPU per reference run next to ${count} waiting runs (its reconciler's passes included)`,
+    unit: 'ms',
+    value: next.workerCpuMsPerRun,
+    baseline: { name: 'without waiting runs, mean of before and after', value: mean((c) => c.workerCpuMsPerRun) },
+    better: 'lower',
+  });
+  report.add({
+    scenario: '8 waiting',
+    metric: `PostgreSQL CPU per reference run next to ${count} waiting runs (every backend: other sessions' too)`,
+    unit: 'ms',
+    value: next.serviceCpuMsPerRun.postgres,
+    baseline: { name: 'without waiting runs, mean of before and after', value: mean((c) => c.serviceCpuMsPerRun.postgres) },
+    better: 'lower',
+  });
   for (const p of ['p50', 'p99'] as const) {
     report.add({
       scenario: '8 waiting',

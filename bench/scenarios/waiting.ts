@@ -17,6 +17,7 @@ import {
 } from '../lib/footprint';
 import { PRODUCER_CONCURRENCY, runBatch, settle, waitForRuns, warmUp } from '../lib/measure';
 import type { Plan } from '../lib/plan';
+import { cpuMs, type ServiceCpu, serviceCpuBetween, serviceSnapshot } from '../lib/processes';
 import type { Report } from '../lib/report';
 import { atRate, mapLimit, pollUntil, type Summary, sleep, summarize } from '../lib/stats';
 import { sequentialWorkflow, WAIT_EVENT, waitingWorkflow, waitKey } from '../lib/workflows';
@@ -31,6 +32,9 @@ const STALE_AFTER_MS = 5_000;
 export interface Condition {
   runs: number;
   runsPerSec: number;
+  /** CPU (user + system) of the worker process, and of the services' processes (other sessions' included), per run of the saturated rounds, ms. */
+  workerCpuMsPerRun: number;
+  serviceCpuMsPerRun: ServiceCpu;
   ratePerSec: number;
   /** Insert → finish of the runs started at RATE_PER_SEC (open loop), ms. */
   atRate: Summary;
@@ -60,12 +64,12 @@ export async function measureWaitingRuns(
   env: BenchEnvironment,
   plan: Plan,
   report: Report,
-  { driver, clients }: { driver: Driver; clients: FlowClients },
+  { driver, clients, workerPid }: { driver: Driver; clients: FlowClients; workerPid: number },
 ): Promise<WaitingResult> {
   const n = plan.waitingRuns;
   // The rounds before the waiting runs follow other work (the maps): a warm-up first, as for a new worker.
   await warmUp(env, driver, plan.warmupRuns);
-  const before = await referenceRuns(env, plan, driver);
+  const before = await referenceRuns(env, plan, driver, workerPid);
   const reconcileWithout = await reconcilePasses(clients, plan.reconcilePasses);
   const snapshot = async () => {
     await vacuumRunTables(env);
@@ -78,9 +82,9 @@ export async function measureWaitingRuns(
   const full = await snapshot();
   const liveBytes = await liveRowBytes(env, fixture.workflowId);
   const reconcileWith = await reconcilePasses(clients, plan.reconcilePasses);
-  const next = await referenceRuns(env, plan, driver);
+  const next = await referenceRuns(env, plan, driver, workerPid);
   const events = await sendEvents(env, clients, fixture, n);
-  const after = await referenceRuns(env, plan, driver);
+  const after = await referenceRuns(env, plan, driver, workerPid);
   const result: WaitingResult = {
     waitingRuns: n,
     before,
@@ -110,16 +114,28 @@ function growth(empty: { pg: PgFootprint; redis: RedisFootprint }, full: { pg: P
 }
 
 /** Saturated rounds of the reference workflow, then a window at a fixed rate; the run tables vacuumed before each. */
-async function referenceRuns(env: BenchEnvironment, plan: Plan, driver: Driver): Promise<Condition & { workflowIds: string[] }> {
+async function referenceRuns(
+  env: BenchEnvironment,
+  plan: Plan,
+  driver: Driver,
+  workerPid: number,
+): Promise<Condition & { workflowIds: string[] }> {
   let runs = 0;
   let ms = 0;
+  let workerCpu = 0;
+  const serviceCpu: ServiceCpu = { postgres: 0, redis: 0, mongo: 0 };
   const workflowIds: string[] = [];
   for (let i = 0; i < plan.waitingRounds; i++) {
     await vacuumRunTables(env);
+    const cpuBefore = cpuMs(workerPid);
+    const servicesBefore = serviceSnapshot();
     const batch = await runBatch(env, driver, sequentialWorkflow(3), plan.waitingRefRuns, { timeoutMs: 300_000 });
     runs += batch.runs;
     ms += batch.ms;
     workflowIds.push(batch.workflowId);
+    workerCpu += cpuMs(workerPid) - cpuBefore;
+    const used = serviceCpuBetween(servicesBefore, serviceSnapshot());
+    for (const service of ['postgres', 'redis', 'mongo'] as const) serviceCpu[service] += used[service];
     await settle();
   }
   await vacuumRunTables(env);
@@ -138,6 +154,8 @@ async function referenceRuns(env: BenchEnvironment, plan: Plan, driver: Driver):
   return {
     runs,
     runsPerSec: (runs * 1000) / ms,
+    workerCpuMsPerRun: workerCpu / runs,
+    serviceCpuMsPerRun: { postgres: serviceCpu.postgres / runs, redis: serviceCpu.redis / runs, mongo: serviceCpu.mongo / runs },
     ratePerSec: RATE_PER_SEC,
     atRate: summarize(samples),
     atRateSamples: samples,
