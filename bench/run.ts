@@ -24,6 +24,7 @@ import {
 import { createReport } from './lib/report';
 import { CORE_LOOP_QUEUE, measureBaselines } from './scenarios/baselines';
 import { measureFanOut } from './scenarios/fan-out';
+import { measureFlow } from './scenarios/flow';
 import { measureGrowth } from './scenarios/growth';
 import { measureHttp } from './scenarios/http';
 import { measureLatency } from './scenarios/latency';
@@ -119,6 +120,9 @@ async function main(cleanups: Cleanups): Promise<void> {
   phase('[3, 5] execution logs: batching writer vs raw insertMany; queries by store size');
   await measureLogIngestion(env, plan, report);
   await measureLogQuery(env, plan, report);
+
+  phase("[8] issue 15: a map's items/s, and what waiting runs cost (a worker of its own)");
+  await measureFlow(env, plan, report, workerOptions, cleanups);
 }
 
 /** How many execution log lines the workers wrote per step (the issue's reference workflow wants two). */

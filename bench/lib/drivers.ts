@@ -19,9 +19,12 @@ export interface Driver {
    * tenant at the default cap (10 running runs) is measured on its own in scenario 1.
    */
   seed(definition: object, options?: { maxConcurrentRuns?: number }): Promise<TenantFixture>;
-  start(fixture: TenantFixture, input: { n: number }): Promise<RunRef>;
+  start(fixture: TenantFixture, input: RunInput): Promise<RunRef>;
   close(): Promise<void>;
 }
+
+/** A run's input: its number `n`, and what else its workflow reads (a map's `items`). */
+export type RunInput = { n: number; [field: string]: unknown };
 
 /** Tenant.maxConcurrentRuns of the benchmark's tenants: high enough never to hold a run back. */
 export const UNCAPPED = 1_000_000;

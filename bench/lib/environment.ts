@@ -66,6 +66,9 @@ export async function createBenchEnvironment(): Promise<BenchEnvironment> {
     cleanups.push(() => database.close());
     const { prisma } = database;
     const pool = new pg.Pool({ connectionString: databaseUrl, max: POOL_SIZE });
+    // An idle connection that ends under it (the database dropped with FORCE while an ended pool's
+    // connections still close) must not end the benchmark before it writes its results.
+    pool.on('error', (error) => console.error(`bench pool: ${error.message}`));
     cleanups.push(() => pool.end());
 
     const redis = new Redis(services.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });

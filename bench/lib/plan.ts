@@ -36,6 +36,15 @@ export interface Plan {
   httpWindowSeconds: number;
   httpConcurrencies: number[];
   httpEngineRuns: number;
+  /** Scenario 8 (flow): items of the forEach map, its concurrencies, and the rounds of each (median reported). */
+  mapItems: number;
+  mapConcurrencies: number[];
+  mapRepeats: number;
+  /** Scenario 8: runs left waiting for an event, reference runs per round next to them, reconciler passes timed. */
+  waitingRuns: number;
+  waitingRefRuns: number;
+  waitingRounds: number;
+  reconcilePasses: number;
 }
 
 export const plans: Record<Plan['mode'], Plan> = {
@@ -63,6 +72,13 @@ export const plans: Record<Plan['mode'], Plan> = {
     httpWindowSeconds: 10,
     httpConcurrencies: [10, 50],
     httpEngineRuns: 1_000,
+    mapItems: 1_000,
+    mapConcurrencies: [10, 50],
+    mapRepeats: 2,
+    waitingRuns: 1_000,
+    waitingRefRuns: 250,
+    waitingRounds: 1,
+    reconcilePasses: 3,
   },
   full: {
     mode: 'full',
@@ -88,5 +104,12 @@ export const plans: Record<Plan['mode'], Plan> = {
     httpWindowSeconds: 30,
     httpConcurrencies: [10, 50],
     httpEngineRuns: 3_000,
+    mapItems: 1_000,
+    mapConcurrencies: [10, 50],
+    mapRepeats: 5,
+    waitingRuns: 10_000,
+    waitingRefRuns: 1_000,
+    waitingRounds: 2,
+    reconcilePasses: 5,
   },
 };

@@ -65,3 +65,51 @@ export function transformChainWorkflow() {
     ],
   };
 }
+
+/** Issue 15's map: one `transform` step run once per item of the run input's `items` (`item * 2`). */
+export function mapWorkflow(concurrency?: number) {
+  return {
+    steps: [
+      {
+        key: 'map',
+        action: action('transform'),
+        forEach: { items: '{{ input.items }}', ...(concurrency === undefined ? {} : { concurrency }) },
+        input: { value: '{{ item * 2 }}' },
+      },
+    ],
+  };
+}
+
+/** The map's yardstick, one run per item: one `transform` step doing the same work (`input.n * 2`). */
+export function oneTransformWorkflow() {
+  return { steps: [{ key: 's0', action: action('transform'), input: { value: '{{ input.n * 2 }}' } }] };
+}
+
+/** The map's other yardstick: `steps` transforms in a chain, each doing the same work on the previous one's output. */
+export function transformLineWorkflow(steps: number) {
+  return {
+    steps: Array.from({ length: steps }, (_, i) => ({
+      key: `s${i}`,
+      action: action('transform'),
+      input: { value: i === 0 ? '{{ input.n * 2 }}' : `{{ steps.s${i - 1}.output + 2 }}` },
+      ...(i > 0 ? { dependsOn: [`s${i - 1}`] } : {}),
+    })),
+  };
+}
+
+/** The event the waiting runs wait for, and each one's correlation key. */
+export const WAIT_EVENT = 'bench.go';
+export const waitKey = (n: number) => `w-${n}`;
+
+/** One `waitForEvent` step (a day's timeout): a run that waits, its key `w-<input.n>`. */
+export function waitingWorkflow() {
+  return {
+    steps: [
+      {
+        key: 'wait',
+        action: action('waitForEvent'),
+        input: { event: WAIT_EVENT, key: 'w-{{ input.n }}', timeoutMs: 24 * 3600_000 },
+      },
+    ],
+  };
+}
