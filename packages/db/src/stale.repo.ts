@@ -55,7 +55,8 @@ export async function findStaleRuns(
 /**
  * QUEUED steps that have waited long enough that their job may be lost: the longest-queued of those
  * not waiting (or due: their time is up, or an event came for them), and apart from them the waiting
- * steps due soonest, so that thousands of waits neither crowd out the others nor go unchecked.
+ * steps due soonest (a tenth as many: each costs a look at Redis on every pass), so that thousands of
+ * waits neither crowd out the others nor go unchecked before they are due.
  */
 export async function findStaleQueuedSteps(db: SqlExecutor, { olderThanMs, limit }: StaleQuery): Promise<StaleStep[]> {
   const columns = sql`
@@ -68,7 +69,7 @@ export async function findStaleQueuedSteps(db: SqlExecutor, { olderThanMs, limit
     sql`
     (${columns} AND (s."resumeAt" IS NULL OR s."resumeAt" <= now()) ORDER BY s."updatedAt" LIMIT ${limit})
     UNION ALL
-    (${columns} AND s."resumeAt" > now() ORDER BY s."resumeAt" LIMIT ${limit})`,
+    (${columns} AND s."resumeAt" > now() ORDER BY s."resumeAt" LIMIT ${Math.max(1, Math.floor(limit / 10))})`,
   );
 }
 
