@@ -26,7 +26,7 @@ export interface World {
   triggerSecret: string;
   /** A second webhook trigger of `tenant`, whose secret the fuzzer may rotate. */
   spareTriggerId: string;
-  /** A webhook trigger of `tenant` created with debounce (a window per `input.orderId`). */
+  /** A webhook trigger of `other` created with debounce (a window per `input.orderId`). */
   debouncedTrigger: { id: string; secret: string };
   /** What a step of `tenant` waits for (core@1/waitForEvent): the first such event is delivered to it. */
   waitingEvent: { event: string; key: string };
@@ -68,10 +68,11 @@ export async function createWorld(label: string): Promise<World> {
   const { triggerId, secret } = await seedWebhookTrigger(api.db.prisma, tenant);
   // The rotate action's target: rotating `triggerId` would turn the webhook surface's valid calls into 404s.
   const { triggerId: spareTriggerId } = await seedWebhookTrigger(api.db.prisma, tenant);
+  // Of `other`: the plain trigger's calls fill `tenant`'s backlog (429 past 1,000 queued runs) before this one is called.
   const debounced = await api.callAction(
     'create-webhook-trigger',
-    { workflowId: tenant.workflowId, debounce: { windowMs: 60_000, key: '{{ input.orderId }}' } },
-    tenant,
+    { workflowId: other.workflowId, debounce: { windowMs: 60_000, key: '{{ input.orderId }}' } },
+    other,
   );
   if (debounced.statusCode !== 200) throw new Error(`createWebhookTrigger answered ${debounced.statusCode}: ${debounced.body}`);
   const { triggerId: debouncedId, secret: debouncedSecret } = debounced.json() as { triggerId: string; secret: string };
