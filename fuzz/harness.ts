@@ -4,6 +4,7 @@ import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
+import { namesAField } from './refusals';
 import type { FuzzRequest } from './requests';
 import type { Surface } from './surface';
 
@@ -16,7 +17,10 @@ export interface SurfaceResult {
   /** Requests that got no answer: inject rejected, the socket failed, or 15 s passed. */
   noAnswer: number;
   /** The first few 5xx or unanswered requests, to reproduce them. */
-  examples: { status: number | string; method: string; url: string; contentType?: string; body: string; answer: string }[];
+  examples: Example[];
+  /** The api's 400s that name no field (the rule: a 4xx naming the field), and the first few of them. */
+  unnamed400: number;
+  unnamedExamples: Example[];
   durationMs: number;
 }
 
@@ -28,6 +32,8 @@ export interface RunOptions {
 }
 
 const ANSWER_TIMEOUT_MS = 15_000;
+/** An answer's first characters: enough to find its message (past a path 64 levels deep); examples keep 300. */
+const ANSWER_KEPT = 2_000;
 const MAX_EXAMPLES = 5;
 
 /** Runs one surface: `runs` requests from its generator, seeded; never stops early, so every 5xx is counted. */
@@ -41,6 +47,8 @@ export async function fuzzSurface(surface: Surface, app: FastifyInstance, option
     errors5xx: 0,
     noAnswer: 0,
     examples: [],
+    unnamed400: 0,
+    unnamedExamples: [],
     durationMs: 0,
   };
   const origin = await listening(app);
@@ -50,7 +58,7 @@ export async function fuzzSurface(surface: Surface, app: FastifyInstance, option
       result.requests += 1;
       if (viaSocket) result.viaSocket += 1;
       const answer = await withTimeout(viaSocket ? overSocket(origin, request) : injected(app, request));
-      tally(result, request, answer);
+      tally(result, request, answer, surface.target === 'api' && surface.refusalsNameFields !== false);
       return true;
     }),
     { numRuns: options.runs, seed: options.seed, endOnFailure: true },
@@ -68,7 +76,7 @@ async function injected(app: FastifyInstance, request: FuzzRequest): Promise<Ans
     headers: request.headers,
     ...(request.body === undefined ? {} : { payload: request.body }),
   });
-  return { status: response.statusCode, body: response.body.slice(0, 300) };
+  return { status: response.statusCode, body: response.body.slice(0, ANSWER_KEPT) };
 }
 
 /** The same request over a real TCP connection to the listening app: bytes go out exactly as generated. */
@@ -83,9 +91,9 @@ function overSocket(origin: string, request: FuzzRequest): Promise<Answer> {
           let body = '';
           response.setEncoding('utf8');
           response.on('data', (chunk: string) => {
-            if (body.length < 300) body += chunk;
+            if (body.length < ANSWER_KEPT) body += chunk;
           });
-          response.on('end', () => resolve({ status: response.statusCode ?? 0, body: body.slice(0, 300) }));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body: body.slice(0, ANSWER_KEPT) }));
           response.on('error', (error) => resolve({ status: 'no answer', body: String(error) }));
         },
       );
@@ -117,24 +125,29 @@ async function withTimeout(answer: Promise<Answer>): Promise<Answer> {
   }
 }
 
-function tally(result: SurfaceResult, request: FuzzRequest, answer: Answer): void {
+function tally(result: SurfaceResult, request: FuzzRequest, answer: Answer, judgeRefusals: boolean): void {
   const key = String(answer.status);
   result.statuses[key] = (result.statuses[key] ?? 0) + 1;
   const failed = answer.status === 'no answer' || (typeof answer.status === 'number' && answer.status >= 500);
   if (answer.status === 'no answer') result.noAnswer += 1;
   else if (failed) result.errors5xx += 1;
-  if (failed && result.examples.length < MAX_EXAMPLES) {
-    const body =
-      request.body === undefined ? '' : Buffer.isBuffer(request.body) ? `<${request.body.length} bytes>` : request.body;
-    result.examples.push({
-      status: answer.status,
-      method: request.method,
-      url: request.url.slice(0, 200),
-      ...(request.headers['content-type'] === undefined ? {} : { contentType: request.headers['content-type'] }),
-      body: body.slice(0, 400),
-      answer: answer.body,
-    });
+  if (failed && result.examples.length < MAX_EXAMPLES) result.examples.push(exampleOf(request, answer));
+  if (judgeRefusals && answer.status === 400 && !namesAField(answer.body)) {
+    result.unnamed400 += 1;
+    if (result.unnamedExamples.length < MAX_EXAMPLES) result.unnamedExamples.push(exampleOf(request, answer));
   }
+}
+
+function exampleOf(request: FuzzRequest, answer: Answer): Example {
+  const body = request.body === undefined ? '' : Buffer.isBuffer(request.body) ? `<${request.body.length} bytes>` : request.body;
+  return {
+    status: answer.status,
+    method: request.method,
+    url: request.url.slice(0, 200),
+    ...(request.headers['content-type'] === undefined ? {} : { contentType: request.headers['content-type'] }),
+    body: body.slice(0, 400),
+    answer: answer.body.slice(0, 300),
+  };
 }
 
 /** The app's address, listening on loopback (once) for the socket slice. */
@@ -148,4 +161,13 @@ async function listening(app: FastifyInstance): Promise<string> {
 function withLength(request: FuzzRequest): Record<string, string> {
   if (request.body === undefined) return request.headers;
   return { ...request.headers, 'content-length': String(Buffer.byteLength(request.body)) };
+}
+
+interface Example {
+  status: number | string;
+  method: string;
+  url: string;
+  contentType?: string;
+  body: string;
+  answer: string;
 }

@@ -2,6 +2,7 @@
 // the event webhook and the webhook trigger. Each starts from a valid body and mutates it.
 import { hasuraRunInsertedEvent } from '@conveyor/testing';
 import fc from 'fast-check';
+import { definitionValue, templateOf } from './definitions';
 import { headerValue, jsonPost, mostly, secretHeader } from './requests';
 import type { Surface } from './surface';
 import { hostileString, hostileValue, mutated } from './values';
@@ -15,7 +16,7 @@ const runIdOf = (world: World) =>
   fc.oneof(fc.constantFrom(world.pendingRunId, world.finishedRunId, world.otherRunId), uuid, hostileString);
 
 /** The session Hasura resolves: member, tenant admin, admin secret; our tenant, another, none, garbage. */
-function session(world: World): fc.Arbitrary<Record<string, string>> {
+export function session(world: World): fc.Arbitrary<Record<string, string>> {
   return fc.record(
     {
       'x-hasura-role': mostly(['user', 'tenant_admin', 'admin'], hostileString),
@@ -26,7 +27,42 @@ function session(world: World): fc.Arbitrary<Record<string, string>> {
   );
 }
 
-const definition = { steps: [{ key: 'a', action: { app: 'core', version: '1', key: 'noop' }, input: { x: '{{ input.x }}' } }] };
+/** A webhook trigger's debounce: a window in (or out of) 100 ms – 1 hour, a key over the body, or a bad one. */
+const debounce = fc.oneof(
+  { weight: 1, arbitrary: fc.constant(null) },
+  {
+    weight: 6,
+    arbitrary: fc.record(
+      {
+        windowMs: fc.oneof(
+          { weight: 4, arbitrary: fc.integer({ min: 100, max: 3_600_000 }) },
+          { weight: 1, arbitrary: fc.constantFrom(0, 99, 3_600_001, 100.5, -1, 1e308, '1000', null) },
+        ),
+        // Keys over the body, and keys the action refuses: a step's output, no body field, a clock, a regex bomb.
+        key: fc.oneof(
+          {
+            weight: 8,
+            arbitrary: templateOf([
+              '{{ input.orderId }}',
+              '{{ input.customer.id & "/" & input.region }}',
+              '{{ $string(input.orderId) }}',
+              'order-{{ input.orderId }}',
+              '{{ steps.a.output }}',
+              '{{ customerId }}',
+              'static',
+              '{{ $now() }}',
+              '{{ input.s ~> $match(/(a+)+$/) }}',
+            ]),
+          },
+          { weight: 1, arbitrary: fc.constant(null) },
+          { weight: 1, arbitrary: hostileString },
+        ),
+      },
+      { requiredKeys: ['windowMs'] },
+    ),
+  },
+  { weight: 1, arbitrary: hostileValue },
+);
 
 /** A valid input for each action, from the world's ids. */
 const actionInputs = (world: World): Record<string, fc.Arbitrary<unknown>> => ({
@@ -37,7 +73,7 @@ const actionInputs = (world: World): Record<string, fc.Arbitrary<unknown>> => ({
   'retry-workflow-run': fc.record({ runId: runIdOf(world) }),
   'publish-workflow-version': fc.record({
     workflowId: fc.oneof(fc.constantFrom(world.tenant.workflowId, world.other.workflowId), uuid),
-    definition: fc.constant(definition),
+    definition: definitionValue([world.tenant.workflowId, world.other.workflowId], { huge: false }),
   }),
   'create-connection': fc.record({
     name: hostileString,
@@ -53,6 +89,7 @@ const actionInputs = (world: World): Record<string, fc.Arbitrary<unknown>> => ({
     {
       workflowId: fc.oneof(fc.constantFrom(world.tenant.workflowId, world.other.workflowId), uuid),
       requireSignature: fc.oneof(fc.boolean(), fc.constant(null)),
+      debounce,
     },
     { requiredKeys: ['workflowId'] },
   ),
@@ -68,21 +105,45 @@ const actionInputs = (world: World): Record<string, fc.Arbitrary<unknown>> => ({
   'revoke-api-key': fc.record({ id: fc.oneof(fc.constant(world.spareApiKeyId), uuid) }),
 });
 
+/** A Hasura action route: a valid-shaped input in Hasura's body, with a session, mutated. */
+export function actionSurface(world: World, path: string, input: fc.Arbitrary<unknown>): Surface {
+  return {
+    name: `action ${path}`,
+    target: 'api',
+    requests: jsonPost(
+      fc.constant(`/hooks/hasura/actions/${path}`),
+      fc
+        .record({ input, session_variables: session(world) })
+        .chain(({ input, session_variables }) => mutated({ action: { name: path }, input, session_variables })),
+      secretHeader(HOOK, world.hookSecret),
+    ),
+  };
+}
+
+/** A webhook trigger's calls: its id mostly (else unknown or hostile), its secret mostly, an idempotency key now and then. */
+export function webhookSurface(name: string, trigger: { id: string; secret: string }): Surface {
+  return {
+    name,
+    target: 'api',
+    requests: jsonPost(
+      fc
+        .oneof(
+          { weight: 6, arbitrary: fc.constant(trigger.id) },
+          { weight: 1, arbitrary: uuid },
+          { weight: 1, arbitrary: hostileString },
+        )
+        .map((id) => `/hooks/triggers/${encodeURIComponent(id.replace(/[\uD800-\uDFFF]/g, ''))}`),
+      mutated({ orderId: 42, items: [{ sku: 'a-1', qty: 2 }], note: null }),
+      fc
+        .tuple(secretHeader('x-conveyor-trigger-secret', trigger.secret), fc.option(headerValue))
+        .map(([secret, key]) => ({ ...secret, ...(key === null ? {} : { 'idempotency-key': key }) })),
+    ),
+  };
+}
+
 export function hookSurfaces(world: World): Surface[] {
   const hook = secretHeader(HOOK, world.hookSecret);
-  const actions = Object.entries(actionInputs(world)).map(
-    ([path, input]): Surface => ({
-      name: `action ${path}`,
-      target: 'api',
-      requests: jsonPost(
-        fc.constant(`/hooks/hasura/actions/${path}`),
-        fc
-          .record({ input, session_variables: session(world) })
-          .chain(({ input, session_variables }) => mutated({ action: { name: path }, input, session_variables })),
-        hook,
-      ),
-    }),
-  );
+  const actions = Object.entries(actionInputs(world)).map(([path, input]) => actionSurface(world, path, input));
   const validation = (name: string, row: fc.Arbitrary<unknown>): Surface => ({
     name: `validate ${name}`,
     target: 'api',
@@ -133,22 +194,6 @@ export function hookSurfaces(world: World): Surface[] {
         hook,
       ),
     },
-    {
-      name: 'webhook trigger',
-      target: 'api',
-      requests: jsonPost(
-        fc
-          .oneof(
-            { weight: 6, arbitrary: fc.constant(world.triggerId) },
-            { weight: 1, arbitrary: uuid },
-            { weight: 1, arbitrary: hostileString },
-          )
-          .map((id) => `/hooks/triggers/${encodeURIComponent(id.replace(/[\uD800-\uDFFF]/g, ''))}`),
-        mutated({ orderId: 42, items: [{ sku: 'a-1', qty: 2 }], note: null }),
-        fc
-          .tuple(secretHeader('x-conveyor-trigger-secret', world.triggerSecret), fc.option(headerValue))
-          .map(([secret, key]) => ({ ...secret, ...(key === null ? {} : { 'idempotency-key': key }) })),
-      ),
-    },
+    webhookSurface('webhook trigger', { id: world.triggerId, secret: world.triggerSecret }),
   ];
 }

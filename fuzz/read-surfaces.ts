@@ -90,6 +90,7 @@ export function readSurfaces(world: World): Surface[] {
     {
       name: 'graphql logs',
       target: 'api',
+      refusalsNameFields: false,
       requests: fc.oneof(
         {
           weight: 4,

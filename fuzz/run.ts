@@ -32,6 +32,8 @@ const report = await runFuzz({ runs: Number(values.runs), seed, ...(values.only 
 process.stdout.write(`\n${summaryTable(report)}\n\n`);
 for (const surface of report.surfaces.filter((s) => s.examples.length > 0))
   log(`${surface.surface}: ${JSON.stringify(surface.examples)}`);
+for (const surface of report.surfaces.filter((s) => s.unnamedExamples.length > 0))
+  log(`${surface.surface}, 400 naming no field: ${JSON.stringify(surface.unnamedExamples)}`);
 for (const crash of report.unhandled) log(`unhandled: ${crash}`);
 if (!values['no-write']) log(`scorecard written: ${writeScorecard(report, { startedAt, commit })}`);
 const failed =

@@ -6,4 +6,6 @@ export interface Surface {
   name: string;
   target: 'api' | 'board';
   requests: fc.Arbitrary<FuzzRequest>;
+  /** False where the protocol's own error form names no field (GraphQL's `errors`): its 400s are not judged. */
+  refusalsNameFields?: false;
 }

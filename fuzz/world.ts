@@ -1,6 +1,9 @@
-// The fixtures every surface is fuzzed against: two tenants, runs in several states, a webhook
-// trigger, bearer tokens, API keys, and the api (and board) built with the test helpers on real services.
+// The fixtures every surface is fuzzed against: two tenants, runs in several states, webhook triggers
+// (one debounced), a step waiting for an event, bearer tokens, API keys, the core app's catalogue, and the
+// api (and board) built with the test helpers on real services.
+import { actionCatalogue, coreApp } from '@conveyor/actions';
 import { loadBoardConfig } from '@conveyor/config';
+import { upsertBuiltinApp } from '@conveyor/db';
 import { createLogger } from '@conveyor/observability';
 import { createRedisConnection } from '@conveyor/queue';
 import { insertRun, seedWebhookTrigger, seedWorkflow, type TenantFixture, testServices } from '@conveyor/testing';
@@ -23,6 +26,10 @@ export interface World {
   triggerSecret: string;
   /** A second webhook trigger of `tenant`, whose secret the fuzzer may rotate. */
   spareTriggerId: string;
+  /** A webhook trigger of `other` created with debounce (a window per `input.orderId`). */
+  debouncedTrigger: { id: string; secret: string };
+  /** What a step of `tenant` waits for (core@1/waitForEvent): the first such event is delivered to it. */
+  waitingEvent: { event: string; key: string };
   tokens: string[];
   /** API keys: `tenant`'s with runs:read, `other`'s with runs:read, `tenant`'s with events:send only. */
   apiKeys: string[];
@@ -43,6 +50,16 @@ export async function createWorld(label: string): Promise<World> {
     // 429 before their handler ran, and the fuzzer would test the limiter instead of the routes.
     env: { AUTH_FAILURES_PER_MINUTE: '100000000' },
   });
+  // The built-in app as `npm run db:seed` records it: definitions may then publish (its actions are known).
+  await upsertBuiltinApp(api.db.prisma, {
+    ...coreApp,
+    actions: actionCatalogue().map(({ ref, name, description, inputJsonSchema }) => ({
+      key: ref.key,
+      name,
+      description,
+      inputSchema: inputJsonSchema,
+    })),
+  });
   const tenant = await seedWorkflow(api.db.prisma, definition);
   const other = await seedWorkflow(api.db.prisma, definition);
   const pendingRunId = await insertRun(api.db.prisma, tenant, { orderId: 1 });
@@ -51,6 +68,16 @@ export async function createWorld(label: string): Promise<World> {
   const { triggerId, secret } = await seedWebhookTrigger(api.db.prisma, tenant);
   // The rotate action's target: rotating `triggerId` would turn the webhook surface's valid calls into 404s.
   const { triggerId: spareTriggerId } = await seedWebhookTrigger(api.db.prisma, tenant);
+  // Of `other`: the plain trigger's calls fill `tenant`'s backlog (429 past 1,000 queued runs) before this one is called.
+  const debounced = await api.callAction(
+    'create-webhook-trigger',
+    { workflowId: other.workflowId, debounce: { windowMs: 60_000, key: '{{ input.orderId }}' } },
+    other,
+  );
+  if (debounced.statusCode !== 200) throw new Error(`createWebhookTrigger answered ${debounced.statusCode}: ${debounced.body}`);
+  const { triggerId: debouncedId, secret: debouncedSecret } = debounced.json() as { triggerId: string; secret: string };
+  const waitingEvent = { event: 'paid', key: 'order-1' };
+  await waitingStep(api, tenant, waitingEvent);
   const tokens = [await api.tokenFor(tenant), await api.tokenFor(other)];
   const apiKeys = [
     (await api.apiKeyFor(tenant, ['runs:read'])).key,
@@ -82,6 +109,8 @@ export async function createWorld(label: string): Promise<World> {
     triggerId,
     triggerSecret: secret,
     spareTriggerId,
+    debouncedTrigger: { id: debouncedId, secret: debouncedSecret },
+    waitingEvent,
     tokens,
     apiKeys,
     spareApiKeyId,
@@ -104,4 +133,24 @@ async function finishedRun(api: TestApi, tenant: TenantFixture): Promise<string>
     data: { status: 'SUCCEEDED', workflowVersionId: tenant.versionId, finishedAt: new Date(Date.now() - 3_600_000) },
   });
   return runId;
+}
+
+/** A RUNNING run of `tenant` whose step waits for `address`, as a worker leaves it: QUEUED, due in an hour, a StepWait row. */
+async function waitingStep(api: TestApi, tenant: TenantFixture, address: { event: string; key: string }): Promise<void> {
+  const runId = await insertRun(api.db.prisma, tenant, { orderId: 3 });
+  await api.db.prisma.workflowRun.update({ where: { id: runId }, data: { status: 'RUNNING' } });
+  const inAnHour = new Date(Date.now() + 3_600_000);
+  const step = await api.db.prisma.stepRun.create({
+    data: {
+      tenantId: tenant.tenantId,
+      workflowRunId: runId,
+      stepKey: 'only',
+      status: 'QUEUED',
+      jobId: `step-${crypto.randomUUID()}`,
+      resumeAt: inAnHour,
+    },
+  });
+  await api.db.prisma.stepWait.create({
+    data: { stepRunId: step.id, tenantId: tenant.tenantId, workflowRunId: runId, ...address, expiresAt: inAnHour },
+  });
 }
