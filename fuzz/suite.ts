@@ -1,6 +1,7 @@
 // The fuzz suite: every HTTP surface of the api and the board, on real services, with a watch on
 // crashes (unhandled rejections, uncaught exceptions) and on memory.
 
+import { approvalSurfaces } from './approval-surfaces';
 import { flowSurfaces } from './flow-surfaces';
 import { fuzzSurface, type SurfaceResult } from './harness';
 import { hookSurfaces } from './hook-surfaces';
@@ -45,7 +46,7 @@ export async function runFuzz(options: {
   let peak = before;
   const surfaces: SurfaceResult[] = [];
   try {
-    const all = [...hookSurfaces(world), ...readSurfaces(world), ...flowSurfaces(world)];
+    const all = [...hookSurfaces(world), ...readSurfaces(world), ...flowSurfaces(world), ...approvalSurfaces(world)];
     for (const [index, surface] of all.entries()) {
       if (options.only && !options.only.some((name) => surface.name.includes(name))) continue;
       const app = surface.target === 'api' ? world.api.app : world.board;

@@ -8,7 +8,7 @@ import { createLogger } from '@conveyor/observability';
 import { createRedisConnection } from '@conveyor/queue';
 import { insertRun, seedWebhookTrigger, seedWorkflow, type TenantFixture, testServices } from '@conveyor/testing';
 import type { FastifyInstance } from 'fastify';
-import { createTestApi, TEST_HOOK_SECRET, type TestApi } from '../apps/api/test/test-api';
+import { createTestApi, seedWaitingStep, TEST_HOOK_SECRET, type TestApi } from '../apps/api/test/test-api';
 import { buildBoard } from '../apps/board/src/app';
 
 export interface World {
@@ -30,6 +30,8 @@ export interface World {
   debouncedTrigger: { id: string; secret: string };
   /** What a step of `tenant` waits for (core@1/waitForEvent): the first such event is delivered to it. */
   waitingEvent: { event: string; key: string };
+  /** A run of `tenant` whose step waits for an approval, and the approve and reject tokens of its links. */
+  approval: { runId: string; stepKey: string; approveToken: string; rejectToken: string };
   tokens: string[];
   /** API keys: `tenant`'s with runs:read, `other`'s with runs:read, `tenant`'s with events:send only. */
   apiKeys: string[];
@@ -79,6 +81,7 @@ export async function createWorld(label: string): Promise<World> {
   const waitingEvent = { event: 'paid', key: 'order-1' };
   await waitingStep(api, tenant, waitingEvent);
   const tokens = [await api.tokenFor(tenant), await api.tokenFor(other)];
+  const approval = await waitingApproval(api, tenant, tokens[0] as string);
   const apiKeys = [
     (await api.apiKeyFor(tenant, ['runs:read'])).key,
     (await api.apiKeyFor(other, ['runs:read'])).key,
@@ -111,6 +114,7 @@ export async function createWorld(label: string): Promise<World> {
     spareTriggerId,
     debouncedTrigger: { id: debouncedId, secret: debouncedSecret },
     waitingEvent,
+    approval,
     tokens,
     apiKeys,
     spareApiKeyId,
@@ -136,6 +140,20 @@ async function finishedRun(api: TestApi, tenant: TenantFixture): Promise<string>
 }
 
 /** A RUNNING run of `tenant` whose step waits for `address`, as a worker leaves it: QUEUED, due in an hour, a StepWait row. */
+/** A step of `tenant` waiting for an approval, and its links (made through the api, as a member would). */
+async function waitingApproval(api: TestApi, tenant: TenantFixture, token: string): Promise<World['approval']> {
+  const { runId } = await seedWaitingStep(api, tenant, { stepKey: 'only', event: 'conveyor.approval' });
+  const response = await api.app.inject({
+    method: 'POST',
+    url: `/v1/runs/${runId}/approvals`,
+    headers: { authorization: `Bearer ${token}` },
+    payload: { stepKey: 'only' },
+  });
+  if (response.statusCode !== 200) throw new Error(`approval links answered ${response.statusCode}: ${response.body}`);
+  const links = response.json() as { approve: { token: string }; reject: { token: string } };
+  return { runId, stepKey: 'only', approveToken: links.approve.token, rejectToken: links.reject.token };
+}
+
 async function waitingStep(api: TestApi, tenant: TenantFixture, address: { event: string; key: string }): Promise<void> {
   const runId = await insertRun(api.db.prisma, tenant, { orderId: 3 });
   await api.db.prisma.workflowRun.update({ where: { id: runId }, data: { status: 'RUNNING' } });
