@@ -2,6 +2,7 @@
 // crashes (unhandled rejections, uncaught exceptions) and on memory.
 
 import { approvalSurfaces } from './approval-surfaces';
+import { consoleSurfaces } from './console-surfaces';
 import { flowSurfaces } from './flow-surfaces';
 import { fuzzSurface, type SurfaceResult } from './harness';
 import { hookSurfaces } from './hook-surfaces';
@@ -46,7 +47,13 @@ export async function runFuzz(options: {
   let peak = before;
   const surfaces: SurfaceResult[] = [];
   try {
-    const all = [...hookSurfaces(world), ...readSurfaces(world), ...flowSurfaces(world), ...approvalSurfaces(world)];
+    const all = [
+      ...hookSurfaces(world),
+      ...readSurfaces(world),
+      ...flowSurfaces(world),
+      ...approvalSurfaces(world),
+      ...consoleSurfaces(world),
+    ];
     for (const [index, surface] of all.entries()) {
       if (options.only && !options.only.some((name) => surface.name.includes(name))) continue;
       const app = surface.target === 'api' ? world.api.app : world.board;

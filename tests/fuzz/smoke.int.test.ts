@@ -13,7 +13,7 @@ describe('fuzz smoke', () => {
       failures.map(({ surface, errors5xx, noAnswer, examples }) => ({ surface, errors5xx, noAnswer, examples })),
       `seed ${seed}`,
     ).toEqual([]);
-    expect(report.surfaces.length).toBeGreaterThanOrEqual(26);
+    expect(report.surfaces.length).toBeGreaterThanOrEqual(28);
     expect(report.surfaces.every((surface) => surface.requests === 200)).toBe(true);
     expect(report.unhandled).toEqual([]);
     expect(report.rssMb.peak - report.rssMb.before).toBeLessThan(400);

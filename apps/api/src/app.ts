@@ -11,6 +11,7 @@ import { logsGraphqlModule } from './modules/logs/logs.graphql';
 import { logsModule } from './modules/logs/logs.module';
 import { createLogsService } from './modules/logs/logs.service';
 import { metricsModule } from './modules/metrics/metrics.module';
+import { readsModule } from './modules/reads/reads.module';
 import { triggersModule } from './modules/triggers/triggers.module';
 import { errorHandler } from './plugins/error-handler';
 import { failureLimiterPlugin } from './plugins/failure-limiter';
@@ -48,6 +49,7 @@ async function registerPublic(app: ConveyorApp, deps: ApiDeps) {
   const auth = { prisma: deps.prisma, jwt: deps.jwt };
   await app.register(logsModule, { logs, auth, tailPollMs: deps.logTailPollMs, tailSlots: deps.logTailSlots });
   await app.register(eventsModule, { runs: deps.runs, auth });
+  await app.register(readsModule, { pool: deps.pool, auth });
   const links = createApprovalLinks(deps.jwt.jwtSecret);
   await app.register(approvalsModule, { pool: deps.pool, runs: deps.runs, auth, links });
 }

@@ -17,6 +17,16 @@ export {
 export { createDatabase, type Database, type DbOptions, type PrismaClient } from './client';
 // Reads and writes of the apps' use cases (api, cli), one concern per repository.
 export { findConnectableAppId, insertConnection } from './connections.repo';
+export {
+  getRunView,
+  getWorkflowView,
+  listRuns,
+  listWorkflows,
+  type RunListQuery,
+  type RunStepView,
+  type RunSummary,
+  type WorkflowSummary,
+} from './console-reads.repo';
 export { databaseNameOf, dropDatabase, ensureDatabase } from './database-admin';
 export { isDatabaseUnavailable } from './database-errors';
 export { type DebouncedCallRun, type DebouncedStart, startDebouncedRun } from './debounced-runs';

@@ -1,0 +1,101 @@
+import { insertRun, seedWorkflow, type TenantFixture } from '@conveyor/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApi, type TestApi } from '../../../test/test-api';
+
+const definition = { steps: [{ key: 'only', action: { app: 'core', version: '1', key: 'noop' } }] };
+
+let api: TestApi;
+let a: TenantFixture & { token: string };
+let b: TenantFixture & { token: string };
+const aRuns: string[] = [];
+
+async function tenant() {
+  const fixture = await seedWorkflow(api.db.prisma, definition);
+  return { ...fixture, token: await api.tokenFor(fixture) };
+}
+
+beforeAll(async () => {
+  api = await createTestApi({ label: 'reads_api' });
+  a = await tenant();
+  b = await tenant();
+  const base = Date.parse('2026-06-01T00:00:00Z');
+  for (let i = 0; i < 25; i++) {
+    const id = await insertRun(api.db.prisma, a, { i });
+    const status = i % 5 === 0 ? 'FAILED' : 'SUCCEEDED';
+    // Pairs share a creation time: the keyset's tie-break on the id must still walk each run once.
+    await api.db.prisma.workflowRun.update({
+      where: { id },
+      data: { status, createdAt: new Date(base + Math.floor(i / 2) * 1_000), idempotencyKey: `order-${i}` },
+    });
+    aRuns.push(id);
+  }
+  await insertRun(api.db.prisma, b, { other: true });
+});
+afterAll(async () => {
+  await api.close();
+});
+
+const get = (url: string, token: string) => api.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+
+describe('GET /v1/runs', () => {
+  it('pages through the tenant’s runs newest first, each exactly once, and no other tenant’s', async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const response = await get(`/v1/runs?limit=7${cursor ? `&cursor=${cursor}` : ''}`, a.token);
+      expect(response.statusCode).toBe(200);
+      const page = response.json() as { runs: { id: string; createdAt: string }[]; nextCursor: string | null };
+      seen.push(...page.runs.map((run) => run.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toHaveLength(25);
+    expect(new Set(seen)).toEqual(new Set(aRuns));
+    const all = (await get('/v1/runs?limit=200', a.token)).json().runs as { createdAt: string }[];
+    expect(all.map((run) => run.createdAt)).toEqual([...all.map((run) => run.createdAt)].sort().reverse());
+    const theirs = (await get('/v1/runs', b.token)).json().runs as { id: string }[];
+    expect(theirs.some((run) => aRuns.includes(run.id))).toBe(false);
+  });
+
+  it('filters by status, workflow, time range, and a run id or the start of an idempotency key', async () => {
+    const failed = (await get('/v1/runs?status=FAILED&limit=200', a.token)).json().runs;
+    expect(failed).toHaveLength(5);
+    expect((await get(`/v1/runs?workflowId=${b.workflowId}`, a.token)).json().runs).toEqual([]);
+    const window = (await get('/v1/runs?from=2026-06-01T00:00:02Z&to=2026-06-01T00:00:04Z', a.token)).json().runs;
+    expect(window).toHaveLength(4);
+    expect((await get(`/v1/runs?q=${aRuns[3]}`, a.token)).json().runs.map((run: { id: string }) => run.id)).toEqual([aRuns[3]]);
+    expect((await get('/v1/runs?q=order-1', a.token)).json().runs).toHaveLength(11); // order-1, order-10 … order-19
+  });
+
+  it('answers 400 naming the parameter for a bad status, limit or cursor', async () => {
+    expect((await get('/v1/runs?status=DONE', a.token)).json().error.message).toContain('querystring.status');
+    expect((await get('/v1/runs?limit=0', a.token)).json().error.message).toContain('querystring.limit');
+    const cursor = await get('/v1/runs?cursor=not-a-cursor', a.token);
+    expect(cursor.statusCode).toBe(400);
+    expect(cursor.json().error.message).toContain('querystring.cursor');
+  });
+});
+
+describe('GET /v1/runs/:runId', () => {
+  it('shows one run with its steps and definition, and another tenant’s as not found', async () => {
+    const id = aRuns[0] as string;
+    await api.db.prisma.stepRun.create({ data: { tenantId: a.tenantId, workflowRunId: id, stepKey: 'only', status: 'FAILED' } });
+    const response = await get(`/v1/runs/${id}`, a.token);
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({
+      id,
+      status: 'FAILED',
+      steps: [{ stepKey: 'only', status: 'FAILED', wait: null, items: null }],
+    });
+    expect((await get(`/v1/runs/${id}`, b.token)).statusCode).toBe(404);
+  });
+});
+
+describe('GET /v1/workflows', () => {
+  it('lists the tenant’s workflows and shows one with its versions and triggers, another tenant’s as not found', async () => {
+    const list = (await get('/v1/workflows', a.token)).json().workflows as { id: string; currentVersion: number }[];
+    expect(list.map((workflow) => [workflow.id, workflow.currentVersion])).toEqual([[a.workflowId, 1]]);
+    const view = await get(`/v1/workflows/${a.workflowId}`, a.token);
+    expect(view.json()).toMatchObject({ id: a.workflowId, versions: 1, versionList: [{ version: 1, definition }], triggers: [] });
+    expect((await get(`/v1/workflows/${a.workflowId}`, b.token)).statusCode).toBe(404);
+  });
+});

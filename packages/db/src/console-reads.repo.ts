@@ -1,0 +1,166 @@
+import type { RunStatus } from '@conveyor/engine';
+import { queryRows, type SqlExecutor, sql } from './sql';
+
+/** A page of a tenant's runs, newest first: what the console's run list shows of each. */
+export interface RunListQuery {
+  tenantId: string;
+  status?: RunStatus[] | undefined;
+  workflowId?: string | undefined;
+  triggerId?: string | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+  /** A run's id, or the start of its idempotency key. */
+  search?: string | undefined;
+  limit: number;
+  /** Keyset: the runs created before this one (by creation time, then id). */
+  before?: { createdAt: Date; id: string } | undefined;
+}
+
+export interface RunSummary {
+  id: string;
+  workflowId: string;
+  workflowName: string;
+  version: number | null;
+  status: RunStatus;
+  triggerId: string | null;
+  idempotencyKey: string | null;
+  priority: number;
+  parentRunId: string | null;
+  errorCode: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The tenant's runs matching the filters, newest first, `limit` of them after the keyset `before`: every
+ * condition is on the run's own row, walked down the (tenantId, createdAt) index, so a page costs the
+ * same at the millionth run as at the first (filters that match rarely read further).
+ */
+export async function listRuns(db: SqlExecutor, query: RunListQuery): Promise<RunSummary[]> {
+  const search = query.search ?? null;
+  const searchId = search !== null && UUID.test(search) ? search : null;
+  return queryRows<RunSummary>(
+    db,
+    sql`
+    SELECT r."id"::text AS "id", r."workflowId"::text AS "workflowId", w."name" AS "workflowName", v."version",
+           r."status"::text AS "status", r."triggerId"::text AS "triggerId", r."idempotencyKey", r."priority",
+           r."parentRunId"::text AS "parentRunId", r."error"->>'code' AS "errorCode",
+           r."createdAt", r."startedAt", r."finishedAt"
+      FROM "WorkflowRun" AS r
+      JOIN "Workflow" AS w ON w."id" = r."workflowId" AND w."tenantId" = r."tenantId"
+      LEFT JOIN "WorkflowVersion" AS v ON v."id" = r."workflowVersionId"
+     WHERE r."tenantId" = ${query.tenantId}::uuid
+       AND (${query.status ?? null}::run_status[] IS NULL OR r."status" = ANY(${query.status ?? null}::run_status[]))
+       AND (${query.workflowId ?? null}::uuid IS NULL OR r."workflowId" = ${query.workflowId ?? null}::uuid)
+       AND (${query.triggerId ?? null}::uuid IS NULL OR r."triggerId" = ${query.triggerId ?? null}::uuid)
+       AND (${query.from ?? null}::timestamptz IS NULL OR r."createdAt" >= ${query.from ?? null}::timestamptz)
+       AND (${query.to ?? null}::timestamptz IS NULL OR r."createdAt" < ${query.to ?? null}::timestamptz)
+       AND (${search}::text IS NULL OR r."id" = ${searchId}::uuid
+            OR left(r."idempotencyKey", length(${search}::text)) = ${search}::text)
+       AND (${query.before?.createdAt ?? null}::timestamptz IS NULL
+            OR (r."createdAt", r."id") < (${query.before?.createdAt ?? null}::timestamptz, ${query.before?.id ?? null}::uuid))
+     ORDER BY r."createdAt" DESC, r."id" DESC
+     LIMIT ${query.limit}`,
+  );
+}
+
+export interface RunStepView {
+  id: string;
+  stepKey: string;
+  status: string;
+  attempt: number;
+  attemptErrors: unknown;
+  output: unknown;
+  error: unknown;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  resumeAt: Date | null;
+  // From jsonb: its times as ISO strings.
+  wait: { event: string; key: string; expiresAt: string; receivedAt: string | null } | null;
+  items: { succeeded: number; failed: number } | null;
+}
+
+/** One run of the tenant with its steps (their waits and item counts) and its pinned definition; null when none. */
+export async function getRunView(db: SqlExecutor, { tenantId, runId }: { tenantId: string; runId: string }) {
+  const [run] = await queryRows<
+    RunSummary & { input: unknown; output: unknown; error: unknown; definition: unknown; depth: number }
+  >(
+    db,
+    sql`
+    SELECT r."id"::text AS "id", r."workflowId"::text AS "workflowId", w."name" AS "workflowName", v."version",
+           r."status"::text AS "status", r."triggerId"::text AS "triggerId", r."idempotencyKey", r."priority",
+           r."parentRunId"::text AS "parentRunId", r."error"->>'code' AS "errorCode", r."depth",
+           r."createdAt", r."startedAt", r."finishedAt", r."input", r."output", r."error", v."definition"
+      FROM "WorkflowRun" AS r
+      JOIN "Workflow" AS w ON w."id" = r."workflowId" AND w."tenantId" = r."tenantId"
+      LEFT JOIN "WorkflowVersion" AS v ON v."id" = r."workflowVersionId"
+     WHERE r."id" = ${runId}::uuid AND r."tenantId" = ${tenantId}::uuid`,
+  );
+  if (!run) return null;
+  const steps = await queryRows<RunStepView>(
+    db,
+    sql`
+    SELECT s."id"::text AS "id", s."stepKey", s."status"::text AS "status", s."attempt", s."attemptErrors", s."output",
+           s."error", s."startedAt", s."finishedAt", s."resumeAt",
+           CASE WHEN w."stepRunId" IS NULL THEN NULL ELSE jsonb_build_object(
+             'event', w."event", 'key', w."key", 'expiresAt', w."expiresAt", 'receivedAt', w."receivedAt") END AS "wait",
+           (SELECT CASE WHEN count(*) = 0 THEN NULL ELSE jsonb_build_object(
+                     'succeeded', count(*) FILTER (WHERE i."status" = 'SUCCEEDED'),
+                     'failed', count(*) FILTER (WHERE i."status" = 'FAILED')) END
+              FROM "StepItem" AS i WHERE i."stepRunId" = s."id") AS "items"
+      FROM "StepRun" AS s
+      LEFT JOIN "StepWait" AS w ON w."stepRunId" = s."id"
+     WHERE s."workflowRunId" = ${runId}::uuid AND s."tenantId" = ${tenantId}::uuid
+     ORDER BY s."createdAt", s."stepKey"`,
+  );
+  return { ...run, steps };
+}
+
+export interface WorkflowSummary {
+  id: string;
+  name: string;
+  isActive: boolean;
+  currentVersion: number | null;
+  versions: number;
+  createdAt: Date;
+}
+
+/** The tenant's workflows (at most `limit`, by name), each with its current version and how many it has. */
+export async function listWorkflows(db: SqlExecutor, { tenantId, limit }: { tenantId: string; limit: number }) {
+  return queryRows<WorkflowSummary>(
+    db,
+    sql`
+    SELECT w."id"::text AS "id", w."name", w."isActive", cv."version" AS "currentVersion",
+           (SELECT count(*)::int FROM "WorkflowVersion" AS v WHERE v."workflowId" = w."id" AND v."tenantId" = w."tenantId") AS "versions",
+           w."createdAt"
+      FROM "Workflow" AS w LEFT JOIN "WorkflowVersion" AS cv ON cv."id" = w."currentVersionId"
+     WHERE w."tenantId" = ${tenantId}::uuid
+     ORDER BY w."name", w."id" LIMIT ${limit}`,
+  );
+}
+
+/** One workflow of the tenant with its versions (newest first, with their definitions) and triggers; null when none. */
+export async function getWorkflowView(db: SqlExecutor, { tenantId, workflowId }: { tenantId: string; workflowId: string }) {
+  const [workflow] = await queryRows<WorkflowSummary>(
+    db,
+    sql`
+    SELECT w."id"::text AS "id", w."name", w."isActive", cv."version" AS "currentVersion", 0 AS "versions", w."createdAt"
+      FROM "Workflow" AS w LEFT JOIN "WorkflowVersion" AS cv ON cv."id" = w."currentVersionId"
+     WHERE w."id" = ${workflowId}::uuid AND w."tenantId" = ${tenantId}::uuid`,
+  );
+  if (!workflow) return null;
+  const versions = await queryRows<{ id: string; version: number; definition: unknown; createdAt: Date }>(
+    db,
+    sql`SELECT "id"::text AS "id", "version", "definition", "createdAt" FROM "WorkflowVersion"
+         WHERE "workflowId" = ${workflowId}::uuid AND "tenantId" = ${tenantId}::uuid ORDER BY "version" DESC LIMIT 100`,
+  );
+  const triggers = await queryRows<{ id: string; type: string; isActive: boolean; cron: string | null; timezone: string | null }>(
+    db,
+    sql`SELECT "id"::text AS "id", "type"::text AS "type", "isActive", "cron", "timezone" FROM "Trigger"
+         WHERE "workflowId" = ${workflowId}::uuid AND "tenantId" = ${tenantId}::uuid ORDER BY "createdAt"`,
+  );
+  return { ...workflow, versions: versions.length, versionList: versions, triggers };
+}
