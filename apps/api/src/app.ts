@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createApprovalLinks } from './modules/approvals/approval-links';
 import { approvalsModule } from './modules/approvals/approvals.module';
@@ -16,6 +16,7 @@ import { triggersModule } from './modules/triggers/triggers.module';
 import { errorHandler } from './plugins/error-handler';
 import { failureLimiterPlugin } from './plugins/failure-limiter';
 import { jsonGuard } from './plugins/json-guard';
+import { registerOpenApi } from './plugins/openapi';
 import { validatorCompiler } from './plugins/validator';
 import type { ApiDeps, ConveyorApp } from './types';
 
@@ -37,6 +38,7 @@ export async function buildApp(deps: ApiDeps, surface: Surface = 'all'): Promise
   await app.register(errorHandler);
   await app.register(failureLimiterPlugin, deps.authFailureLimits);
   await app.register(jsonGuard);
+  if (surface !== 'internal') await registerOpenApi(app as unknown as FastifyInstance, { ui: deps.serveApiDocs });
   await app.register(healthModule, { prisma: deps.prisma, redis: deps.redis, logStore: deps.logStore });
   if (surface !== 'internal') await registerPublic(app, deps);
   if (surface !== 'public') await registerInternal(app, deps);

@@ -68,6 +68,7 @@ export async function composeApi(
     scheduleMinIntervalMs: config.schedules.minIntervalMs,
     payloadLimits: config.payloads,
     admission: config.admission,
+    serveApiDocs: config.nodeEnv !== 'production',
   };
   return {
     deps,

@@ -41,6 +41,8 @@ export interface ApiDeps {
   payloadLimits: PayloadLimits;
   /** Webhook triggers refuse (429), and Hasura's run-insert validation refuses (400), a tenant with this many runs not yet finished. */
   admission: BacklogBound;
+  /** Serve the API's description browsable at /docs (development; the JSON is at /docs/json either way). */
+  serveApiDocs: boolean;
 }
 
 export type ConveyorApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
