@@ -128,8 +128,11 @@ export interface WorkflowSummary {
   createdAt: Date;
 }
 
-/** The tenant's workflows (at most `limit`, by name), each with its current version and how many it has. */
-export async function listWorkflows(db: SqlExecutor, { tenantId, limit }: { tenantId: string; limit: number }) {
+/** The tenant's workflows (at most `limit`, by name; one when `workflowId` is given), each with its current version and how many it has. */
+export async function listWorkflows(
+  db: SqlExecutor,
+  { tenantId, limit, workflowId }: { tenantId: string; limit: number; workflowId?: string | undefined },
+) {
   return queryRows<WorkflowSummary>(
     db,
     sql`
@@ -137,20 +140,14 @@ export async function listWorkflows(db: SqlExecutor, { tenantId, limit }: { tena
            (SELECT count(*)::int FROM "WorkflowVersion" AS v WHERE v."workflowId" = w."id" AND v."tenantId" = w."tenantId") AS "versions",
            w."createdAt"
       FROM "Workflow" AS w LEFT JOIN "WorkflowVersion" AS cv ON cv."id" = w."currentVersionId"
-     WHERE w."tenantId" = ${tenantId}::uuid
+     WHERE w."tenantId" = ${tenantId}::uuid AND (${workflowId ?? null}::uuid IS NULL OR w."id" = ${workflowId ?? null}::uuid)
      ORDER BY w."name", w."id" LIMIT ${limit}`,
   );
 }
 
 /** One workflow of the tenant with its versions (newest first, with their definitions) and triggers; null when none. */
 export async function getWorkflowView(db: SqlExecutor, { tenantId, workflowId }: { tenantId: string; workflowId: string }) {
-  const [workflow] = await queryRows<WorkflowSummary>(
-    db,
-    sql`
-    SELECT w."id"::text AS "id", w."name", w."isActive", cv."version" AS "currentVersion", 0 AS "versions", w."createdAt"
-      FROM "Workflow" AS w LEFT JOIN "WorkflowVersion" AS cv ON cv."id" = w."currentVersionId"
-     WHERE w."id" = ${workflowId}::uuid AND w."tenantId" = ${tenantId}::uuid`,
-  );
+  const [workflow] = await listWorkflows(db, { tenantId, workflowId, limit: 1 });
   if (!workflow) return null;
   const versions = await queryRows<{ id: string; version: number; definition: unknown; createdAt: Date }>(
     db,
@@ -162,5 +159,5 @@ export async function getWorkflowView(db: SqlExecutor, { tenantId, workflowId }:
     sql`SELECT "id"::text AS "id", "type"::text AS "type", "isActive", "cron", "timezone" FROM "Trigger"
          WHERE "workflowId" = ${workflowId}::uuid AND "tenantId" = ${tenantId}::uuid ORDER BY "createdAt"`,
   );
-  return { ...workflow, versions: versions.length, versionList: versions, triggers };
+  return { ...workflow, versionList: versions, triggers };
 }

@@ -1,6 +1,6 @@
 import { beginEventWait, readEventWait, recordRetry, recordWait } from '@conveyor/db';
 import { retryDelayMs } from '@conveyor/engine';
-import { queueNames, type Redis, stepJob } from '@conveyor/queue';
+import { queueNames, type Redis, type StepJobData, stepJob } from '@conveyor/queue';
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { WorkerDeps } from '../deps/worker-deps';
 import { retakeRunSlot } from '../runs/run-slots';
@@ -79,7 +79,7 @@ async function stepProcessor(deps: WorkerDeps, job: Job, token?: string): Promis
     log.info({ resumeAt: new Date(result.untilEpochMs).toISOString() }, 'step held by its rate limit');
     throw new DelayedError();
   }
-  if (result.kind === 'waitForEvent') return parkForEvent(deps, job, token, step, result);
+  if (result.kind === 'waitForEvent') return parkForEvent(deps, job, token, data, step, result);
   if (result.kind === 'wait') {
     await recordWait(deps.pool, step.ref, result.untilEpochMs);
     await job.updateData({ ...data, resumeAt: result.untilEpochMs });
@@ -106,13 +106,13 @@ async function parkForEvent(
   deps: WorkerDeps,
   job: Job,
   token: string | undefined,
+  data: StepJobData,
   step: StepInFlight,
   result: Extract<AttemptResult, { kind: 'waitForEvent' }>,
 ): Promise<JobEnd> {
   const waited = await beginEventWait(deps.pool, step.ref, result);
   if (waited.begun === 'stale') return { kind: 'done' };
   const slotReleased = waited.begun === 'waiting' && waited.idle;
-  const data = stepJob.schema.parse(job.data);
   await job.updateData({ ...data, resumeAt: result.untilEpochMs, ...(slotReleased ? { slotReleased } : {}) });
   await job.moveToDelayed(waited.begun === 'received' ? Date.now() : result.untilEpochMs, token);
   if (waited.begun === 'waiting' && (await readEventWait(deps.pool, step.ref))?.event) await job.promote().catch(() => undefined);
