@@ -32,7 +32,10 @@ export type Surface = 'public' | 'internal' | 'all';
 
 /** Builds the api without listening, so tests drive it through `app.inject()`. */
 export async function buildApp(deps: ApiDeps, surface: Surface = 'all'): Promise<ConveyorApp> {
-  const app = Fastify({ loggerInstance: deps.log as FastifyBaseLogger }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({
+    loggerInstance: deps.log as FastifyBaseLogger,
+    trustProxy: deps.trustedProxies.length > 0 ? deps.trustedProxies : false,
+  }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   await app.register(errorHandler);

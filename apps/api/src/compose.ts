@@ -69,6 +69,7 @@ export async function composeApi(
     payloadLimits: config.payloads,
     admission: config.admission,
     serveApiDocs: config.nodeEnv !== 'production',
+    trustedProxies: [...config.http.trustedProxies],
   };
   return {
     deps,

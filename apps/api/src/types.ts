@@ -43,6 +43,8 @@ export interface ApiDeps {
   admission: BacklogBound;
   /** Serve the API's description browsable at /docs (development; the JSON is at /docs/json either way). */
   serveApiDocs: boolean;
+  /** Proxies whose X-Forwarded-For sets `request.ip` (addresses or CIDRs); empty, none is believed. */
+  trustedProxies: string[];
 }
 
 export type ConveyorApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;

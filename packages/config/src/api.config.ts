@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { type CommonConfig, commonConfig, deepFreeze } from './common.config';
 import {
@@ -21,6 +22,21 @@ export const apiEnvSchema = commonEnvSchema.extend(connectionKeysEnvSchema.shape
    */
   API_INTERNAL_HOST: z.string().min(1).default('127.0.0.1'),
   API_INTERNAL_PORT: portSchema.optional(),
+  /**
+   * Proxies whose X-Forwarded-For the api believes, as addresses or CIDRs, comma-separated (the
+   * console, an ingress). Unset, the client's address is the socket's: the per-address failure limit
+   * would count every user behind a proxy as one.
+   */
+  API_TRUST_PROXY: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().refine(isAddressOrCidr, 'must be IP addresses or CIDRs, comma-separated'))),
   CONVEYOR_HOOK_SECRET: z.string().min(16).default(`${DEV_SECRET_PREFIX}hook-secret`),
   /** HS256 key shared with Hasura (the `key` of HASURA_GRAPHQL_JWT_SECRET); at least 32 characters. */
   AUTH_JWT_SECRET: z.string().min(32).default(`${DEV_SECRET_PREFIX}jwt-secret-0123456789abcdef`),
@@ -43,7 +59,7 @@ export interface ApiConfig extends CommonConfig {
   /** CONNECTION_KEYS as given, and the id of the key that seals new secrets. */
   connections: { keys: string; activeKeyId: string };
   /** `internal` null: the public listener serves the internal routes too (development only). */
-  http: { host: string; port: number; internal: { host: string; port: number } | null };
+  http: { host: string; port: number; internal: { host: string; port: number } | null; trustedProxies: string[] };
   hasura: { hookSecret: string };
   auth: { jwtSecret: string; issuer: string; audience: string; maxAgeSeconds: number; failuresPerMinute: number };
   logs: { tailPollMs: number; tailsPerCaller: number; tailsTotal: number };
@@ -64,6 +80,7 @@ export function loadApiConfig(env: Env = process.env): Readonly<ApiConfig> {
       port: parsed.API_PORT,
       internal:
         parsed.API_INTERNAL_PORT === undefined ? null : { host: parsed.API_INTERNAL_HOST, port: parsed.API_INTERNAL_PORT },
+      trustedProxies: parsed.API_TRUST_PROXY,
     },
     hasura: { hookSecret: parsed.CONVEYOR_HOOK_SECRET },
     auth: {
@@ -80,4 +97,13 @@ export function loadApiConfig(env: Env = process.env): Readonly<ApiConfig> {
     },
     admission: { maxBacklog: parsed.TENANT_MAX_BACKLOG, retryAfterSeconds: parsed.TENANT_BACKLOG_RETRY_AFTER_SECONDS },
   });
+}
+
+function isAddressOrCidr(value: string): boolean {
+  const [address = '', bits, ...rest] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  const max = family === 4 ? 32 : 128;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= max;
 }

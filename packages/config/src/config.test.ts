@@ -88,6 +88,19 @@ describe('api listeners', () => {
   });
 });
 
+describe('api behind a proxy', () => {
+  it('reads API_TRUST_PROXY as addresses and CIDRs, and names a bad entry', () => {
+    expect(loadApiConfig({}).http.trustedProxies).toEqual([]);
+    expect(loadApiConfig({ API_TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,::1' }).http.trustedProxies).toEqual([
+      '127.0.0.1',
+      '10.0.0.0/8',
+      '::1',
+    ]);
+    for (const bad of ['proxy.local', '10.0.0.0/33', '10.0.0.1/8/1'])
+      expect(() => loadApiConfig({ API_TRUST_PROXY: bad }), bad).toThrow(/API_TRUST_PROXY/);
+  });
+});
+
 describe('worker config', () => {
   it('parses the outbound allowlist as CIDRs and names a bad one', () => {
     expect(loadWorkerConfig({ HTTP_ALLOW_PRIVATE_NETWORKS: '127.0.0.1/32, ::1/128' }).actions.allowPrivateNetworks).toEqual([

@@ -41,3 +41,34 @@ describe('failed authentications are limited per address', () => {
     expect((await logs('Bearer forged.token.here', '10.2.2.2')).statusCode).toBe(429);
   });
 });
+
+describe('behind a trusted proxy (API_TRUST_PROXY)', () => {
+  let proxied: TestApi;
+  beforeAll(async () => {
+    proxied = await createTestApi({
+      label: 'auth_failures_proxy',
+      env: { AUTH_FAILURES_PER_MINUTE: '3', API_TRUST_PROXY: '10.9.9.9, 10.8.0.0/16' },
+    });
+  });
+  afterAll(async () => {
+    await proxied.close();
+  });
+  const forged = (remoteAddress: string, forwardedFor: string) =>
+    proxied.app.inject({
+      method: 'GET',
+      url: '/v1/runs',
+      headers: { authorization: 'Bearer forged.token.here', 'x-forwarded-for': forwardedFor },
+      remoteAddress,
+    });
+
+  it('counts each client the proxy relays on its own, so one guesser does not lock out the others', async () => {
+    for (let i = 0; i < 3; i += 1) expect((await forged('10.9.9.9', '192.0.2.1')).statusCode).toBe(401);
+    expect((await forged('10.9.9.9', '192.0.2.1')).statusCode).toBe(429);
+    expect((await forged('10.8.1.2', '192.0.2.2')).statusCode).toBe(401);
+  });
+
+  it('does not believe X-Forwarded-For from anyone else', async () => {
+    for (let i = 0; i < 3; i += 1) expect((await forged('10.7.7.7', `192.0.2.${10 + i}`)).statusCode).toBe(401);
+    expect((await forged('10.7.7.7', '192.0.2.99')).statusCode).toBe(429);
+  });
+});
