@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 #
-# One image for every Conveyor process: api, worker, board and the one-shot migrate job.
+# One image for every Conveyor process: api, worker, board, console and the one-shot migrate job.
 # docker-compose.yml picks the process per service with `working_dir` + `command`; the default
 # below starts the api. The build stage compiles every app with `npm run build` (esbuild: the
 # workspace packages bundled in, npm packages left to node_modules), and the runtime image runs the
@@ -61,10 +61,11 @@ COPY --from=build /app/dist/ ./dist/
 COPY --from=build /app/apps/api/dist/ ./apps/api/dist/
 COPY --from=build /app/apps/worker/dist/ ./apps/worker/dist/
 COPY --from=build /app/apps/board/dist/ ./apps/board/dist/
+COPY --from=build /app/apps/console/dist/ ./apps/console/dist/
 COPY --from=build /app/apps/cli/dist/ ./apps/cli/dist/
 # Files stay root-owned (read-only to the app); the processes run as the image's unprivileged user.
 # node runs as the container's main process (under compose's `init: true`), so SIGTERM reaches the
 # app itself; npm's `sh -c` would not pass it on, which is why compose runs node, not `npm start`.
 USER node
-EXPOSE 3000 3001 3002
+EXPOSE 3000 3001 3002 3003
 CMD ["node", "--enable-source-maps", "apps/api/dist/main.js"]

@@ -9,9 +9,11 @@
  */
 import path from 'node:path';
 import { buildBundles } from './build/bundles';
+import { buildConsoleApp } from './build/console-app';
 
 const root = path.resolve(import.meta.dirname, '..');
 const started = performance.now();
 const files = await buildBundles(root);
 const entries = files.filter((file) => !file.endsWith('.map') && !path.basename(file).startsWith('chunk-'));
+entries.push(await buildConsoleApp(root));
 console.log(`[build] ${entries.join(', ')} (+ chunks and source maps) in ${Math.round(performance.now() - started)} ms`);

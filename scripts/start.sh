@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm start`: everything from a fresh clone — dependencies, services, migrations, demo data, the
-# production build — then the api, a worker and Bull Board from it (`node apps/<app>/dist/main.js`,
-# as in the Docker image), and one demo run. Ctrl-C stops them all.
+# production build — then the api, a worker, Bull Board and the console from it
+# (`node apps/<app>/dist/main.js`, as in the Docker image), and one demo run. Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/common.sh
@@ -19,10 +19,14 @@ npm run --silent build
 export LOG_LEVEL="${LOG_LEVEL:-info}"
 export RECONCILER_STALE_AFTER_MS="${RECONCILER_STALE_AFTER_MS:-2000}"
 api_port="${API_PORT:-3000}"; worker_port="${WORKER_HEALTH_PORT:-3001}"; board_port="${BOARD_PORT:-3002}"
+console_port="${CONSOLE_PORT:-3003}"
+# The console relays /v1 to the api from this machine: the api believes its X-Forwarded-For.
+export API_TRUST_PROXY="${API_TRUST_PROXY:-127.0.0.1}"
+export CONSOLE_API_URL="${CONSOLE_API_URL:-http://127.0.0.1:$api_port}"
 
-step "starting api (:$api_port), worker (:$worker_port) and Bull Board (:$board_port)"
+step "starting api (:$api_port), worker (:$worker_port), Bull Board (:$board_port) and the console (:$console_port)"
 pids=()
-for app in api worker board; do
+for app in api worker board console; do
   node --enable-source-maps "apps/$app/dist/main.js" &
   pids+=("$!")
 done
@@ -39,13 +43,19 @@ wait_ready() {
 wait_ready "http://127.0.0.1:$api_port/readyz"
 wait_ready "http://127.0.0.1:$worker_port/readyz"
 wait_ready "http://127.0.0.1:$board_port/healthz"
+wait_ready "http://127.0.0.1:$console_port/healthz"
 
 step "one demo run"
 npx tsx scripts/demo-run.ts || true
 
+# A development token of the demo member, in the link's fragment (never sent to a server).
+token="$(npm run --silent dev:token 2>/dev/null)"
+
 cat <<MSG
 
-Conveyor is running. Watch the queues in Bull Board: http://127.0.0.1:$board_port
+Conveyor is running. Open the console (signed in as the demo member, for 12 hours):
+  http://127.0.0.1:$console_port/sign-in#token=$token
+Watch the queues in Bull Board: http://127.0.0.1:$board_port
   (user ${BOARD_USERNAME:-admin}, password ${BOARD_PASSWORD:-dev-only-board-password})
 Start another demo run: npx tsx scripts/demo-run.ts      Stop: Ctrl-C
 MSG

@@ -14,6 +14,7 @@ export const bundles: readonly Bundle[] = [
   // The expression processes the worker forks (expression-pool.ts finds the built one next to main.js).
   { dir: 'apps/worker', entries: ['src/main.ts', 'src/expressions/expression-child.ts'] },
   { dir: 'apps/board', entries: ['src/main.ts'] },
+  { dir: 'apps/console', entries: ['src/main.ts'] },
   { dir: 'apps/cli', entries: ['src/main.ts'] },
   { dir: '.', entries: ['scripts/migrate.ts'] },
 ];

@@ -11,10 +11,12 @@ import {
   apiEnvSchema,
   boardEnvSchema,
   commonEnvSchema,
+  consoleEnvSchema,
   type Env,
   loadApiConfig,
   loadBoardConfig,
   loadCommonConfig,
+  loadConsoleConfig,
   loadWorkerConfig,
   workerEnvSchema,
 } from '@conveyor/config';
@@ -59,13 +61,20 @@ const appServices: Record<string, AppService> = {
     load: loadBoardConfig,
     http: (env) => loadBoardConfig(env).http,
   },
+  console: {
+    dir: 'apps/console',
+    script: 'start',
+    keys: keysOf(consoleEnvSchema),
+    load: loadConsoleConfig,
+    http: (env) => loadConsoleConfig(env).http,
+  },
   migrate: { dir: '.', script: 'db:migrate:dist', keys: keysOf(commonEnvSchema), load: loadCommonConfig },
 };
 
 describe('docker-compose.yml', () => {
   it('defines the whole deployment', () => {
     expect(Object.keys(services)).toEqual(
-      expect.arrayContaining(['postgres', 'redis', 'mongo', 'migrate', 'hasura', 'api', 'worker', 'board']),
+      expect.arrayContaining(['postgres', 'redis', 'mongo', 'migrate', 'hasura', 'api', 'worker', 'board', 'console']),
     );
   });
 

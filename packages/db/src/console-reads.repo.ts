@@ -75,6 +75,8 @@ export interface RunStepView {
   attemptErrors: unknown;
   output: unknown;
   error: unknown;
+  /** When the step was planned: queued from then until its first attempt. */
+  createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
   resumeAt: Date | null;
@@ -104,7 +106,7 @@ export async function getRunView(db: SqlExecutor, { tenantId, runId }: { tenantI
     db,
     sql`
     SELECT s."id"::text AS "id", s."stepKey", s."status"::text AS "status", s."attempt", s."attemptErrors", s."output",
-           s."error", s."startedAt", s."finishedAt", s."resumeAt",
+           s."error", s."createdAt", s."startedAt", s."finishedAt", s."resumeAt",
            CASE WHEN w."stepRunId" IS NULL THEN NULL ELSE jsonb_build_object(
              'event', w."event", 'key', w."key", 'expiresAt', w."expiresAt", 'receivedAt', w."receivedAt") END AS "wait",
            (SELECT CASE WHEN count(*) = 0 THEN NULL ELSE jsonb_build_object(

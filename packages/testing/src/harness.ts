@@ -22,7 +22,7 @@ export interface ServiceProcess {
  * build (`node --enable-source-maps apps/<app>/dist/main.js`, written by `npm run build`).
  */
 export async function startService(
-  app: 'api' | 'worker' | 'board',
+  app: 'api' | 'worker' | 'board' | 'console',
   env: Record<string, string>,
   {
     readyUrl,

@@ -50,6 +50,7 @@ const stepViewSchema = z.object({
   attemptErrors: z.unknown(),
   output: z.unknown(),
   error: z.unknown(),
+  createdAt: z.date(),
   startedAt: z.date().nullable(),
   finishedAt: z.date().nullable(),
   resumeAt: z.date().nullable(),
