@@ -45,7 +45,14 @@ export { Prisma } from './generated/prisma/client';
 export type * from './generated/prisma/models';
 export { pingDatabase } from './health.repo';
 export { acceptInvitation, findInvitationByTokenHash, type InvitationRecord, insertInvitation } from './invitations.repo';
-export { type ActingMember, findActingMember, findMembershipRole, type MemberRole } from './memberships.repo';
+export {
+  type ActingMember,
+  findActingMember,
+  findMembershipRole,
+  listMemberships,
+  type MemberRole,
+  type MembershipView,
+} from './memberships.repo';
 export { applyMigrations, type MigrateOptions, type MigrateResult } from './migrate';
 export { finishChain, finishStep, type Progress, replanRun, startRun } from './run-progress';
 export {
