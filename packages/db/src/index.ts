@@ -19,12 +19,14 @@ export { createDatabase, type Database, type DbOptions, type PrismaClient } from
 export { findConnectableAppId, insertConnection } from './connections.repo';
 export {
   getRunView,
+  getWorkflowStats,
   getWorkflowView,
   listRuns,
   listWorkflows,
   type RunListQuery,
   type RunStepView,
   type RunSummary,
+  WORKFLOW_STATS_SAMPLE,
   type WorkflowSummary,
 } from './console-reads.repo';
 export { databaseNameOf, dropDatabase, ensureDatabase } from './database-admin';
