@@ -1,5 +1,5 @@
 import { WORKFLOW_STATS_SAMPLE } from '@conveyor/db';
-import { insertRun, seedWorkflow, type TenantFixture } from '@conveyor/testing';
+import { insertRun, type TenantFixture } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApi, type TestApi } from '../../../test/test-api';
 
@@ -11,11 +11,6 @@ let a: TenantFixture & { token: string };
 let b: TenantFixture & { token: string };
 /** a's runs, oldest first. */
 const runs: { id: string; status: string; durationMs: number | null }[] = [];
-
-async function tenant() {
-  const fixture = await seedWorkflow(api.db.prisma, definition);
-  return { ...fixture, token: await api.tokenFor(fixture) };
-}
 
 /** A run of the fixture's workflow created `second` seconds after the base, in `status`, that ran `durationMs`. */
 async function run(fixture: TenantFixture, second: number, status: string, durationMs: number | null) {
@@ -36,8 +31,8 @@ async function run(fixture: TenantFixture, second: number, status: string, durat
 
 beforeAll(async () => {
   api = await createTestApi({ label: 'workflow_stats_api' });
-  a = await tenant();
-  b = await tenant();
+  a = await api.seedTenant(definition);
+  b = await api.seedTenant(definition);
   // Ten ended runs of 100 … 1000 ms (seven succeeded, three failed), one cancelled before it started, two open.
   for (let i = 1; i <= 10; i++) {
     const status = i <= 7 ? 'SUCCEEDED' : 'FAILED';

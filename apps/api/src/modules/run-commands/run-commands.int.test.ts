@@ -1,4 +1,4 @@
-import { insertRun, seedWorkflow, type TenantFixture } from '@conveyor/testing';
+import { insertRun, type TenantFixture } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApi, type TestApi } from '../../../test/test-api';
 
@@ -8,15 +8,10 @@ let api: TestApi;
 let a: TenantFixture & { token: string };
 let b: TenantFixture & { token: string };
 
-async function tenant() {
-  const fixture = await seedWorkflow(api.db.prisma, definition);
-  return { ...fixture, token: await api.tokenFor(fixture) };
-}
-
 beforeAll(async () => {
   api = await createTestApi({ label: 'run_commands_api' });
-  a = await tenant();
-  b = await tenant();
+  a = await api.seedTenant(definition);
+  b = await api.seedTenant(definition);
 });
 afterAll(async () => {
   await api.close();
