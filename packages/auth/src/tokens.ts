@@ -46,7 +46,7 @@ export async function verifyToken(token: string, settings: JwtSettings): Promise
   }
 }
 
-/** Mints a token with the claims Hasura expects, for development and tests. */
+/** Mints a token with the claims Hasura expects: the api's token exchange (POST /v1/session/tenant), development and tests. */
 export async function mintToken(
   caller: { tenantId: string; userId: string },
   settings: JwtSettings,
