@@ -1,9 +1,11 @@
 // What the console reads (issue 16): `GET /v1/runs` (filters and keyset cursors), `GET /v1/runs/:runId`,
-// `GET /v1/workflows` and `GET /v1/workflows/:workflowId`, with members' tokens and API keys.
+// `GET /v1/workflows`, `GET /v1/workflows/:workflowId` and its `/stats`, with members' tokens and API keys;
+// and what it does: the session and its token exchange (`GET /v1/session`, `POST /v1/session/tenant`), and
+// cancels and retries of one run or of many (`POST /v1/runs/:runId/cancel|retry`, `POST /v1/runs/cancel|retry`).
 import fc from 'fast-check';
-import { apiKeyHeaders, bearer, type FuzzRequest, mostly, queryString } from './requests';
+import { apiKeyHeaders, bearer, type FuzzRequest, jsonPost, mostly, queryString } from './requests';
 import type { Surface } from './surface';
-import { hostileString } from './values';
+import { hostileString, hostileValue, mutated } from './values';
 import type { World } from './world';
 
 const pathSegment = (value: string) => encodeURIComponent(value.replace(/[\uD800-\uDFFF]/g, ''));
@@ -73,10 +75,59 @@ export function consoleSurfaces(world: World): Surface[] {
           auth,
         ),
         get(
-          id([world.tenant.workflowId, world.other.workflowId]).map((workflowId) => `/v1/workflows/${workflowId}`),
+          fc
+            .tuple(id([world.tenant.workflowId, world.other.workflowId]), fc.constantFrom('', '/stats'))
+            .map(([workflowId, view]) => `/v1/workflows/${workflowId}${view}`),
           auth,
         ),
       ),
     },
+    {
+      name: 'session REST',
+      target: 'api',
+      requests: fc.oneof(
+        get(fc.constant('/v1/session'), auth),
+        jsonPost(
+          fc.constant('/v1/session/tenant'),
+          fc
+            .record({
+              tenantId: fc.oneof(fc.constantFrom(world.tenant.tenantId, world.other.tenantId), fc.uuid(), hostileString),
+            })
+            .chain(mutated),
+          auth,
+        ),
+      ),
+    },
+    {
+      name: 'run commands REST',
+      target: 'api',
+      requests: runCommands(world, auth),
+    },
   ];
+}
+
+/** Cancels and retries of the world's runs (not the approval's: its surface needs it waiting), one or many. */
+function runCommands(world: World, auth: fc.Arbitrary<Record<string, string>>): fc.Arbitrary<FuzzRequest> {
+  const runId = fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom(world.pendingRunId, world.finishedRunId, world.otherRunId) },
+    { weight: 1, arbitrary: fc.oneof(fc.uuid(), hostileString) },
+  );
+  const reason = fc.oneof({ weight: 4, arbitrary: fc.string({ maxLength: 520 }) }, { weight: 1, arbitrary: hostileValue });
+  const command = fc.constantFrom('cancel', 'retry');
+  const one = jsonPost(
+    fc.tuple(runId.map(pathSegment), command).map(([id, verb]) => `/v1/runs/${id}/${verb}`),
+    fc.oneof(fc.record({ reason }, { requiredKeys: [] }), fc.constant(null)).chain(mutated),
+    auth,
+  );
+  const many = jsonPost(
+    command.map((verb) => `/v1/runs/${verb}`),
+    fc
+      .record(
+        { runIds: fc.oneof(fc.uniqueArray(runId, { maxLength: 8 }), fc.uniqueArray(fc.uuid(), { maxLength: 105 })), reason },
+        { requiredKeys: ['runIds'] },
+      )
+      .chain(mutated),
+    auth,
+  );
+  return fc.oneof(one, many);
 }

@@ -64,6 +64,8 @@ export async function createWorld(label: string): Promise<World> {
   });
   const tenant = await seedWorkflow(api.db.prisma, definition);
   const other = await seedWorkflow(api.db.prisma, definition);
+  // `tenant`'s member is one of `other`'s too: the session's token exchange then has a tenant to switch to.
+  await api.db.prisma.membership.create({ data: { tenantId: other.tenantId, userId: tenant.userId, role: 'MEMBER' } });
   const pendingRunId = await insertRun(api.db.prisma, tenant, { orderId: 1 });
   const finishedRunId = await finishedRun(api, tenant);
   const otherRunId = await finishedRun(api, other);

@@ -29,6 +29,11 @@ describe('docs/openapi.json', () => {
       '/v1/events',
       '/v1/approvals/{token}',
       '/v1/workflows',
+      '/v1/workflows/{workflowId}/stats',
+      '/v1/session',
+      '/v1/session/tenant',
+      '/v1/runs/{runId}/cancel',
+      '/v1/runs/retry',
     ]) {
       expect(paths, route).toContain(route);
     }

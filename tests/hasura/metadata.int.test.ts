@@ -25,6 +25,7 @@ import * as apiKeyActionSchemas from '../../apps/api/src/modules/hasura-actions/
 import * as actionSchemas from '../../apps/api/src/modules/hasura-actions/hasura-actions.schemas';
 import * as triggerActionSchemas from '../../apps/api/src/modules/hasura-actions/trigger-actions.schemas';
 import { workflowRunRowSchema } from '../../apps/api/src/modules/hasura-events/hasura-events.schemas';
+import { runActionOutputSchema } from '../../apps/api/src/modules/run-commands/run-commands.schemas';
 import { type DbCatalog, readCatalog } from './db-catalog';
 import {
   type BoolExp,
@@ -76,8 +77,8 @@ const ACTION_ROLES: Record<string, string[]> = {
 };
 /** The api's zod schemas for each action's `input` and answer (apps/api hasura-actions.schemas.ts). */
 const ACTION_SCHEMAS: Record<string, { input: z.ZodObject; output: z.ZodObject }> = {
-  cancelWorkflowRun: { input: actionSchemas.cancelRunInputSchema, output: actionSchemas.runActionOutputSchema },
-  retryWorkflowRun: { input: actionSchemas.retryRunInputSchema, output: actionSchemas.runActionOutputSchema },
+  cancelWorkflowRun: { input: actionSchemas.cancelRunInputSchema, output: runActionOutputSchema },
+  retryWorkflowRun: { input: actionSchemas.retryRunInputSchema, output: runActionOutputSchema },
   publishWorkflowVersion: { input: actionSchemas.publishVersionInputSchema, output: actionSchemas.publishVersionOutputSchema },
   createConnection: { input: actionSchemas.createConnectionInputSchema, output: actionSchemas.createConnectionOutputSchema },
   inviteMember: { input: actionSchemas.inviteMemberInputSchema, output: actionSchemas.inviteMemberOutputSchema },

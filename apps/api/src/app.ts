@@ -12,6 +12,8 @@ import { logsModule } from './modules/logs/logs.module';
 import { createLogsService } from './modules/logs/logs.service';
 import { metricsModule } from './modules/metrics/metrics.module';
 import { readsModule } from './modules/reads/reads.module';
+import { runCommandsModule } from './modules/run-commands/run-commands.module';
+import { sessionModule } from './modules/session/session.module';
 import { triggersModule } from './modules/triggers/triggers.module';
 import { errorHandler } from './plugins/error-handler';
 import { failureLimiterPlugin } from './plugins/failure-limiter';
@@ -55,6 +57,8 @@ async function registerPublic(app: ConveyorApp, deps: ApiDeps) {
   await app.register(logsModule, { logs, auth, tailPollMs: deps.logTailPollMs, tailSlots: deps.logTailSlots });
   await app.register(eventsModule, { runs: deps.runs, auth });
   await app.register(readsModule, { pool: deps.pool, auth });
+  await app.register(sessionModule, { auth });
+  await app.register(runCommandsModule, { runs: deps.runs, auth });
   const links = createApprovalLinks(deps.jwt.jwtSecret);
   await app.register(approvalsModule, { pool: deps.pool, runs: deps.runs, auth, links });
 }

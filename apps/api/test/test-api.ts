@@ -6,6 +6,8 @@ import type { Queues } from '@conveyor/queue';
 import {
   createTestDatabase,
   createTestMongo,
+  seedWorkflow,
+  type TenantFixture,
   type TestDatabase,
   type TestMongo,
   testServices,
@@ -24,6 +26,8 @@ export interface TestApi {
   logStore: LogStore;
   /** A bearer token for a member of a tenant, signed with the api's test key. */
   tokenFor(caller: { tenantId: string; userId: string }): Promise<string>;
+  /** A tenant with one (ADMIN) member and one workflow whose current version holds `definition`, and the member's token. */
+  seedTenant(definition: unknown): Promise<TenantFixture & { token: string }>;
   /** Calls a Hasura action route (`create-api-key`, …) as Hasura would for a tenant admin's session. */
   callAction(path: string, input: object, admin: { tenantId: string; userId: string }): Promise<LightMyRequestResponse>;
   /** An API key of the admin's tenant, created through the createApiKey action as Hasura would call it. */
@@ -73,6 +77,10 @@ export async function createTestApi(
     mongo,
     logStore,
     tokenFor: (caller) => mintToken(caller, config.auth),
+    async seedTenant(definition) {
+      const fixture = await seedWorkflow(db.prisma, definition);
+      return { ...fixture, token: await mintToken(fixture, config.auth) };
+    },
     callAction: (path, input, admin) => callAction(app, path, input, admin),
     async apiKeyFor(admin, scopes, expiresInDays) {
       const response = await callAction(

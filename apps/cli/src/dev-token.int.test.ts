@@ -38,6 +38,7 @@ describe('conveyor dev token', () => {
       tenantId: tenant.tenantId,
       userId: tenant.userId,
       role: 'user',
+      expiresAt: expect.any(Date),
     });
     expect(await verifyToken(token, { ...JWT, jwtSecret: 'another-secret-0123456789abcdef0123' })).toBeNull();
     expect(stderr).toContain(`member@${tenant.slug}.test`);

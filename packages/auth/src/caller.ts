@@ -12,6 +12,8 @@ export interface UserCaller {
   userId: string;
   /** The token's default Hasura role. */
   role: string;
+  /** When the token expires (its `exp`): what a token exchanged for it may not outlive. */
+  expiresAt: Date;
 }
 
 export interface ApiKeyCaller {

@@ -11,9 +11,14 @@ const settings = {
 const caller = { tenantId: '3f1d2c4b-0000-4000-8000-00000000a001', userId: 'c0ffee00-2222-4000-8000-00000000c003' };
 
 describe('tokens', () => {
-  it('mints a token with Hasura’s claims that verifies back to the caller', async () => {
-    const token = await mintToken(caller, settings);
-    expect(await verifyToken(token, settings)).toEqual({ kind: 'user', ...caller, role: 'user' });
+  it('mints a token with Hasura’s claims that verifies back to the caller and its expiry', async () => {
+    const before = Math.floor(Date.now() / 1_000);
+    const token = await mintToken(caller, settings, 600);
+    const verified = await verifyToken(token, settings);
+    expect(verified).toEqual({ kind: 'user', ...caller, role: 'user', expiresAt: expect.any(Date) });
+    const exp = (verified?.expiresAt.getTime() ?? 0) / 1_000;
+    expect(exp).toBeGreaterThanOrEqual(before + 600);
+    expect(exp).toBeLessThanOrEqual(Math.floor(Date.now() / 1_000) + 600);
     const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString());
     expect(payload[HASURA_CLAIMS]).toMatchObject({
       'x-hasura-allowed-roles': ['user', 'tenant_admin'],

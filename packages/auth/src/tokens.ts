@@ -20,7 +20,7 @@ const claimsSchema = z.object({
   'x-hasura-tenant-id': z.string().uuid(),
 });
 
-/** Verifies an HS256 token as Hasura would and returns the member its claims name; null when invalid. */
+/** Verifies an HS256 token as Hasura would and returns the member its claims name (and its expiry); null when invalid. */
 export async function verifyToken(token: string, settings: JwtSettings): Promise<UserCaller | null> {
   try {
     const { payload } = await jwtVerify(token, secretKey(settings), {
@@ -39,13 +39,14 @@ export async function verifyToken(token: string, settings: JwtSettings): Promise
       tenantId: claims.data['x-hasura-tenant-id'],
       userId: claims.data['x-hasura-user-id'],
       role: claims.data['x-hasura-default-role'],
+      expiresAt: new Date((payload.exp as number) * 1_000),
     };
   } catch {
     return null;
   }
 }
 
-/** Mints a token with the claims Hasura expects, for development and tests. */
+/** Mints a token with the claims Hasura expects: the api's token exchange (POST /v1/session/tenant), development and tests. */
 export async function mintToken(
   caller: { tenantId: string; userId: string },
   settings: JwtSettings,

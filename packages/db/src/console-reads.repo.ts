@@ -163,3 +163,58 @@ export async function getWorkflowView(db: SqlExecutor, { tenantId, workflowId }:
   );
   return { ...workflow, versionList: versions, triggers };
 }
+
+/** How many of a workflow's latest runs its stats read. */
+export const WORKFLOW_STATS_SAMPLE = 200;
+
+/**
+ * A workflow's latest runs (at most WORKFLOW_STATS_SAMPLE, newest first, read down the (tenantId, workflowId,
+ * createdAt) index) counted by outcome, with the median and 95th percentile of the ended ones' durations
+ * (finishedAt − startedAt, interpolated, in whole ms) and the sample itself; null when the tenant has no such workflow.
+ */
+export async function getWorkflowStats(db: SqlExecutor, { tenantId, workflowId }: { tenantId: string; workflowId: string }) {
+  const [stats] = await queryRows<{
+    sample: number;
+    succeeded: number;
+    failed: number;
+    cancelled: number;
+    open: number;
+    p50Ms: number | null;
+    p95Ms: number | null;
+    // From jsonb: its times as ISO strings.
+    recent: { id: string; status: RunStatus; createdAt: string; durationMs: number | null }[];
+  }>(
+    db,
+    sql`
+    SELECT count(s."id")::int AS "sample",
+           count(*) FILTER (WHERE s."status" = 'SUCCEEDED')::int AS "succeeded",
+           count(*) FILTER (WHERE s."status" = 'FAILED')::int AS "failed",
+           count(*) FILTER (WHERE s."status" = 'CANCELLED')::int AS "cancelled",
+           count(*) FILTER (WHERE s."status" IN ('PENDING', 'QUEUED', 'RUNNING'))::int AS "open",
+           round(percentile_cont(0.5) WITHIN GROUP (ORDER BY s."durationMs")) AS "p50Ms",
+           round(percentile_cont(0.95) WITHIN GROUP (ORDER BY s."durationMs")) AS "p95Ms",
+           coalesce(jsonb_agg(jsonb_build_object('id', s."id", 'status', s."status", 'createdAt', s."createdAt",
+                                                 'durationMs', s."durationMs") ORDER BY s."createdAt" DESC, s."id" DESC)
+                      FILTER (WHERE s."id" IS NOT NULL), '[]') AS "recent"
+      FROM "Workflow" AS w
+      LEFT JOIN LATERAL (
+        SELECT r."id", r."status", r."createdAt",
+               CASE WHEN r."status" IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
+                    THEN (extract(epoch FROM r."finishedAt" - r."startedAt") * 1000)::float8 END AS "durationMs"
+          FROM "WorkflowRun" AS r
+         WHERE r."tenantId" = ${tenantId}::uuid AND r."workflowId" = ${workflowId}::uuid
+         ORDER BY r."createdAt" DESC, r."id" DESC
+         LIMIT ${WORKFLOW_STATS_SAMPLE}
+      ) AS s ON true
+     WHERE w."tenantId" = ${tenantId}::uuid AND w."id" = ${workflowId}::uuid
+     GROUP BY w."id"`,
+  );
+  if (!stats) return null;
+  const ended = stats.succeeded + stats.failed;
+  return {
+    workflowId,
+    ...stats,
+    successRate: ended === 0 ? null : stats.succeeded / ended,
+    recent: stats.recent.map((run) => ({ ...run, createdAt: new Date(run.createdAt) })),
+  };
+}

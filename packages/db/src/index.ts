@@ -19,12 +19,14 @@ export { createDatabase, type Database, type DbOptions, type PrismaClient } from
 export { findConnectableAppId, insertConnection } from './connections.repo';
 export {
   getRunView,
+  getWorkflowStats,
   getWorkflowView,
   listRuns,
   listWorkflows,
   type RunListQuery,
   type RunStepView,
   type RunSummary,
+  WORKFLOW_STATS_SAMPLE,
   type WorkflowSummary,
 } from './console-reads.repo';
 export { databaseNameOf, dropDatabase, ensureDatabase } from './database-admin';
@@ -45,7 +47,14 @@ export { Prisma } from './generated/prisma/client';
 export type * from './generated/prisma/models';
 export { pingDatabase } from './health.repo';
 export { acceptInvitation, findInvitationByTokenHash, type InvitationRecord, insertInvitation } from './invitations.repo';
-export { type ActingMember, findActingMember, findMembershipRole, type MemberRole } from './memberships.repo';
+export {
+  type ActingMember,
+  findActingMember,
+  findMembershipRole,
+  listMemberships,
+  type MemberRole,
+  type MembershipView,
+} from './memberships.repo';
 export { applyMigrations, type MigrateOptions, type MigrateResult } from './migrate';
 export { finishChain, finishStep, type Progress, replanRun, startRun } from './run-progress';
 export {

@@ -29,6 +29,30 @@ export async function findActingMember(
   return { tenantId: membership.tenantId, userId: membership.userId, email: membership.user.email, role: membership.role };
 }
 
+/**
+ * The user's memberships with their tenants, by tenant name (then id), at most `limit`; only the one in
+ * `tenantId` when it is given (none when the user is not a member there).
+ */
+export async function listMemberships(
+  prisma: PrismaClient,
+  { userId, tenantId, limit }: { userId: string; tenantId?: string | undefined; limit: number },
+): Promise<MembershipView[]> {
+  const rows = await prisma.membership.findMany({
+    where: { userId, ...(tenantId === undefined ? {} : { tenantId }) },
+    orderBy: [{ tenant: { name: 'asc' } }, { tenantId: 'asc' }],
+    take: limit,
+    select: { tenantId: true, role: true, tenant: { select: { name: true, slug: true } } },
+  });
+  return rows.map((row) => ({ tenantId: row.tenantId, name: row.tenant.name, slug: row.tenant.slug, role: row.role }));
+}
+
+export interface MembershipView {
+  tenantId: string;
+  name: string;
+  slug: string;
+  role: MemberRole;
+}
+
 export interface ActingMember {
   tenantId: string;
   userId: string;

@@ -1,4 +1,4 @@
-import { seedWorkflow, type TenantFixture } from '@conveyor/testing';
+import type { TenantFixture } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApi, seedWaitingStep, type TestApi } from '../../../test/test-api';
 import { createApprovalLinks } from './approval-links';
@@ -9,18 +9,13 @@ let api: TestApi;
 let a: TenantFixture & { token: string };
 let b: TenantFixture & { token: string };
 
-async function tenant() {
-  const fixture = await seedWorkflow(api.db.prisma, definition);
-  return { ...fixture, token: await api.tokenFor(fixture) };
-}
-
 /** A run whose `ok` step waits for an approval, as a worker leaves it. */
 const waitingApproval = (fixture: TenantFixture) => seedWaitingStep(api, fixture, { stepKey: 'ok', event: 'conveyor.approval' });
 
 beforeAll(async () => {
   api = await createTestApi({ label: 'approvals' });
-  a = await tenant();
-  b = await tenant();
+  a = await api.seedTenant(definition);
+  b = await api.seedTenant(definition);
 });
 afterAll(async () => {
   await api.close();

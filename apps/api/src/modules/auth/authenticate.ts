@@ -57,6 +57,14 @@ export function callerOf(request: FastifyRequest): Caller {
   return request.caller;
 }
 
+/** The member (JWT) authenticate() verified, on a route that takes no API key; an API key is refused. */
+export function memberOf(request: FastifyRequest): UserCaller {
+  const caller = callerOf(request);
+  if (caller.kind !== 'user')
+    throw new ConveyorError({ code: 'FORBIDDEN', message: 'this route takes a member’s token, not an API key' });
+  return caller;
+}
+
 type Credential = { kind: 'token' | 'apiKey'; value: string };
 
 /** The one credential the request carries: a bearer JWT, a bearer API key or an `x-api-key`; null when none. */

@@ -1,4 +1,4 @@
-import { seedWorkflow, type TenantFixture } from '@conveyor/testing';
+import type { TenantFixture } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApi, seedWaitingStep, TEST_HOOK_SECRET, type TestApi } from '../../../test/test-api';
 
@@ -12,19 +12,14 @@ let api: TestApi;
 let a: TenantFixture & { token: string };
 let b: TenantFixture & { token: string };
 
-async function tenant() {
-  const fixture = await seedWorkflow(api.db.prisma, definition);
-  return { ...fixture, token: await api.tokenFor(fixture) };
-}
-
 /** A run of `fixture` whose wait step waits for `paid` of `key`, as a worker leaves it. */
 const waitingRun = (fixture: TenantFixture, key: string) =>
   seedWaitingStep(api, fixture, { stepKey: 'wait', event: 'paid', key });
 
 beforeAll(async () => {
   api = await createTestApi({ label: 'events' });
-  a = await tenant();
-  b = await tenant();
+  a = await api.seedTenant(definition);
+  b = await api.seedTenant(definition);
 });
 afterAll(async () => {
   await api.close();

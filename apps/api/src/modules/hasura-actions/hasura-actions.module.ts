@@ -11,6 +11,7 @@ import { createConnectionsService } from '../connections/connections.service';
 import { sendTenantEvent } from '../events/events.module';
 import { sendEventInputSchema, sentEventSchema } from '../events/events.schemas';
 import { createMembersService } from '../members/members.service';
+import { runActionOutputSchema } from '../run-commands/run-commands.schemas';
 import { createWorkflowsService } from '../workflows/workflows.service';
 import { registerApiKeyActions } from './api-key-actions';
 import {
@@ -26,7 +27,6 @@ import {
   publishVersionInputSchema,
   publishVersionOutputSchema,
   retryRunInputSchema,
-  runActionOutputSchema,
 } from './hasura-actions.schemas';
 import { registerTriggerActions } from './trigger-actions';
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cancelReasonSchema } from '../run-commands/run-commands.schemas';
 
 /** The body Hasura POSTs to an action handler (hasura-contract §2.1). */
 export const actionBodySchema = <I extends z.ZodType>(input: I) =>
@@ -11,7 +12,7 @@ export const actionBodySchema = <I extends z.ZodType>(input: I) =>
 
 const uuid = z.string().uuid();
 
-export const cancelRunInputSchema = z.object({ runId: uuid, reason: z.string().max(500).nullish() });
+export const cancelRunInputSchema = z.object({ runId: uuid, reason: cancelReasonSchema.nullish() });
 export const retryRunInputSchema = z.object({ runId: uuid });
 export const publishVersionInputSchema = z.object({ workflowId: uuid, definition: z.unknown() });
 export const createConnectionInputSchema = z.object({
@@ -22,7 +23,6 @@ export const createConnectionInputSchema = z.object({
 export const inviteMemberInputSchema = z.object({ email: z.string().email(), role: z.enum(['ADMIN', 'MEMBER']) });
 export const acceptInvitationInputSchema = z.object({ token: z.string().min(16).max(200) });
 
-export const runActionOutputSchema = z.object({ ok: z.boolean(), status: z.string() });
 export const publishVersionOutputSchema = z.object({ ok: z.boolean(), workflowVersionId: z.string(), version: z.number().int() });
 export const createConnectionOutputSchema = z.object({ ok: z.boolean(), connectionId: z.string() });
 export const inviteMemberOutputSchema = z.object({ ok: z.boolean(), invitationId: z.string(), token: z.string() });

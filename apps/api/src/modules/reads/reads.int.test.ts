@@ -1,4 +1,4 @@
-import { insertRun, seedWorkflow, type TenantFixture } from '@conveyor/testing';
+import { insertRun, type TenantFixture } from '@conveyor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApi, type TestApi } from '../../../test/test-api';
 
@@ -9,15 +9,10 @@ let a: TenantFixture & { token: string };
 let b: TenantFixture & { token: string };
 const aRuns: string[] = [];
 
-async function tenant() {
-  const fixture = await seedWorkflow(api.db.prisma, definition);
-  return { ...fixture, token: await api.tokenFor(fixture) };
-}
-
 beforeAll(async () => {
   api = await createTestApi({ label: 'reads_api' });
-  a = await tenant();
-  b = await tenant();
+  a = await api.seedTenant(definition);
+  b = await api.seedTenant(definition);
   const base = Date.parse('2026-06-01T00:00:00Z');
   for (let i = 0; i < 25; i++) {
     const id = await insertRun(api.db.prisma, a, { i });

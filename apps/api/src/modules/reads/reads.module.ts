@@ -1,15 +1,22 @@
-import { getRunView, getWorkflowView, listRuns, listWorkflows, type SqlPool } from '@conveyor/db';
+import { getRunView, getWorkflowStats, getWorkflowView, listRuns, listWorkflows, type SqlPool } from '@conveyor/db';
 import { ConveyorError } from '@conveyor/errors';
 import type { ConveyorApp } from '../../types';
 import { type AuthDeps, authenticate, callerOf } from '../auth/authenticate';
 import { type RunsQuery, runPageSchema, runParamsSchema, runsQuerySchema, runViewSchema } from './runs.schemas';
-import { workflowListSchema, workflowParamsSchema, workflowsQuerySchema, workflowViewSchema } from './workflows.schemas';
+import {
+  workflowListSchema,
+  workflowParamsSchema,
+  workflowStatsSchema,
+  workflowsQuerySchema,
+  workflowViewSchema,
+} from './workflows.schemas';
 
 /**
  * What the console reads, for members and API keys with `runs:read`: `GET /v1/runs` (the caller's tenant's
  * runs, newest first, filtered, in keyset pages), `GET /v1/runs/:runId` (one run with its steps, their waits
- * and item counts, and its pinned definition), `GET /v1/workflows` and `GET /v1/workflows/:workflowId` (its
- * versions with their definitions, its triggers). Another tenant's run or workflow is "not found".
+ * and item counts, and its pinned definition), `GET /v1/workflows`, `GET /v1/workflows/:workflowId` (its
+ * versions with their definitions, its triggers) and `GET /v1/workflows/:workflowId/stats` (its latest runs by
+ * outcome, their durations' percentiles, and those runs). Another tenant's run or workflow is "not found".
  */
 export async function readsModule(app: ConveyorApp, opts: { pool: SqlPool; auth: AuthDeps }) {
   app.addHook('preHandler', authenticate(opts.auth, { scope: 'runs:read' }));
@@ -46,9 +53,19 @@ export async function readsModule(app: ConveyorApp, opts: { pool: SqlPool; auth:
     async (request) => {
       const { workflowId } = request.params;
       const workflow = await getWorkflowView(opts.pool, { tenantId: callerOf(request).tenantId, workflowId });
-      if (!workflow)
-        throw new ConveyorError({ code: 'NOT_FOUND', message: `workflow ${workflowId} not found`, details: { workflowId } });
+      if (!workflow) throw workflowNotFound(workflowId);
       return workflow;
+    },
+  );
+
+  app.get(
+    '/v1/workflows/:workflowId/stats',
+    { schema: { params: workflowParamsSchema, response: { 200: workflowStatsSchema } } },
+    async (request) => {
+      const { workflowId } = request.params;
+      const stats = await getWorkflowStats(opts.pool, { tenantId: callerOf(request).tenantId, workflowId });
+      if (!stats) throw workflowNotFound(workflowId);
+      return stats;
     },
   );
 
@@ -58,6 +75,10 @@ export async function readsModule(app: ConveyorApp, opts: { pool: SqlPool; auth:
     if (!run) throw new ConveyorError({ code: 'NOT_FOUND', message: `run ${runId} not found`, details: { runId } });
     return run;
   });
+}
+
+function workflowNotFound(workflowId: string): ConveyorError {
+  return new ConveyorError({ code: 'NOT_FOUND', message: `workflow ${workflowId} not found`, details: { workflowId } });
 }
 
 /** A page's cursor: the last run's creation time and id, opaque to the caller. */
