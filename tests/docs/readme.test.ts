@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { apiEnvSchema, boardEnvSchema, workerEnvSchema } from '@conveyor/config';
+import { apiEnvSchema, boardEnvSchema, consoleEnvSchema, workerEnvSchema } from '@conveyor/config';
 import { repoRoot } from '@conveyor/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -9,7 +9,9 @@ const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
 describe('README', () => {
   it('documents exactly the environment variables the apps accept', () => {
     const documented = [...readme.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \|/gm)].map((match) => match[1]);
-    const accepted = new Set([apiEnvSchema, workerEnvSchema, boardEnvSchema].flatMap((schema) => Object.keys(schema.shape)));
+    const accepted = new Set(
+      [apiEnvSchema, workerEnvSchema, boardEnvSchema, consoleEnvSchema].flatMap((schema) => Object.keys(schema.shape)),
+    );
     expect(new Set(documented)).toEqual(accepted);
     expect(documented.length).toBe(accepted.size);
   });

@@ -83,6 +83,28 @@ describe('GET /v1/runs/:runId', () => {
     });
     expect((await get(`/v1/runs/${id}`, b.token)).statusCode).toBe(404);
   });
+
+  it('redacts values under secret-looking keys in inputs, outputs and errors, as execution logs are', async () => {
+    const id = aRuns[1] as string;
+    await api.db.prisma.workflowRun.update({ where: { id }, data: { input: { apiKey: 'k-123', who: 'ada' } } });
+    await api.db.prisma.stepRun.create({
+      data: {
+        tenantId: a.tenantId,
+        workflowRunId: id,
+        stepKey: 'only',
+        status: 'FAILED',
+        output: { status: 401, headers: { 'set-cookie': 'session=s3cret', 'content-type': 'text/plain' } },
+        error: { code: 'STEP_FAILED', message: 'refused', details: { authorization: 'Bearer t0ken' } },
+        attemptErrors: [{ code: 'STEP_FAILED', message: 'refused', details: { password: 'hunter2' } }],
+      },
+    });
+    const body = (await get(`/v1/runs/${id}`, a.token)).json();
+    expect(body.input).toEqual({ apiKey: '[REDACTED]', who: 'ada' });
+    expect(body.steps[0].output.headers).toEqual({ 'set-cookie': '[REDACTED]', 'content-type': 'text/plain' });
+    expect(body.steps[0].error.details).toEqual({ authorization: '[REDACTED]' });
+    expect(body.steps[0].attemptErrors[0].details).toEqual({ password: '[REDACTED]' });
+    expect(JSON.stringify(body)).not.toMatch(/k-123|s3cret|t0ken|hunter2/);
+  });
 });
 
 describe('GET /v1/workflows', () => {

@@ -1,5 +1,6 @@
 import { getRunView, getWorkflowStats, getWorkflowView, listRuns, listWorkflows, type SqlPool } from '@conveyor/db';
 import { ConveyorError } from '@conveyor/errors';
+import { redactValue } from '@conveyor/logs';
 import type { ConveyorApp } from '../../types';
 import { type AuthDeps, authenticate, callerOf } from '../auth/authenticate';
 import { type RunsQuery, runPageSchema, runParamsSchema, runsQuerySchema, runViewSchema } from './runs.schemas';
@@ -73,12 +74,33 @@ export async function readsModule(app: ConveyorApp, opts: { pool: SqlPool; auth:
     const { runId } = request.params;
     const run = await getRunView(opts.pool, { tenantId: callerOf(request).tenantId, runId });
     if (!run) throw new ConveyorError({ code: 'NOT_FOUND', message: `run ${runId} not found`, details: { runId } });
-    return run;
+    return redacted(run);
   });
 }
 
 function workflowNotFound(workflowId: string): ConveyorError {
   return new ConveyorError({ code: 'NOT_FOUND', message: `workflow ${workflowId} not found`, details: { workflowId } });
+}
+
+/**
+ * What a run shows redacted as its execution log lines are stored: values under secret-looking keys
+ * (authorization, token, cookie, password, api key…) in its input, output and error, and in each step's
+ * output, error and earlier attempts' errors. The stored rows keep them: a later step may read an output.
+ */
+function redacted<R extends NonNullable<Awaited<ReturnType<typeof getRunView>>>>(run: R): R {
+  const hide = (value: unknown) => redactValue(value, []);
+  return {
+    ...run,
+    input: hide(run.input),
+    output: hide(run.output),
+    error: hide(run.error),
+    steps: run.steps.map((step) => ({
+      ...step,
+      output: hide(step.output),
+      error: hide(step.error),
+      attemptErrors: hide(step.attemptErrors),
+    })),
+  };
 }
 
 /** A page's cursor: the last run's creation time and id, opaque to the caller. */

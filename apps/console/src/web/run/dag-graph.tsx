@@ -22,7 +22,6 @@ export function DagGraph({ definition, steps }: { definition: unknown; steps: St
   return (
     <svg
       className="dag"
-      role="img"
       aria-labelledby="dag-title"
       viewBox={`0 0 ${layout.width} ${layout.height}`}
       width={layout.width}

@@ -47,7 +47,7 @@ export function LogPanel({ run, tail }: { run: RunView; tail: LogTail }) {
           <div key={line.id} className={`log-line level-${line.level.toLowerCase()}`}>
             <time dateTime={line.timestamp}>{line.timestamp.slice(11, 23)}</time>
             <span className="level">{line.level}</span>
-            <span className="mono step">{line.stepRunId ? (keyOf.get(line.stepRunId) ?? '') : 'run'}</span>
+            <span className="mono log-step">{line.stepRunId ? (keyOf.get(line.stepRunId) ?? '') : 'run'}</span>
             <span className="message">{line.message}</span>
           </div>
         ))}

@@ -32,23 +32,33 @@ export function RunsFiltersForm() {
           </label>
         ))}
       </fieldset>
-      <label htmlFor={`${id}-workflow`}>Workflow</label>
-      <select id={`${id}-workflow`} name="workflowId" defaultValue={params.get('workflowId') ?? ''}>
-        <option value="">All workflows</option>
-        {workflows.data?.workflows.map((workflow) => (
-          <option key={workflow.id} value={workflow.id}>
-            {workflow.name}
-          </option>
-        ))}
-      </select>
-      <label htmlFor={`${id}-trigger`}>Trigger id</label>
-      <input id={`${id}-trigger`} name="triggerId" defaultValue={params.get('triggerId') ?? ''} pattern="[0-9a-fA-F-]{36}" />
-      <label htmlFor={`${id}-from`}>Created from</label>
-      <input id={`${id}-from`} name="from" type="datetime-local" step={1} defaultValue={params.get('from') ?? ''} />
-      <label htmlFor={`${id}-to`}>Created before</label>
-      <input id={`${id}-to`} name="to" type="datetime-local" step={1} defaultValue={params.get('to') ?? ''} />
-      <label htmlFor={`${id}-q`}>Run id or idempotency key</label>
-      <input id={`${id}-q`} name="q" type="search" defaultValue={params.get('q') ?? ''} maxLength={200} />
+      <div className="field">
+        <label htmlFor={`${id}-workflow`}>Workflow</label>
+        <select id={`${id}-workflow`} name="workflowId" defaultValue={params.get('workflowId') ?? ''}>
+          <option value="">All workflows</option>
+          {workflows.data?.workflows.map((workflow) => (
+            <option key={workflow.id} value={workflow.id}>
+              {workflow.name}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-trigger`}>Trigger id</label>
+        <input id={`${id}-trigger`} name="triggerId" defaultValue={params.get('triggerId') ?? ''} pattern="[0-9a-fA-F-]{36}" />
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-from`}>Created from</label>
+        <input id={`${id}-from`} name="from" type="datetime-local" step={1} defaultValue={params.get('from') ?? ''} />
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-to`}>Created before</label>
+        <input id={`${id}-to`} name="to" type="datetime-local" step={1} defaultValue={params.get('to') ?? ''} />
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-q`}>Run id or idempotency key</label>
+        <input id={`${id}-q`} name="q" type="search" defaultValue={params.get('q') ?? ''} maxLength={200} />
+      </div>
       <div className="filter-actions">
         <button type="submit">Apply filters</button>
         <button type="button" className="secondary" onClick={() => setParams(new URLSearchParams())}>
