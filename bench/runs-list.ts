@@ -50,6 +50,7 @@ function shapes(fixture: TenantFixture, other: string, count: number, middleCurs
     'one hour half way down': `/v1/runs?from=${middle.toISOString()}&to=${new Date(middle.getTime() + 3_600_000).toISOString()}&limit=50`,
     'q = idempotency-key prefix': `/v1/runs?q=key-${Math.floor(count / 3)}&limit=50`,
     'status=CANCELLED (matches none: reads every run)': '/v1/runs?status=CANCELLED&limit=50',
+    'status=PENDING,QUEUED,RUNNING (none open: from OpenRun)': '/v1/runs?status=PENDING,QUEUED,RUNNING&limit=50',
     [`one workflow, tenant ${fixture.tenantId.slice(0, 8)}`]: `/v1/runs?workflowId=${fixture.workflowId}&limit=50`,
   };
 }

@@ -33,15 +33,24 @@ export interface RunSummary {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const OPEN_STATUSES: readonly RunStatus[] = ['PENDING', 'QUEUED', 'RUNNING'];
 
 /**
  * The tenant's runs matching the filters, newest first, `limit` of them after the keyset `before`: every
  * condition is on the run's own row, walked down the (tenantId, createdAt) index, so a page costs the
- * same at the millionth run as at the first (filters that match rarely read further).
+ * same at the millionth run as at the first (filters that match rarely read further). Two filters take
+ * a shorter path: open statuses only (PENDING, QUEUED, RUNNING) start from the tenant's `OpenRun` rows,
+ * at most its backlog, however many runs have ended; the start of an idempotency key is also a range of
+ * the (tenantId, idempotencyKey) index.
  */
 export async function listRuns(db: SqlExecutor, query: RunListQuery): Promise<RunSummary[]> {
   const search = query.search ?? null;
   const searchId = search !== null && UUID.test(search) ? search : null;
+  const onlyOpen = query.status?.every((status) => OPEN_STATUSES.includes(status)) ?? false;
+  const runs = onlyOpen
+    ? sql`(SELECT o."runId" FROM "OpenRun" AS o WHERE o."tenantId" = ${query.tenantId}::uuid OFFSET 0) AS open
+          JOIN "WorkflowRun" AS r ON r."id" = open."runId"`
+    : sql`"WorkflowRun" AS r`;
   return queryRows<RunSummary>(
     db,
     sql`
@@ -49,7 +58,7 @@ export async function listRuns(db: SqlExecutor, query: RunListQuery): Promise<Ru
            r."status"::text AS "status", r."triggerId"::text AS "triggerId", r."idempotencyKey", r."priority",
            r."parentRunId"::text AS "parentRunId", r."error"->>'code' AS "errorCode",
            r."createdAt", r."startedAt", r."finishedAt"
-      FROM "WorkflowRun" AS r
+      FROM ${runs}
       JOIN "Workflow" AS w ON w."id" = r."workflowId" AND w."tenantId" = r."tenantId"
       LEFT JOIN "WorkflowVersion" AS v ON v."id" = r."workflowVersionId"
      WHERE r."tenantId" = ${query.tenantId}::uuid
@@ -59,7 +68,7 @@ export async function listRuns(db: SqlExecutor, query: RunListQuery): Promise<Ru
        AND (${query.from ?? null}::timestamptz IS NULL OR r."createdAt" >= ${query.from ?? null}::timestamptz)
        AND (${query.to ?? null}::timestamptz IS NULL OR r."createdAt" < ${query.to ?? null}::timestamptz)
        AND (${search}::text IS NULL OR r."id" = ${searchId}::uuid
-            OR left(r."idempotencyKey", length(${search}::text)) = ${search}::text)
+            OR (r."idempotencyKey" >= ${search}::text AND left(r."idempotencyKey", length(${search}::text)) = ${search}::text))
        AND (${query.before?.createdAt ?? null}::timestamptz IS NULL
             OR (r."createdAt", r."id") < (${query.before?.createdAt ?? null}::timestamptz, ${query.before?.id ?? null}::uuid))
      ORDER BY r."createdAt" DESC, r."id" DESC

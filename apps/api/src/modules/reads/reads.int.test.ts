@@ -61,6 +61,31 @@ describe('GET /v1/runs', () => {
     expect((await get('/v1/runs?q=order-1', a.token)).json().runs).toHaveLength(11); // order-1, order-10 … order-19
   });
 
+  it('lists open runs from the tenant’s open ones only, newest first in keyset pages, and no other tenant’s', async () => {
+    const c = await api.seedTenant(definition);
+    const open: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const id = await insertRun(api.db.prisma, c, { i });
+      const status = i === 4 ? 'SUCCEEDED' : i % 2 === 0 ? 'RUNNING' : 'PENDING';
+      await api.db.prisma.workflowRun.update({
+        where: { id },
+        data: { status, createdAt: new Date(Date.UTC(2026, 5, 2, 0, 0, i)) },
+      });
+      if (status !== 'SUCCEEDED') open.unshift(id);
+    }
+    const first = (await get('/v1/runs?status=PENDING,RUNNING&limit=3', c.token)).json();
+    const rest = (await get(`/v1/runs?status=PENDING,RUNNING&limit=3&cursor=${first.nextCursor}`, c.token)).json();
+    expect([...first.runs, ...rest.runs].map((run: { id: string }) => run.id)).toEqual(open);
+    expect(rest.nextCursor).toBeNull();
+    expect((await get('/v1/runs?status=RUNNING', c.token)).json().runs.map((run: { id: string }) => run.id)).toEqual([
+      open[1],
+      open[3],
+    ]);
+    expect(
+      (await get('/v1/runs?status=RUNNING,PENDING', b.token)).json().runs.map((run: { status: string }) => run.status),
+    ).toEqual(['PENDING']);
+  });
+
   it('answers 400 naming the parameter for a bad status, limit or cursor', async () => {
     expect((await get('/v1/runs?status=DONE', a.token)).json().error.message).toContain('querystring.status');
     expect((await get('/v1/runs?limit=0', a.token)).json().error.message).toContain('querystring.limit');
