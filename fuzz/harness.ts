@@ -85,7 +85,8 @@ function overSocket(origin: string, request: FuzzRequest): Promise<Answer> {
     let outgoing: ReturnType<typeof httpRequest>;
     try {
       outgoing = httpRequest(
-        new URL(request.url, origin),
+        // Joined, not resolved: a generated `//host/path` is a path here, as the server reads it.
+        new URL(`${origin}${request.url}`),
         { method: request.method, headers: withLength(request), agent: false },
         (response) => {
           let body = '';

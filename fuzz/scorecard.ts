@@ -50,7 +50,7 @@ export function writeScorecard(report: FuzzReport, meta: { startedAt: Date; comm
     '',
     `Unhandled rejections or uncaught exceptions: ${report.unhandled.length}. RSS: ${report.rssMb.before} MB before,`,
     `${report.rssMb.peak} MB at most, ${report.rssMb.after} MB after. JS heap in use after a full collection:`,
-    report.heapAfterGcMb ? `${report.heapAfterGcMb.before} MB before, ${report.heapAfterGcMb.after} MB after.` : 'not measured.',
+    `${report.heapAfterGcMb.before} MB before, ${report.heapAfterGcMb.after} MB after.`,
     '',
   ].join('\n');
   writeFileSync(path.join(RESULTS, 'SUMMARY.md'), summary);

@@ -1,8 +1,11 @@
 // The fixtures every surface is fuzzed against: two tenants, runs in several states, webhook triggers
 // (one debounced), a step waiting for an event, bearer tokens, API keys, the core app's catalogue, and the
-// api (and board) built with the test helpers on real services.
+// api (and board, and the console's server relaying to it) built with the test helpers on real services.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { actionCatalogue, coreApp } from '@conveyor/actions';
-import { loadBoardConfig } from '@conveyor/config';
+import { loadBoardConfig, loadConsoleConfig } from '@conveyor/config';
 import { upsertBuiltinApp } from '@conveyor/db';
 import { createLogger } from '@conveyor/observability';
 import { createRedisConnection } from '@conveyor/queue';
@@ -10,10 +13,13 @@ import { insertRun, seedWebhookTrigger, seedWorkflow, type TenantFixture, testSe
 import type { FastifyInstance } from 'fastify';
 import { createTestApi, seedWaitingStep, TEST_HOOK_SECRET, type TestApi } from '../apps/api/test/test-api';
 import { buildBoard } from '../apps/board/src/app';
+import { buildConsole } from '../apps/console/src/server/app';
 
 export interface World {
   api: TestApi;
   board: FastifyInstance;
+  /** The console's server, relaying /v1 to the api (listening on loopback for it). */
+  console: FastifyInstance;
   tenant: TenantFixture;
   other: TenantFixture;
   /** A PENDING run of `tenant` (actions may cancel it; the event webhook may dispatch it). */
@@ -102,10 +108,12 @@ export async function createWorld(label: string): Promise<World> {
   const redis = createRedisConnection(config.redis.url, 'producer');
   await redis.connect();
   const board = await buildBoard({ config, log: createLogger({ service: 'board', level: 'silent' }), redis });
+  const consoleApp = await buildFuzzConsole(api);
 
   return {
     api,
     board,
+    console: consoleApp.app,
     tenant,
     other,
     pendingRunId,
@@ -124,6 +132,7 @@ export async function createWorld(label: string): Promise<World> {
     boardAuth,
     async close() {
       await board.close();
+      await consoleApp.close();
       const keys = await redis.keys(`${boardPrefix}*`);
       if (keys.length > 0) await redis.del(...keys);
       redis.disconnect();
@@ -173,4 +182,22 @@ async function waitingStep(api: TestApi, tenant: TenantFixture, address: { event
   await api.db.prisma.stepWait.create({
     data: { stepRunId: step.id, tenantId: tenant.tenantId, workflowRunId: runId, ...address, expiresAt: inAnHour },
   });
+}
+
+/** The console's server over a one-page app of its own, relaying to the api, which listens on loopback for it. */
+async function buildFuzzConsole(api: TestApi) {
+  if (!api.app.server.listening) await api.app.listen({ host: '127.0.0.1', port: 0 });
+  const address = api.app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const publicDir = await mkdtemp(path.join(tmpdir(), 'fuzz-console-'));
+  await writeFile(path.join(publicDir, 'index.html'), '<!doctype html><title>console</title>');
+  const config = loadConsoleConfig({ CONSOLE_API_URL: `http://127.0.0.1:${port}` });
+  const app = await buildConsole({ config, log: createLogger({ service: 'console', level: 'silent' }), publicDir });
+  return {
+    app,
+    async close() {
+      await app.close();
+      await rm(publicDir, { recursive: true, force: true });
+    },
+  };
 }

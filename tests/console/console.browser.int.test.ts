@@ -151,6 +151,7 @@ describe('the console in a browser', () => {
     await page.goto(`${stack.url}/workflows/${tenantA.workflowId}`);
     await page.getByRole('heading', { name: 'Recent runs' }).waitFor();
     await page.getByText('p95 duration').waitFor();
+    await page.getByRole('link', { name: runs.failed.slice(0, 8) }).waitFor(); // among the latest runs
     await page.getByRole('heading', { name: /Version 1/ }).waitFor();
     await page.getByText('No triggers: runs start through the API.').waitFor();
     await page.getByRole('link', { name: 'Its runs' }).click();

@@ -50,6 +50,19 @@ describe('the console server', () => {
     expect(request?.headers['x-forwarded-for']).toBe('198.51.100.7'); // the socket's address, not the one the caller claimed
   });
 
+  it('refuses a body over the api’s 1 MiB itself, with 413, instead of relaying it', async () => {
+    const before = received.length;
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ pad: 'x'.repeat(1_100_000) }),
+    });
+    expect(response.statusCode).toBe(413);
+    expect(response.json().error).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', details: { field: 'body' } });
+    expect(received.length).toBe(before);
+  });
+
   it('serves the app for any page address, so a deep link loads, with a strict content policy', async () => {
     for (const url of ['/', '/runs', '/runs/0b8c2f9e-6a57-4c1e-9f53-2a7f3d1c8e44']) {
       const response = await app.inject({ url });

@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ConsoleConfig } from '@conveyor/config';
+import { ConveyorError } from '@conveyor/errors';
 import type { Logger } from '@conveyor/observability';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyHttpProxy from '@fastify/http-proxy';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 
 export interface ConsoleDeps {
   config: Readonly<ConsoleConfig>;
@@ -43,13 +44,16 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
     referrerPolicy: { policy: 'no-referrer' },
   });
   app.get('/healthz', async () => ({ status: 'ok' }));
-  await app.register(fastifyHttpProxy, {
-    upstream: config.apiUrl,
-    prefix: '/v1',
-    rewritePrefix: '/v1',
-    replyOptions: {
-      rewriteRequestHeaders: (request, headers) => ({ ...headers, 'x-forwarded-for': request.ip }),
-    },
+  await app.register(async (relay) => {
+    relay.addHook('onRequest', refuseUnrelayableBody);
+    await relay.register(fastifyHttpProxy, {
+      upstream: config.apiUrl,
+      prefix: '/v1',
+      rewritePrefix: '/v1',
+      replyOptions: {
+        rewriteRequestHeaders: (request, headers) => ({ ...headers, 'x-forwarded-for': request.ip }),
+      },
+    });
   });
   await app.register(fastifyStatic, { root: publicDir, wildcard: false, index: 'index.html' });
   app.setNotFoundHandler((request, reply) => {
@@ -58,4 +62,32 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
     return reply.type('text/html').sendFile('index.html');
   });
   return app;
+}
+
+/** The api's bound on a request body; the console refuses a larger one itself. */
+const RELAY_BODY_LIMIT = 1_048_576;
+
+/**
+ * A body the api would refuse is refused here, before any of it is relayed: the api answers a body over
+ * its limit at once and closes the connection, which would leave the relay writing into a closed socket
+ * (a 500 for the caller). So a relayed body states its length (400 if streamed without one) and is at
+ * most 1 MiB (413), in the api's error envelope.
+ */
+async function refuseUnrelayableBody(request: FastifyRequest, reply: FastifyReply) {
+  const length = request.headers['content-length'];
+  const error =
+    length === undefined && request.headers['transfer-encoding'] !== undefined
+      ? new ConveyorError({
+          code: 'VALIDATION_FAILED',
+          message: 'headers.content-length: a body relayed to the api must state its length',
+          details: { field: 'headers.content-length' },
+        })
+      : Number(length ?? 0) > RELAY_BODY_LIMIT
+        ? new ConveyorError({
+            code: 'PAYLOAD_TOO_LARGE',
+            message: `body: larger than ${RELAY_BODY_LIMIT} bytes`,
+            details: { field: 'body', limitBytes: RELAY_BODY_LIMIT },
+          })
+        : null;
+  if (error) return reply.code(error.httpStatus).send({ error });
 }

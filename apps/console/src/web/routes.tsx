@@ -1,12 +1,11 @@
 import { createBrowserRouter, Navigate } from 'react-router';
-import { RunPage } from './run/run-page';
 import { RunsPage } from './runs/runs-page';
 import { Shell } from './session/shell';
 import { SignInPage } from './session/sign-in-page';
 import { NotFound } from './ui/states';
-import { WorkflowPage } from './workflows/workflow-page';
-import { WorkflowsPage } from './workflows/workflows-page';
 
+// The run page (with the graph layout) and the workflow pages load when first visited: the runs list,
+// where most visits start, does not wait for them.
 export const router = createBrowserRouter([
   { path: '/sign-in', element: <SignInPage /> },
   {
@@ -15,9 +14,12 @@ export const router = createBrowserRouter([
     children: [
       { index: true, element: <Navigate to="/runs" replace /> },
       { path: 'runs', element: <RunsPage /> },
-      { path: 'runs/:runId', element: <RunPage /> },
-      { path: 'workflows', element: <WorkflowsPage /> },
-      { path: 'workflows/:workflowId', element: <WorkflowPage /> },
+      { path: 'runs/:runId', lazy: async () => ({ Component: (await import('./run/run-page')).RunPage }) },
+      { path: 'workflows', lazy: async () => ({ Component: (await import('./workflows/workflows-page')).WorkflowsPage }) },
+      {
+        path: 'workflows/:workflowId',
+        lazy: async () => ({ Component: (await import('./workflows/workflow-page')).WorkflowPage }),
+      },
       { path: '*', element: <NotFound what="page" /> },
     ],
   },

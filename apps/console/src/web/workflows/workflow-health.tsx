@@ -1,7 +1,9 @@
+import { Link } from 'react-router';
 import { useWorkflowStats } from '../api/queries';
 import type { WorkflowStats } from '../api/types';
-import { formatDuration } from '../ui/format';
+import { formatDuration, formatTime, shortId } from '../ui/format';
 import { ErrorBox, Loading } from '../ui/states';
+import { StatusBadge } from '../ui/status-badge';
 
 const BUCKETS = 20;
 
@@ -28,7 +30,41 @@ export function WorkflowHealth({ workflowId }: { workflowId: string }) {
         <dd>{data.open}</dd>
       </dl>
       <Sparkline recent={data.recent} rateLabel={rate} />
+      <RecentRuns recent={data.recent.slice(0, 10)} />
     </section>
+  );
+}
+
+function RecentRuns({ recent }: { recent: WorkflowStats['recent'] }) {
+  if (recent.length === 0) return <p className="muted">No runs yet.</p>;
+  return (
+    <table>
+      <caption className="visually-hidden">The latest runs</caption>
+      <thead>
+        <tr>
+          <th scope="col">Run</th>
+          <th scope="col">Status</th>
+          <th scope="col">Created</th>
+          <th scope="col">Duration</th>
+        </tr>
+      </thead>
+      <tbody>
+        {recent.map((run) => (
+          <tr key={run.id}>
+            <td>
+              <Link className="mono" to={`/runs/${run.id}`} title={run.id}>
+                {shortId(run.id)}
+              </Link>
+            </td>
+            <td>
+              <StatusBadge status={run.status} />
+            </td>
+            <td>{formatTime(run.createdAt)}</td>
+            <td>{formatDuration(run.durationMs)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
