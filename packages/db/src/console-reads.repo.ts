@@ -43,9 +43,35 @@ const OPEN_STATUSES: readonly RunStatus[] = ['PENDING', 'QUEUED', 'RUNNING'];
  * at most its backlog, however many runs have ended; the start of an idempotency key is also a range of
  * the (tenantId, idempotencyKey) index.
  */
+/**
+ * `q`: the run of that id, or the runs whose idempotency key starts with it — a range of the
+ * (tenantId, idempotencyKey) index, from the prefix up to its successor (the prefix with its last
+ * character incremented), checked exactly by `left()`. The range holds every key that starts with the
+ * prefix under the byte order of C collations (this database's) and the usual linguistic ones.
+ */
+function searchCondition(search: string | undefined) {
+  if (search === undefined) return sql`TRUE`;
+  const byId = UUID.test(search) ? sql`r."id" = ${search}::uuid` : sql`FALSE`;
+  const upTo = successorOf(search);
+  const below = upTo === null ? sql`TRUE` : sql`r."idempotencyKey" < ${upTo}::text`;
+  return sql`(${byId} OR (r."idempotencyKey" >= ${search}::text AND ${below}
+              AND left(r."idempotencyKey", length(${search}::text)) = ${search}::text))`;
+}
+
+/** The least string above every string that starts with `prefix`; null when there is none (all U+10FFFF). */
+export function successorOf(prefix: string): string | null {
+  const points = [...prefix];
+  while (points.length > 0) {
+    const last = points.pop()?.codePointAt(0) ?? 0;
+    if (last < 0x10ffff) {
+      const next = last + 1 === 0xd800 ? 0xe000 : last + 1; // surrogates are not characters
+      return points.join('') + String.fromCodePoint(next);
+    }
+  }
+  return null;
+}
+
 export async function listRuns(db: SqlExecutor, query: RunListQuery): Promise<RunSummary[]> {
-  const search = query.search ?? null;
-  const searchId = search !== null && UUID.test(search) ? search : null;
   const onlyOpen = query.status?.every((status) => OPEN_STATUSES.includes(status)) ?? false;
   const runs = onlyOpen
     ? sql`(SELECT o."runId" FROM "OpenRun" AS o WHERE o."tenantId" = ${query.tenantId}::uuid OFFSET 0) AS open
@@ -67,8 +93,7 @@ export async function listRuns(db: SqlExecutor, query: RunListQuery): Promise<Ru
        AND (${query.triggerId ?? null}::uuid IS NULL OR r."triggerId" = ${query.triggerId ?? null}::uuid)
        AND (${query.from ?? null}::timestamptz IS NULL OR r."createdAt" >= ${query.from ?? null}::timestamptz)
        AND (${query.to ?? null}::timestamptz IS NULL OR r."createdAt" < ${query.to ?? null}::timestamptz)
-       AND (${search}::text IS NULL OR r."id" = ${searchId}::uuid
-            OR (r."idempotencyKey" >= ${search}::text AND left(r."idempotencyKey", length(${search}::text)) = ${search}::text))
+       AND ${searchCondition(query.search)}
        AND (${query.before?.createdAt ?? null}::timestamptz IS NULL
             OR (r."createdAt", r."id") < (${query.before?.createdAt ?? null}::timestamptz, ${query.before?.id ?? null}::uuid))
      ORDER BY r."createdAt" DESC, r."id" DESC
