@@ -31,7 +31,7 @@ export {
 export { transitiveDependencies } from './dependency-graph';
 export { type ExpressionErrorFlags, type ExpressionLocation, expressionError } from './expression';
 export { formatPath } from './field-path';
-export { fieldOfProblem, jsonProblem } from './json-safety';
+export { fieldOfProblem, jsonProblem, stringProblem } from './json-safety';
 export { jsonBytes, sizeProblem } from './json-size';
 export { planRun, type RunOutcome, type RunPlan, type SkipReason, type StepSkip } from './plan';
 export { eventNameProblem, PLATFORM_EVENT_PREFIX, platformEvents } from './platform-events';

@@ -89,6 +89,9 @@ describe('GET /v1/runs', () => {
   it('answers 400 naming the parameter for a bad status, limit or cursor', async () => {
     expect((await get('/v1/runs?status=DONE', a.token)).json().error.message).toContain('querystring.status');
     expect((await get('/v1/runs?limit=0', a.token)).json().error.message).toContain('querystring.limit');
+    const nul = await get('/v1/runs?q=a%00b', a.token); // U+0000: PostgreSQL's text cannot hold it
+    expect(nul.statusCode).toBe(400);
+    expect(nul.json().error.message).toContain('querystring.q');
     const cursor = await get('/v1/runs?cursor=not-a-cursor', a.token);
     expect(cursor.statusCode).toBe(400);
     expect(cursor.json().error.message).toContain('querystring.cursor');

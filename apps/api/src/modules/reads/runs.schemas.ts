@@ -1,4 +1,4 @@
-import { runStatuses } from '@conveyor/engine';
+import { runStatuses, stringProblem } from '@conveyor/engine';
 import { z } from 'zod';
 
 /** `?status=FAILED,CANCELLED`: one or more run statuses. */
@@ -16,8 +16,16 @@ export const runsQuerySchema = z.object({
   from: z.coerce.date().optional(),
   /** Created before. */
   to: z.coerce.date().optional(),
-  /** A run's id, or the start of its idempotency key. */
-  q: z.string().min(1).max(200).optional(),
+  /** A run's id, or the start of its idempotency key (text PostgreSQL can compare: no U+0000, no lone surrogate). */
+  q: z
+    .string()
+    .min(1)
+    .max(200)
+    .superRefine((value, context) => {
+      const problem = stringProblem(value);
+      if (problem) context.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().min(1).max(200).optional(),
 });
