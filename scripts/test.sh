@@ -8,6 +8,7 @@ source scripts/lib/common.sh
 ensure_dependencies || exit 1
 ensure_services || exit 1
 ensure_chromium || exit 1
+ensure_go_tools || exit 1
 generate_prisma_client || exit 1
 
 status=0
