@@ -71,6 +71,7 @@ describe('the console server', () => {
       expect(response.headers['content-security-policy']).toContain("script-src 'self'");
       expect(response.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     }
+    expect((await app.inject({ method: 'HEAD', url: '/runs' })).statusCode).toBe(200);
   });
 
   it('answers 404 for a missing asset or a non-GET outside /v1, and is healthy', async () => {

@@ -57,7 +57,8 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
   });
   await app.register(fastifyStatic, { root: publicDir, wildcard: false, index: 'index.html' });
   app.setNotFoundHandler((request, reply) => {
-    if (request.method !== 'GET' || request.url.startsWith('/v1/') || request.url.startsWith('/assets/'))
+    const read = request.method === 'GET' || request.method === 'HEAD';
+    if (!read || request.url.startsWith('/v1/') || request.url.startsWith('/assets/'))
       return reply.code(404).send({ error: { code: 'NOT_FOUND', message: `${request.method} ${request.url} not found` } });
     return reply.type('text/html').sendFile('index.html');
   });
