@@ -31,9 +31,13 @@ export type Cluster = Awaited<ReturnType<typeof startCluster>>;
 
 /**
  * The cluster: `startRun` seeds a workflow (its tenant may call 127.0.0.1), inserts a run and delivers
- * its Hasura event; `workers` holds every worker started, killed ones included.
+ * its Hasura event; `workers` holds every worker started, killed ones included. `redis` puts its queues
+ * elsewhere than the test Redis under a prefix of their own. A failed start stops what it started.
  */
-export async function startCluster(label: string, { workers: count = 2 } = {}) {
+export async function startCluster(
+  label: string,
+  { workers: count = 2, redis }: { workers?: number; redis?: { url: string; prefix: string } } = {},
+) {
   const db = await createTestDatabase(label);
   const mongo: TestMongo = await createTestMongo(label);
   const server = await startLocalServer();
@@ -42,8 +46,8 @@ export async function startCluster(label: string, { workers: count = 2 } = {}) {
     MONGO_URL: mongo.url,
     AUTH_JWT_SECRET: JWT.jwtSecret,
     DATABASE_POOL_SIZE: '5',
-    REDIS_URL: testServices().redisUrl,
-    QUEUE_PREFIX: `conveyor-test-${label}-${uniqueSuffix()}`,
+    REDIS_URL: redis?.url ?? testServices().redisUrl,
+    QUEUE_PREFIX: redis?.prefix ?? `conveyor-test-${label}-${uniqueSuffix()}`,
     CONVEYOR_HOOK_SECRET: HOOK_SECRET,
     HTTP_ALLOW_PRIVATE_NETWORKS: '127.0.0.1/32',
     WORKER_CONCURRENCY: '5',
@@ -53,6 +57,7 @@ export async function startCluster(label: string, { workers: count = 2 } = {}) {
     RECONCILER_STALE_AFTER_MS: '1500',
     LOG_LEVEL: 'info',
   };
+  const processes: ServiceProcess[] = [];
   const workers: ServiceProcess[] = [];
   const startWorker = async (name: string) => {
     const port = await freePort();
@@ -62,12 +67,30 @@ export async function startCluster(label: string, { workers: count = 2 } = {}) {
       { readyUrl: `http://127.0.0.1:${port}/readyz`, name },
     );
     workers.push(worker);
+    processes.push(worker);
     return worker;
+  };
+  const stop = async () => {
+    await Promise.all(processes.map((service) => service.stop()));
+    await server.close();
+    if (!redis) {
+      const testRedis = await createTestRedis(`${label}-cleanup`);
+      const keys = await testRedis.redis.keys(`${env.QUEUE_PREFIX}*`);
+      if (keys.length) await testRedis.redis.del(...keys);
+      await testRedis.cleanup();
+    }
+    await mongo.drop();
+    await db.drop();
   };
   const apiPort = await freePort();
   const apiUrl = `http://127.0.0.1:${apiPort}`;
-  const api = await startService('api', { ...env, API_PORT: String(apiPort) }, { readyUrl: `${apiUrl}/readyz` });
-  await Promise.all(Array.from({ length: count }, (_, i) => startWorker(`worker-${i + 1}`)));
+  try {
+    processes.push(await startService('api', { ...env, API_PORT: String(apiPort) }, { readyUrl: `${apiUrl}/readyz` }));
+    await Promise.all(Array.from({ length: count }, (_, i) => startWorker(`worker-${i + 1}`)));
+  } catch (error) {
+    await stop();
+    throw error;
+  }
   const deliver = async (runId: string, tenantId: string) => {
     const response = await fetch(`${apiUrl}/hooks/hasura/events`, {
       method: 'POST',
@@ -98,15 +121,6 @@ export async function startCluster(label: string, { workers: count = 2 } = {}) {
         (run) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(run.status),
         timeoutMs,
       ),
-    async close() {
-      await Promise.all([api.stop(), ...workers.map((worker) => worker.stop())]);
-      await server.close();
-      const redis = await createTestRedis(`${label}-cleanup`);
-      const keys = await redis.redis.keys(`${env.QUEUE_PREFIX}*`);
-      if (keys.length) await redis.redis.del(...keys);
-      await redis.cleanup();
-      await mongo.drop();
-      await db.drop();
-    },
+    close: stop,
   };
 }

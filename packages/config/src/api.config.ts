@@ -7,11 +7,11 @@ import {
   connectionKeysEnvSchema,
   DEV_SECRET_PREFIX,
   type Env,
-  invalidConfig,
   parseEnv,
   portSchema,
   positiveIntSchema,
 } from './env';
+import { invalidConfig } from './invalid-config';
 
 export const apiEnvSchema = commonEnvSchema.extend(connectionKeysEnvSchema.shape).extend({
   API_HOST: z.string().min(1).default('127.0.0.1'),

@@ -1,5 +1,7 @@
 import type { z } from 'zod';
 import { commonEnvSchema, type Env, parseEnv } from './env';
+import { invalidConfig } from './invalid-config';
+import { hashTagOf, redisTarget } from './redis-target';
 
 type CommonEnv = z.infer<typeof commonEnvSchema>;
 
@@ -24,6 +26,11 @@ export interface PayloadLimits {
 }
 
 export function commonConfig(env: CommonEnv): CommonConfig {
+  // A cluster runs a multi-key command or script only on keys of one slot: every key must share the prefix's hash tag.
+  if (redisTarget(env.REDIS_URL).cluster && hashTagOf(env.QUEUE_PREFIX) === null)
+    throw invalidConfig([
+      `QUEUE_PREFIX: must hold a {hash tag} on a Redis Cluster (e.g. "{${env.QUEUE_PREFIX}}"), so that all of Conveyor's keys live in one slot`,
+    ]);
   return {
     nodeEnv: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,

@@ -1,6 +1,7 @@
 import { isConveyorError } from '@conveyor/errors';
 import { describe, expect, it } from 'vitest';
-import { loadApiConfig, loadWorkerConfig } from './index';
+import { loadApiConfig, loadWorkerConfig, redisTarget } from './index';
+import { hashTagOf } from './redis-target';
 
 function invalidConfigMessage(load: () => unknown): string {
   try {
@@ -111,5 +112,56 @@ describe('worker config', () => {
     expect(invalidConfigMessage(() => loadWorkerConfig({ HTTP_ALLOW_PRIVATE_NETWORKS: 'localhost' }))).toContain(
       'HTTP_ALLOW_PRIVATE_NETWORKS',
     );
+  });
+});
+
+describe('REDIS_URL', () => {
+  it('names one server as ioredis reads it', () => {
+    expect(redisTarget('rediss://:secret@redis.internal:6380/2')).toEqual({
+      cluster: false,
+      url: 'rediss://:secret@redis.internal:6380/2',
+    });
+  });
+
+  it('names a cluster by its starting nodes, with the credentials and TLS of every node', () => {
+    expect(redisTarget('redis-cluster://10.0.0.1:7000,redis-b:7001,[::1]:7002/')).toEqual({
+      cluster: true,
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: 'redis-b', port: 7001 },
+        { host: '::1', port: 7002 },
+      ],
+      username: undefined,
+      password: undefined,
+      tls: false,
+    });
+    expect(redisTarget('rediss-cluster://app:p%40ss@a:7000')).toMatchObject({ username: 'app', password: 'p@ss', tls: true });
+  });
+
+  it('refuses a cluster node that is not host:port, naming REDIS_URL', () => {
+    for (const url of ['redis-cluster://a:7000,b', 'redis-cluster://a:7000,,b:7001', 'redis-cluster://a:7000/0']) {
+      expect(invalidConfigMessage(() => loadWorkerConfig({ REDIS_URL: url, QUEUE_PREFIX: '{conveyor}' }))).toContain('REDIS_URL');
+    }
+  });
+
+  it('refuses a cluster whose QUEUE_PREFIX has no hash tag: multi-key scripts need one slot', () => {
+    const cluster = 'redis-cluster://127.0.0.1:7000';
+    expect(invalidConfigMessage(() => loadApiConfig({ REDIS_URL: cluster }))).toContain('QUEUE_PREFIX: must hold a {hash tag}');
+    expect(invalidConfigMessage(() => loadWorkerConfig({ REDIS_URL: cluster, QUEUE_PREFIX: 'conveyor{}' }))).toContain(
+      'QUEUE_PREFIX',
+    );
+    expect(loadWorkerConfig({ REDIS_URL: cluster, QUEUE_PREFIX: '{conveyor}' }).redis).toEqual({
+      url: cluster,
+      queuePrefix: '{conveyor}',
+    });
+    expect(loadApiConfig({ QUEUE_PREFIX: 'conveyor' }).redis.queuePrefix).toBe('conveyor'); // one server needs none
+  });
+
+  it('reads the hash tag as Redis Cluster does: the first {…} that is not empty', () => {
+    expect(hashTagOf('{conveyor}')).toBe('conveyor');
+    expect(hashTagOf('app:{conveyor}:x')).toBe('conveyor');
+    expect(hashTagOf('{}{conveyor}')).toBeNull(); // Redis hashes the whole key when the first {} is empty
+    expect(hashTagOf('conveyor')).toBeNull();
+    expect(hashTagOf('{conveyor')).toBeNull();
   });
 });

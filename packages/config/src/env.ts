@@ -1,5 +1,6 @@
-import { ConveyorError } from '@conveyor/errors';
 import { z } from 'zod';
+import { invalidConfig } from './invalid-config';
+import { parseRedisTarget } from './redis-target';
 
 export type Env = Record<string, string | undefined>;
 
@@ -23,7 +24,12 @@ export const commonEnvSchema = z.object({
   LOG_LEVEL: logLevelSchema,
   DATABASE_URL: urlSchema(['postgres', 'postgresql']).default('postgresql://postgres@127.0.0.1:5432/conveyor'),
   DATABASE_POOL_SIZE: positiveIntSchema.default(10),
-  REDIS_URL: urlSchema(['redis', 'rediss']).default('redis://127.0.0.1:6379'),
+  REDIS_URL: urlSchema(['redis', 'rediss', 'redis-cluster', 'rediss-cluster'])
+    .superRefine((value, ctx) => {
+      const target = parseRedisTarget(value);
+      if ('problem' in target) ctx.addIssue({ code: 'custom', message: target.problem });
+    })
+    .default('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z.string().min(1).default('conveyor'),
   MONGO_URL: urlSchema(['mongodb', 'mongodb+srv']).default('mongodb://127.0.0.1:27017/conveyor'),
   LOG_RETENTION_DAYS: positiveIntSchema.default(14),
@@ -69,13 +75,4 @@ export function parseEnv<S extends z.ZodObject>(schema: S, env: Env): z.infer<S>
     if (devSecrets.length > 0) throw invalidConfig(devSecrets);
   }
   return result.data;
-}
-
-/** The INVALID_CONFIG error naming each problem (`NAME: what is wrong`). */
-export function invalidConfig(problems: string[]): ConveyorError {
-  return new ConveyorError({
-    code: 'INVALID_CONFIG',
-    message: `invalid environment: ${problems.join('; ')}`,
-    details: { problems },
-  });
 }

@@ -3,6 +3,7 @@ import type { Queue } from 'bullmq';
 import { PRIORITY_UNIT, withAdmissionScripts } from './admission-scripts';
 import type { Redis } from './connection';
 import { runJob } from './jobs';
+import { scanKeys } from './scan-keys';
 
 /** BullMQ's largest priority; a backlog deeper than this shares the last value. */
 const MAX_PRIORITY = 2_097_151;
@@ -163,13 +164,7 @@ export function createTenantAdmission(connection: Redis, prefix: string, runs: Q
 
     /** Runs holding a slot, by tenant: the reconciler frees the slots of runs that ended unseen. */
     async holders(): Promise<{ tenantId: string; runIds: string[] }[]> {
-      const keys: string[] = [];
-      let cursor = '0';
-      do {
-        const [next, found] = await redis.scan(cursor, 'MATCH', running('*'), 'COUNT', 500);
-        keys.push(...found);
-        cursor = next;
-      } while (cursor !== '0');
+      const keys = await scanKeys(redis, running('*'));
       return Promise.all(
         keys.map(async (key) => ({
           tenantId: key.slice(`${prefix}:tenant:`.length, -':running'.length),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { queueNames, type Redis } from '@conveyor/queue';
+import { queueNames, type Redis, scanKeys } from '@conveyor/queue';
 import { Queue, Worker } from 'bullmq';
 
 /**
@@ -54,13 +54,8 @@ const aliveKey = (prefix: string, name: string) => `${prefix}:canary-alive:${nam
  * those whose process has not said it is alive for a while. Returns how many it deleted.
  */
 export async function reapDeadCanaries(connection: Redis, prefix: string): Promise<number> {
-  const names = new Set<string>();
-  let cursor = '0';
-  do {
-    const [next, keys] = await connection.scan(cursor, 'MATCH', `${prefix}:${CANARY_PREFIX}*:meta`, 'COUNT', 500);
-    for (const key of keys) names.add(key.slice(prefix.length + 1, -':meta'.length));
-    cursor = next;
-  } while (cursor !== '0');
+  const keys = await scanKeys(connection, `${prefix}:${CANARY_PREFIX}*:meta`);
+  const names = new Set(keys.map((key) => key.slice(prefix.length + 1, -':meta'.length)));
   let reaped = 0;
   for (const name of names) {
     if (await connection.exists(aliveKey(prefix, name))) continue;
