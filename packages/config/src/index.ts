@@ -4,4 +4,5 @@ export { type CommonConfig, commonConfig, loadCommonConfig, type PayloadLimits }
 export { type ConsoleConfig, consoleEnvSchema, loadConsoleConfig } from './console.config';
 export { commonEnvSchema, type Env, parseEnv } from './env';
 export { type KeysConfig, loadKeysConfig } from './keys.config';
+export { loadTracingConfig, type TracingConfig } from './tracing.config';
 export { loadWorkerConfig, type WorkerConfig, workerEnvSchema } from './worker.config';

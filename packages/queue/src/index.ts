@@ -17,4 +17,5 @@ export { createProducers, type Producers, type StepToEnqueue } from './producers
 export { snapshotQueue } from './queue-snapshot';
 export { createQueues, type Queues } from './queues';
 export { createRateLimits, type RateBucket, type RateLimits } from './rate-limits';
+export { queueTelemetry } from './telemetry';
 export { type Admission, type ConcurrencyGroup, createTenantAdmission, type TenantAdmission } from './tenant-admission';
