@@ -31,9 +31,9 @@ export type Cluster = Awaited<ReturnType<typeof startCluster>>;
 
 /**
  * The cluster: `startRun` seeds a workflow (its tenant may call 127.0.0.1), inserts a run and delivers
- * its Hasura event; `workers` holds every worker started, killed ones included.
+ * its Hasura event; `workers` holds every worker started, killed ones included; `env` adds to every process's.
  */
-export async function startCluster(label: string, { workers: count = 2 } = {}) {
+export async function startCluster(label: string, { workers: count = 2, env: extraEnv = {} as Record<string, string> } = {}) {
   const db = await createTestDatabase(label);
   const mongo: TestMongo = await createTestMongo(label);
   const server = await startLocalServer();
@@ -52,6 +52,7 @@ export async function startCluster(label: string, { workers: count = 2 } = {}) {
     RECONCILER_INTERVAL_MS: '500',
     RECONCILER_STALE_AFTER_MS: '1500',
     LOG_LEVEL: 'info',
+    ...extraEnv,
   };
   const workers: ServiceProcess[] = [];
   const startWorker = async (name: string) => {
