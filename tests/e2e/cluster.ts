@@ -32,11 +32,16 @@ export type Cluster = Awaited<ReturnType<typeof startCluster>>;
 /**
  * The cluster: `startRun` seeds a workflow (its tenant may call 127.0.0.1), inserts a run and delivers
  * its Hasura event; `workers` holds every worker started, killed ones included. `redis` puts its queues
- * elsewhere than the test Redis under a prefix of their own. A failed start stops what it started.
+ * elsewhere than the test Redis under a prefix of their own; `env` adds to every process's. A failed start
+ * stops what it started.
  */
 export async function startCluster(
   label: string,
-  { workers: count = 2, redis }: { workers?: number; redis?: { url: string; prefix: string } } = {},
+  {
+    workers: count = 2,
+    redis,
+    env: extraEnv = {},
+  }: { workers?: number; redis?: { url: string; prefix: string }; env?: Record<string, string> } = {},
 ) {
   const db = await createTestDatabase(label);
   const mongo: TestMongo = await createTestMongo(label);
@@ -56,6 +61,7 @@ export async function startCluster(
     RECONCILER_INTERVAL_MS: '500',
     RECONCILER_STALE_AFTER_MS: '1500',
     LOG_LEVEL: 'info',
+    ...extraEnv,
   };
   const processes: ServiceProcess[] = [];
   const workers: ServiceProcess[] = [];

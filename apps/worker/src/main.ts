@@ -1,5 +1,6 @@
-import { loadWorkerConfig } from '@conveyor/config';
+import { loadTracingConfig, loadWorkerConfig } from '@conveyor/config';
 import { createLogger, registerQueueGauges } from '@conveyor/observability';
+import { startTracing, stopTracing } from '@conveyor/observability/tracing';
 import { snapshotQueue, subscribeCancellations } from '@conveyor/queue';
 import { composeWorker } from './deps/compose';
 import { createHealthServer } from './health-server';
@@ -9,8 +10,10 @@ import { createShutdown } from './shutdown';
 import { createStepWorker } from './steps/step.worker';
 import { createCanary } from './workers/canary';
 
-// Composition root: config → composeWorker → queue workers, reconciler, probes; SIGTERM drains them.
+// Composition root: traces (off unless OTEL_* names an OTLP destination), config → composeWorker → queue
+// workers, reconciler, probes; SIGTERM drains them.
 async function main(): Promise<void> {
+  startTracing(loadTracingConfig('conveyor-worker'));
   const config = loadWorkerConfig();
   const log = createLogger({ service: 'worker', level: config.logLevel, pretty: config.nodeEnv === 'development' });
   const worker = await composeWorker(config, log);
@@ -50,7 +53,7 @@ async function main(): Promise<void> {
     reconciler,
     composed: worker,
     health,
-    exit: (code) => process.exit(code),
+    exit: (code) => void stopTracing().finally(() => process.exit(code)),
   });
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));

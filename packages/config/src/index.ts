@@ -5,4 +5,5 @@ export { type ConsoleConfig, consoleEnvSchema, loadConsoleConfig } from './conso
 export { commonEnvSchema, type Env, parseEnv } from './env';
 export { type KeysConfig, loadKeysConfig } from './keys.config';
 export { redisTarget } from './redis-target';
+export { loadTracingConfig, type TracingConfig } from './tracing.config';
 export { loadWorkerConfig, type WorkerConfig, workerEnvSchema } from './worker.config';

@@ -18,4 +18,5 @@ export { snapshotQueue } from './queue-snapshot';
 export { createQueues, type Queues } from './queues';
 export { createRateLimits, type RateBucket, type RateLimits } from './rate-limits';
 export { scanKeys } from './scan-keys';
+export { queueTelemetry } from './telemetry';
 export { type Admission, type ConcurrencyGroup, createTenantAdmission, type TenantAdmission } from './tenant-admission';

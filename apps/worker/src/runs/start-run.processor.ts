@@ -1,5 +1,6 @@
 import { closeDebounceWindow, getRunForExecution, type RunRef, startRun, stopRun } from '@conveyor/db';
 import { isConveyorError } from '@conveyor/errors';
+import { annotateActiveSpan, spanAttributes } from '@conveyor/observability';
 import { runJob } from '@conveyor/queue';
 import { runContextOf } from '@conveyor/runs';
 import { DelayedError, type Job } from 'bullmq';
@@ -40,6 +41,11 @@ async function startRunJob(deps: WorkerDeps, job: Job, token?: string): Promise<
     log.info({ status: run?.status ?? 'missing' }, 'run job skipped: run is not waiting to start');
     return;
   }
+  annotateActiveSpan({
+    [spanAttributes.tenantId]: ref.tenantId,
+    [spanAttributes.workflowId]: run.workflowId,
+    [spanAttributes.runId]: ref.runId,
+  });
   let definition: ReturnType<typeof deps.definitions.get>;
   try {
     definition = deps.definitions.get(run.workflowVersionId, run.definition);

@@ -3,7 +3,7 @@ import { isDatabaseUnavailable, readEventWait, type StepError } from '@conveyor/
 import { branchNotTaken, platformEvents } from '@conveyor/engine';
 import { ConveyorError } from '@conveyor/errors';
 import { redactValue } from '@conveyor/logs';
-import type { Logger } from '@conveyor/observability';
+import { inSpan, type Logger, spanAttributes } from '@conveyor/observability';
 import type { WorkerDeps } from '../deps/worker-deps';
 import { createExpressionBudget } from '../expressions/expression-budget';
 import { type AttemptResult, actionType, outcome, ownBudget } from './attempt-result';
@@ -21,9 +21,21 @@ export type { AttemptResult } from './attempt-result';
  * One attempt of a step: its branch and `if`, its input resolved from the run input and earlier
  * outputs, its connection opened, its action run under the step's timeout and the run's cancellation
  * (once, or once per item for a forEach step). Execution log lines go to the log writer; nothing here
- * touches the step's status.
+ * touches the step's status. Traced as `conveyor.step.attempt`, with the step's ids.
  */
-export async function attempt(deps: WorkerDeps, step: StepInFlight, attemptsLeft: number, log: Logger): Promise<AttemptResult> {
+export function attempt(deps: WorkerDeps, step: StepInFlight, attemptsLeft: number, log: Logger): Promise<AttemptResult> {
+  const attributes = {
+    [spanAttributes.tenantId]: step.ref.tenantId,
+    [spanAttributes.workflowName]: step.run.workflowName,
+    [spanAttributes.runId]: step.ref.runId,
+    [spanAttributes.stepKey]: step.ref.stepKey,
+    [spanAttributes.stepRunId]: step.ref.stepRunId,
+    [spanAttributes.attempt]: step.ref.attempt,
+  };
+  return inSpan('conveyor.step.attempt', attributes, () => attemptStep(deps, step, attemptsLeft, log));
+}
+
+async function attemptStep(deps: WorkerDeps, step: StepInFlight, attemptsLeft: number, log: Logger): Promise<AttemptResult> {
   const definition = step.prepared.step;
   const call = openStepCall(deps, step);
   const action = actionType(definition);

@@ -1,6 +1,8 @@
 import { ConveyorError } from '@conveyor/errors';
+import { remoteTraceContext, withContext } from '@conveyor/observability';
 import type { Runs } from '@conveyor/runs';
 import type { FastifyBaseLogger } from 'fastify';
+import { z } from 'zod';
 import { requireHookSecret } from '../../plugins/shared-secret';
 import type { ConveyorApp } from '../../types';
 import {
@@ -58,7 +60,8 @@ async function handleEvent(runs: Runs, body: HasuraEventBody, log: FastifyBaseLo
     throw new ConveyorError({ code: 'VALIDATION_FAILED', message: `${field}: ${issue?.message}`, details: { field } });
   }
   const ref = { tenantId: row.data.tenantId, runId: row.data.id };
-  const outcome = await runs.dispatch(ref);
+  // The dispatch (and so the run) continues Hasura's trace when it sent one, else this request's.
+  const outcome = await withContext(hasuraTraceContext(body.event.trace_context), () => runs.dispatch(ref));
   log.info(
     { eventId: body.id, deliveryRetry: body.delivery_info.current_retry, workflowRunId: ref.runId, outcome: outcome.kind },
     'hasura event handled',
@@ -69,4 +72,12 @@ async function handleEvent(runs: Runs, body: HasuraEventBody, log: FastifyBaseLo
     runId: ref.runId,
     ...(outcome.kind === 'failed' ? { detail: outcome.reason } : {}),
   };
+}
+
+const traceContextSchema = z.object({ trace_id: z.string(), span_id: z.string() });
+
+/** Hasura's `trace_context` as a parent for the dispatch; absent, null or not ids Conveyor can read: none. */
+function hasuraTraceContext(traceContext: unknown) {
+  const ids = traceContextSchema.safeParse(traceContext);
+  return ids.success ? remoteTraceContext({ traceId: ids.data.trace_id, spanId: ids.data.span_id }) : undefined;
 }
