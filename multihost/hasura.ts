@@ -79,7 +79,13 @@ export async function replay(
   tenantId: string,
   deliveries: Delivery[],
   alreadyDelivered: number,
-): Promise<{ failedRetried: number; replayedDelivered: number; stillFailing: number; replayOutcomes: Record<string, number> }> {
+): Promise<{
+  failedRetried: number;
+  retriedOutcomes: Record<string, number>;
+  replayedDelivered: number;
+  stillFailing: number;
+  replayOutcomes: Record<string, number>;
+}> {
   const failed = deliveries.filter((d) => d.attempts.at(-1) !== '200');
   const delivered = deliveries.filter((d) => d.attempts.at(-1) === '200').slice(-alreadyDelivered);
   for (let round = 0; round < 5; round++) {
@@ -89,13 +95,18 @@ export async function replay(
     if (open.some((d) => d.attempts.at(-1) !== '200')) await sleep(2_000);
   }
   await Promise.all(delivered.map((d) => deliver(apiUrl, secret, d, tenantId)));
-  const replayOutcomes: Record<string, number> = {};
-  for (const d of delivered) {
-    const key = `${d.attempts.at(-1)} ${d.outcomes.at(-1)}`;
-    replayOutcomes[key] = (replayOutcomes[key] ?? 0) + 1;
-  }
+  const lastAnswers = (list: Delivery[]) => {
+    const counts: Record<string, number> = {};
+    for (const d of list) {
+      const key = `${d.attempts.at(-1)} ${d.outcomes.at(-1)}`;
+      counts[key] = (counts[key] ?? 0) + 1;
+    }
+    return counts;
+  };
+  const replayOutcomes = lastAnswers(delivered);
   return {
     failedRetried: failed.length,
+    retriedOutcomes: lastAnswers(failed),
     replayedDelivered: delivered.length,
     stillFailing: failed.filter((d) => d.attempts.at(-1) !== '200').length,
     replayOutcomes,

@@ -27,7 +27,13 @@ export interface MultihostResult {
     runsTotal: number;
     expectedRuns: number;
     idempotencyKeysWithTwoRuns: number;
-    hasura: { failedRetried: number; replayedDelivered: number; stillFailing: number; replayOutcomes: Record<string, number> };
+    hasura: {
+      failedRetried: number;
+      retriedOutcomes: Record<string, number>;
+      replayedDelivered: number;
+      stillFailing: number;
+      replayOutcomes: Record<string, number>;
+    };
   };
   card: Scorecard;
 }
@@ -123,15 +129,17 @@ function render(r: MultihostResult, resultFile: string): string {
     '## Hasura retries after the api restart',
     '',
     `${d.hasura.failedRetried} deliveries had no 200 (the api was down): re-delivered with the same event id and`,
-    `\`current_retry\` + 1 until answered (${d.hasura.stillFailing} still failing). ${d.hasura.replayedDelivered} deliveries that had`,
+    `\`current_retry\` + 1 until answered (${d.hasura.stillFailing} still failing; last answers ${json(d.hasura.retriedOutcomes)}).`,
+    `${d.hasura.replayedDelivered} deliveries that had`,
     `been answered were delivered again (same event id, same run id) to the new api: ${json(d.hasura.replayOutcomes)}.`,
     `Every webhook call of the load was re-sent with its Idempotency-Key (HTTP status: ${json(d.webhookReplayStatuses)});`,
     `${String(d.webhookReplayCreated)} created a run (those whose first call got no answer while the api was down), the others`,
     'answered with the run the key already had.',
     '',
-    'A first delivery that answered `already-dispatched` found its row already dispatched by the worker’s reconciler,',
-    'which dispatches PENDING rows nobody dispatched within 3 s (the chaos timing): a delivery sent while the api',
-    'was down can reach the new api only after TCP retransmits, seconds after its insert. Either way, one dispatch.',
+    'A delivery (first or retried) answered `already-dispatched` found its row dispatched already: by an earlier',
+    'delivery of the same event, or by the worker’s reconciler, which dispatches PENDING rows nobody dispatched',
+    'within 3 s (the chaos timing) — as it does for a row whose event the api was down for. Either way the run was',
+    'dispatched once: the run count and the per-step invariants above hold.',
     `The load's first answers above count a delivery that got no answer as \`network\` or \`timeout\`; the drain is`,
     'measured after the replays, so it is short.',
     '',
