@@ -24,6 +24,8 @@ export interface Scorecard {
   stepsSucceededNot1: number;
   /** stepRunId + attempt with more than one "step succeeded" log line */
   succeededLoggedTwice: number;
+  /** stepRunIds with "step succeeded" logged more than once, across attempts (a step completed twice) */
+  stepsLoggedSucceededTwice: number;
   /** Idempotency keys the target saw more than once, and whether a worker died during the scenario */
   duplicateCalls: number;
   workerDied: boolean;
@@ -137,6 +139,7 @@ export async function runChecks(input: CheckInput): Promise<Scorecard> {
     failedByCode,
     stepsSucceededNot1,
     succeededLoggedTwice: logs.succeededTwice,
+    stepsLoggedSucceededTwice: logs.stepsSucceededTwice,
     duplicateCalls,
     workerDied: input.workerExits.length > 0,
     api5xx: load.errors5xx,
@@ -151,7 +154,9 @@ export async function runChecks(input: CheckInput): Promise<Scorecard> {
 }
 
 /** Lines stored, and "step succeeded" lines repeated for one step attempt. */
-async function readLogs(mongoUrl: string): Promise<{ lines: number; succeededTwice: number; error?: string }> {
+async function readLogs(
+  mongoUrl: string,
+): Promise<{ lines: number; succeededTwice: number; stepsSucceededTwice: number; error?: string }> {
   const client = new MongoClient(mongoUrl, { serverSelectionTimeoutMS: 10_000 });
   try {
     const collection = client.db().collection('execution_logs');
@@ -160,13 +165,16 @@ async function readLogs(mongoUrl: string): Promise<{ lines: number; succeededTwi
       .find({ message: { $regex: '^step succeeded' } }, { projection: { stepRunId: 1, context: 1 } })
       .toArray();
     const seen = new Map<string, number>();
+    const perStep = new Map<string, number>();
     for (const doc of succeeded) {
       const key = `${doc.stepRunId}#${(doc.context as { attempt?: number } | undefined)?.attempt ?? '?'}`;
       seen.set(key, (seen.get(key) ?? 0) + 1);
+      perStep.set(String(doc.stepRunId), (perStep.get(String(doc.stepRunId)) ?? 0) + 1);
     }
-    return { lines, succeededTwice: [...seen.values()].filter((n) => n > 1).length };
+    const twice = (counts: Map<string, number>) => [...counts.values()].filter((n) => n > 1).length;
+    return { lines, succeededTwice: twice(seen), stepsSucceededTwice: twice(perStep) };
   } catch (error) {
-    return { lines: -1, succeededTwice: -1, error: String(error) };
+    return { lines: -1, succeededTwice: -1, stepsSucceededTwice: -1, error: String(error) };
   } finally {
     await client.close().catch(() => undefined);
   }

@@ -36,6 +36,8 @@ export interface TargetCall {
   key: string;
   at: number;
   remotePort: number;
+  /** The caller's address (which worker's host, in the multi-host run). */
+  remoteAddress: string;
 }
 
 export interface Target {
@@ -60,7 +62,12 @@ export async function startTarget({ host = '127.0.0.1', slowMs = 8_000, extraHos
     });
     req.on('end', () => {
       const key = String(req.headers['idempotency-key'] ?? 'none');
-      const call = { key, at: Date.now(), remotePort: req.socket.remotePort ?? 0 };
+      const call = {
+        key,
+        at: Date.now(),
+        remotePort: req.socket.remotePort ?? 0,
+        remoteAddress: req.socket.remoteAddress ?? '',
+      };
       calls.push(call);
       const slow = /"slow":\s*(true|"true")/.test(body);
       if (slow) slowCalls.push(call);

@@ -15,20 +15,25 @@ export interface SessionInfo {
 }
 
 export function writeScorecard(cards: Scorecard[], info: SessionInfo): string {
-  const dir = path.join(repoRoot, 'chaos', 'results');
-  mkdirSync(dir, { recursive: true });
-  const stamp = info.startedAt
-    .toISOString()
-    .replaceAll(':', '-')
-    .replace(/\.\d+Z$/, 'Z');
-  const file = path.join(dir, `${stamp}.json`);
-  writeFileSync(file, `${JSON.stringify({ ...info, cards }, null, 2)}\n`);
+  const file = writeResultFile(path.join(repoRoot, 'chaos', 'results'), info.startedAt, { ...info, cards });
   const chaosMd = path.join(repoRoot, 'CHAOS.md');
   const table = renderTable(cards, info, path.relative(repoRoot, file));
   const text = existsSync(chaosMd) ? readFileSync(chaosMd, 'utf8') : `# Chaos\n\n${BEGIN}\n${END}\n`;
   const start = text.indexOf(BEGIN);
   const end = text.indexOf(END);
   if (start >= 0 && end > start) writeFileSync(chaosMd, `${text.slice(0, start + BEGIN.length)}\n${table}\n${text.slice(end)}`);
+  return file;
+}
+
+/** Writes `data` to `<dir>/<startedAt as 2026-01-31T12-00-00Z>.json`; returns the file's path. */
+export function writeResultFile(dir: string, startedAt: Date, data: unknown): string {
+  mkdirSync(dir, { recursive: true });
+  const stamp = startedAt
+    .toISOString()
+    .replaceAll(':', '-')
+    .replace(/\.\d+Z$/, 'Z');
+  const file = path.join(dir, `${stamp}.json`);
+  writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
   return file;
 }
 

@@ -1,7 +1,8 @@
-// The chaos suite's own PostgreSQL cluster, Redis and FerretDB: free ports on 127.0.0.1, temp directories,
-// killed by PID only, cleaned up on exit, failure and SIGINT/SIGTERM. The machine's services are never used.
+// The chaos suite's own PostgreSQL cluster, Redis and FerretDB: free ports on 127.0.0.1 (or `host` inside the
+// network namespace `netns`, for the multi-host run), temp directories, killed by PID only, cleaned up on exit,
+// failure and SIGINT/SIGTERM. The machine's services are never used.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '@conveyor/testing';
@@ -31,6 +32,17 @@ export interface Redis {
   stop(): Promise<void>;
 }
 
+/** Where a service listens: 127.0.0.1 in this namespace by default, or `host` inside the namespace `netns`. */
+export interface Placement {
+  netns?: string;
+  host?: string;
+}
+
+/** `argv` run inside `netns` (`ip netns exec`, which execs: the pid stays the program's), or as is. */
+export function inNetns(netns: string | undefined, argv: string[]): string[] {
+  return netns ? ['ip', 'netns', 'exec', netns, ...argv] : argv;
+}
+
 export interface FerretDB {
   port: number;
   pid(): number | undefined;
@@ -46,7 +58,12 @@ const CHAOS_PG_SETTINGS = '-c max_connections=300 -c fsync=off -c synchronous_co
  * A PostgreSQL 15 cluster run as the `postgres` user in a temp directory: trust auth, 127.0.0.1 only.
  * `settings` are extra `-c name=value` options (the chaos ones by default; '' leaves initdb's stock settings).
  */
-export async function startPostgres({ settings = CHAOS_PG_SETTINGS, label = 'chaos' } = {}): Promise<Postgres> {
+export async function startPostgres({
+  settings = CHAOS_PG_SETTINGS,
+  label = 'chaos',
+  netns,
+  host = '127.0.0.1',
+}: { settings?: string; label?: string } & Placement = {}): Promise<Postgres> {
   const dir = mkdtempSync(path.join(os.tmpdir(), `conveyor-${label}-pg-`));
   const dataDir = path.join(dir, 'data');
   const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
@@ -55,8 +72,10 @@ export async function startPostgres({ settings = CHAOS_PG_SETTINGS, label = 'cha
   chmodSync(dir, 0o700);
   const port = await freePort();
   let stopped = false;
-  const asPostgres = (cmd: string, args: string[]) =>
-    execFileSync('runuser', ['-u', 'postgres', '--', path.join(PG_BIN, cmd), ...args], { stdio: 'pipe', timeout: 60_000 });
+  const asPostgres = (cmd: string, args: string[]) => {
+    const [program, ...rest] = inNetns(netns, ['runuser', '-u', 'postgres', '--', path.join(PG_BIN, cmd), ...args]);
+    return execFileSync(program as string, rest, { stdio: 'pipe', timeout: 60_000 });
+  };
   const stop = async () => {
     if (stopped) return;
     stopped = true;
@@ -69,11 +88,13 @@ export async function startPostgres({ settings = CHAOS_PG_SETTINGS, label = 'cha
   };
   onCleanup(`postgres :${port}`, stop);
   asPostgres('initdb', ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
-  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 ${settings}`.trim();
+  // On a namespace's own address, the other hosts on its subnet connect too (the namespace is private).
+  if (netns) appendFileSync(path.join(dataDir, 'pg_hba.conf'), 'host all all samenet trust\n');
+  const opts = `-p ${port} -k ${dir} -c listen_addresses=${host} ${settings}`.trim();
   asPostgres('pg_ctl', ['-D', dataDir, '-o', opts, '-l', path.join(dir, 'server.log'), '-w', '-t', '30', 'start']);
   return {
     port,
-    url: (database) => `postgresql://postgres@127.0.0.1:${port}/${database}`,
+    url: (database) => `postgresql://postgres@${host}:${port}/${database}`,
     pid: () => postmasterPid(dataDir),
     async restart() {
       asPostgres('pg_ctl', [
@@ -128,19 +149,35 @@ export async function sql(pgUrl: string, text: string, values: unknown[] = []): 
 const CHAOS_REDIS_ARGS = ['--appendonly', 'yes', '--save', ''];
 
 /** `redis-server` with `args` (the chaos persistence by default; [] is the stock one), data in a temp directory. */
-export async function startRedis({ args = CHAOS_REDIS_ARGS, label = 'chaos' } = {}): Promise<Redis> {
+export async function startRedis({
+  args = CHAOS_REDIS_ARGS,
+  label = 'chaos',
+  netns,
+  host = '127.0.0.1',
+}: { args?: string[]; label?: string } & Placement = {}): Promise<Redis> {
   const dir = mkdtempSync(path.join(os.tmpdir(), `conveyor-${label}-redis-`));
   const port = await freePort();
   let child: ChildProcess | null = null;
   const launch = async () => {
-    const started = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...args], {
-      stdio: 'ignore',
-    });
+    // Inside a namespace, the other hosts on its private subnet may connect: protected mode off there.
+    const exposed = netns ? ['--protected-mode', 'no'] : [];
+    const [program, ...rest] = inNetns(netns, [
+      'redis-server',
+      '--port',
+      String(port),
+      '--bind',
+      host,
+      '--dir',
+      dir,
+      ...exposed,
+      ...args,
+    ]);
+    const started = spawn(program as string, rest, { stdio: 'ignore' });
     child = started;
     started.once('exit', () => {
       if (child === started) child = null;
     });
-    await waitUntil(`redis :${port}`, 15_000, () => ping(port));
+    await waitUntil(`redis :${port}`, 15_000, () => ping(host, port));
   };
   const halt = async () => {
     const running = child;
@@ -158,7 +195,7 @@ export async function startRedis({ args = CHAOS_REDIS_ARGS, label = 'chaos' } = 
   await launch();
   return {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://${host}:${port}`,
     pid: () => (child as ChildProcess | null)?.pid,
     async restart({ wipe = false, downMs = 2_000 } = {}) {
       await halt();
@@ -173,10 +210,10 @@ export async function startRedis({ args = CHAOS_REDIS_ARGS, label = 'chaos' } = 
   };
 }
 
-async function ping(port: number): Promise<boolean> {
+async function ping(host: string, port: number): Promise<boolean> {
   const net = await import('node:net');
   return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
+    const socket = net.connect(port, host);
     socket.setTimeout(500);
     socket.once('connect', () => socket.write('PING\r\n'));
     socket.once('data', (data) => {
@@ -192,7 +229,10 @@ async function ping(port: number): Promise<boolean> {
 }
 
 /** FerretDB 1.x (the binary scripts/services/mongo.sh builds) on the chaos cluster's `ferretdb` database. */
-export async function startFerretDB(postgres: Postgres, { label = 'chaos' } = {}): Promise<FerretDB> {
+export async function startFerretDB(
+  postgres: Postgres,
+  { label = 'chaos', netns, host = '127.0.0.1' }: { label?: string } & Placement = {},
+): Promise<FerretDB> {
   if (!existsSync(FERRETDB_BIN)) throw new Error(`${FERRETDB_BIN} is missing: run scripts/services/mongo.sh once`);
   await sql(postgres.url('postgres'), 'CREATE DATABASE ferretdb');
   const stateDir = mkdtempSync(path.join(os.tmpdir(), `conveyor-${label}-ferretdb-`));
@@ -200,25 +240,23 @@ export async function startFerretDB(postgres: Postgres, { label = 'chaos' } = {}
   let child: ChildProcess | null = null;
   const start = async () => {
     if (child) return;
-    const started = spawn(
+    const [program, ...rest] = inNetns(netns, [
       FERRETDB_BIN,
-      [
-        '--handler=postgresql',
-        `--postgresql-url=${postgres.url('ferretdb')}`,
-        `--listen-addr=127.0.0.1:${port}`,
-        `--state-dir=${stateDir}`,
-        '--telemetry=disable',
-        '--debug-addr=-',
-        '--log-level=ERROR',
-      ],
-      { stdio: 'ignore' },
-    );
+      '--handler=postgresql',
+      `--postgresql-url=${postgres.url('ferretdb')}`,
+      `--listen-addr=${host}:${port}`,
+      `--state-dir=${stateDir}`,
+      '--telemetry=disable',
+      '--debug-addr=-',
+      '--log-level=ERROR',
+    ]);
+    const started = spawn(program as string, rest, { stdio: 'ignore' });
     child = started;
     started.once('exit', () => {
       if (child === started) child = null;
     });
     await waitUntil(`ferretdb :${port}`, 30_000, async () => {
-      const client = new MongoClient(`mongodb://127.0.0.1:${port}/admin`, { serverSelectionTimeoutMS: 500 });
+      const client = new MongoClient(`mongodb://${host}:${port}/admin`, { serverSelectionTimeoutMS: 500 });
       try {
         await client.db('admin').command({ ping: 1 });
         return true;
@@ -245,7 +283,7 @@ export async function startFerretDB(postgres: Postgres, { label = 'chaos' } = {}
   await start();
   return {
     port,
-    url: (database) => `mongodb://127.0.0.1:${port}/${database}`,
+    url: (database) => `mongodb://${host}:${port}/${database}`,
     pid: () => (child as ChildProcess | null)?.pid,
     stop,
     start,
