@@ -3,5 +3,5 @@ export { type LogContext, type LogFieldName, logFields } from './log-fields';
 export { createLogger, type Logger, type LoggerOptions } from './logger';
 export { createMetricsRegistry, Registry } from './metrics';
 export { createPipelineMetrics, type PipelineMetrics, type QueueSnapshot, registerQueueGauges } from './pipeline-metrics';
-export { annotateActiveSpan, inSpan, remoteTraceContext, spanAttributes, withContext } from './spans';
+export { annotateActiveSpan, inSpan, nameRequestSpan, remoteTraceContext, spanAttributes, withContext } from './spans';
 export { tracingStarted } from './tracing-state';

@@ -37,6 +37,17 @@ export function annotateActiveSpan(attributes: Attributes): void {
 }
 
 /**
+ * Names the active span (the http instrumentation's span of an incoming request) after the route that
+ * matched — `POST /hooks/triggers/:triggerId`, not one name per id — and records it as `http.route`.
+ */
+export function nameRequestSpan(method: string, route: string | undefined): void {
+  const span = trace.getActiveSpan();
+  if (!span || !route) return;
+  span.setAttribute('http.route', route);
+  span.updateName(`${method} ${route}`);
+}
+
+/**
  * The active context continued from a caller's trace given as ids (Hasura's `trace_context`): hex
  * ids, a 64-bit trace id widened to 128 bits as W3C and B3 do. Ids that are not such hex give `undefined`.
  */
