@@ -190,6 +190,22 @@ describe('worker autoscaling', () => {
   });
 });
 
+describe('the api’s NetworkPolicy', () => {
+  it('is off by default; on, it opens the public port to all and the internal port to the named peers only', () => {
+    expect(manifestsOf(renderChart([ciValues.defaults])).filter((m) => m.kind === 'NetworkPolicy')).toEqual([]);
+    const manifests = manifestsOf(renderChart([ciValues.full]));
+    const policy = manifests.find((m) => m.kind === 'NetworkPolicy');
+    const api = manifests.find((m) => m.kind === 'Deployment' && m.metadata.name === `${RELEASE_PREFIX}api`);
+    expect(policy?.spec.podSelector.matchLabels).toEqual(api?.spec.selector.matchLabels);
+    const ports = api?.spec.template.spec.containers[0].ports.map((port: { name: string }) => port.name);
+    expect(policy?.spec.ingress).toEqual([
+      { ports: [{ port: 'http' }] },
+      { ports: [{ port: 'internal' }], from: [expect.objectContaining({ podSelector: expect.anything() })] },
+    ]);
+    expect(ports).toEqual(expect.arrayContaining(['http', 'internal']));
+  });
+});
+
 describe('the chart refuses', () => {
   it.each([
     ['a release without its secrets', [], 'secrets.DATABASE_URL is required'],
@@ -202,6 +218,11 @@ describe('the chart refuses', () => {
         'worker.autoscaling.keda.minReplicas=0',
       ],
       'at least 1',
+    ],
+    [
+      'a NetworkPolicy that would close the internal port to Hasura',
+      ['api.networkPolicy.enabled=true'],
+      'api.networkPolicy.internalFrom must name',
     ],
     [
       "an env value that overrides the chart's own",
