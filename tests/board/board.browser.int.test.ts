@@ -19,8 +19,9 @@ import {
   testServices,
   waitFor,
 } from '@conveyor/testing';
-import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../chromium';
 
 // Bull Board in a real browser: the board process (apps/board) on a queue prefix of its own,
 // filled by a real worker process whose step failed, signed into by headless Chromium (Debian's
@@ -31,16 +32,6 @@ const PASSWORD = 'a-long-board-browser-password';
 /** Run input that must never reach the queue: job data carries ids only. */
 const CUSTOMER = 'jane.doe@customer.example';
 const SCREENSHOTS = path.join(repoRoot, 'test-results', 'board');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 let db: TestDatabase;
 let mongo: TestMongo;
@@ -124,8 +115,7 @@ beforeAll(async () => {
     { readyUrl: `${boardUrl}/healthz` },
   );
   await mkdir(SCREENSHOTS, { recursive: true });
-  // launch() gives every browser a fresh temporary user-data-dir and removes it on close.
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: 30_000 });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {

@@ -9,14 +9,14 @@ import {
   startService,
   type TenantFixture,
 } from '@conveyor/testing';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { build } from 'vite';
+import { launchChromium } from '../chromium';
 import { type Cluster, JWT, startCluster } from '../e2e/cluster';
 
 // The console end to end: the built single-page app served by the console process, relaying /v1 to a
 // real api, with a real worker behind it; headless Chromium (Debian's package, through playwright-core).
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'];
 const core = (key: string) => ({ app: 'core', version: '1', key });
 
 /** A workflow that says hello, calls the local server at `input.path` (slow or failing on demand), then logs again. */
@@ -52,7 +52,7 @@ export async function startConsoleStack() {
       { CONSOLE_PORT: String(port), CONSOLE_API_URL: cluster.apiUrl },
       { readyUrl: `${url}/healthz` },
     );
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: 30_000 });
+    browser = await launchChromium();
   } catch (error) {
     await consoleProcess?.stop();
     await cluster.close();

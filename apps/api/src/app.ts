@@ -1,4 +1,4 @@
-import { nameRequestSpan } from '@conveyor/observability';
+import { nameRequestSpan, tracingStarted } from '@conveyor/observability';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createApprovalLinks } from './modules/approvals/approval-links';
@@ -39,8 +39,8 @@ export async function buildApp(deps: ApiDeps, surface: Surface = 'all'): Promise
     loggerInstance: deps.log as FastifyBaseLogger,
     trustProxy: deps.trustedProxies.length > 0 ? deps.trustedProxies : false,
   }).withTypeProvider<ZodTypeProvider>();
-  // Traces: each request's span is named after its route (a no-op without tracing).
-  app.addHook('onRequest', async (request) => nameRequestSpan(request.method, request.routeOptions.url));
+  // Traces: each request's span is named after its route (no hook at all without tracing).
+  if (tracingStarted()) app.addHook('onRequest', async (request) => nameRequestSpan(request.method, request.routeOptions.url));
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   await app.register(errorHandler);

@@ -11,7 +11,7 @@ import { createConnectionsService } from '../connections/connections.service';
 import { sendTenantEvent } from '../events/events.module';
 import { sendEventInputSchema, sentEventSchema } from '../events/events.schemas';
 import { createMembersService } from '../members/members.service';
-import { runActionOutputSchema } from '../run-commands/run-commands.schemas';
+import { DEFAULT_CANCEL_REASON, runActionOutputSchema } from '../run-commands/run-commands.schemas';
 import { createWorkflowsService } from '../workflows/workflows.service';
 import { registerApiKeyActions } from './api-key-actions';
 import {
@@ -71,7 +71,7 @@ export async function hasuraActionsModule(app: ConveyorApp, opts: HasuraActionsO
 
   action('cancel-workflow-run', cancelRunInputSchema, runActionOutputSchema, async ({ runId, reason }, session) => {
     const { tenantId } = await requireTenantCaller(prisma, session);
-    return { ok: true, ...(await runs.cancel({ tenantId, runId }, reason ?? 'cancelled by user')) };
+    return { ok: true, ...(await runs.cancel({ tenantId, runId }, reason ?? DEFAULT_CANCEL_REASON)) };
   });
   action('send-workflow-event', sendEventInputSchema, sentEventSchema, async (input, session) => {
     const { tenantId } = await requireTenantCaller(prisma, session);

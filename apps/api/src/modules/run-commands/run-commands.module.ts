@@ -10,11 +10,10 @@ import {
   bulkResultsSchema,
   bulkRetryBodySchema,
   cancelBodySchema,
+  DEFAULT_CANCEL_REASON,
   retryBodySchema,
   runActionOutputSchema,
 } from './run-commands.schemas';
-
-const DEFAULT_REASON = 'cancelled by user';
 
 /**
  * What a member does to runs from the console (a JWT; API keys are refused with 403), through the same
@@ -33,7 +32,7 @@ export async function runCommandsModule(app: ConveyorApp, opts: { runs: Runs; au
     { schema: { params: runParamsSchema, body: cancelBodySchema, response: { 200: runActionOutputSchema } } },
     async (request) => {
       const ref = { tenantId: callerOf(request).tenantId, runId: request.params.runId };
-      return { ok: true, ...(await runs.cancel(ref, request.body?.reason ?? DEFAULT_REASON)) };
+      return { ok: true, ...(await runs.cancel(ref, request.body?.reason ?? DEFAULT_CANCEL_REASON)) };
     },
   );
 
@@ -51,7 +50,7 @@ export async function runCommandsModule(app: ConveyorApp, opts: { runs: Runs; au
     { schema: { body: bulkCancelBodySchema, response: { 200: bulkResultsSchema } } },
     async (request) => {
       const { tenantId } = callerOf(request);
-      const reason = request.body.reason ?? DEFAULT_REASON;
+      const reason = request.body.reason ?? DEFAULT_CANCEL_REASON;
       return { results: await eachRun(request, request.body.runIds, (runId) => runs.cancel({ tenantId, runId }, reason)) };
     },
   );

@@ -2,6 +2,8 @@ import { z } from 'zod';
 
 /** Why a user cancelled a run, as its error's message records it. */
 export const cancelReasonSchema = z.string().max(500);
+/** The reason recorded when a user's cancel gives none. */
+export const DEFAULT_CANCEL_REASON = 'cancelled by user';
 
 /** What a user's cancel or retry of a run answers: the REST routes and the Hasura actions alike. */
 export const runActionOutputSchema = z.object({ ok: z.boolean(), status: z.string() });

@@ -22,8 +22,7 @@ export const api = createClient<paths>({ baseUrl: window.location.origin });
 
 api.use({
   onRequest({ request }) {
-    const token = readToken();
-    if (token) request.headers.set('authorization', `Bearer ${token}`);
+    for (const [name, value] of Object.entries(authHeaders())) request.headers.set(name, value);
     return request;
   },
   onResponse({ response }) {

@@ -1,14 +1,9 @@
 import { Graph, layout as layOutGraph, type Point } from '@dagrejs/dagre';
 import { useMemo } from 'react';
 import type { StepView } from '../api/types';
+import { type DefinedStep, definedSteps } from './defined-steps';
 
 const NODE = { width: 168, height: 52 };
-
-interface DefinedStep {
-  key: string;
-  action: string;
-  dependsOn: string[];
-}
 
 /**
  * The pinned definition's steps as a graph laid out by dagre (left to right), each node coloured and
@@ -54,29 +49,6 @@ export function DagGraph({ definition, steps }: { definition: unknown; steps: St
       })}
     </svg>
   );
-}
-
-/** The steps of a stored definition; anything else (an unreadable one) draws nothing. */
-function definedSteps(definition: unknown): DefinedStep[] {
-  const steps = (definition as { steps?: unknown } | null)?.steps;
-  if (!Array.isArray(steps)) return [];
-  return steps.flatMap((step: { key?: unknown; action?: unknown; dependsOn?: unknown }) =>
-    typeof step?.key === 'string'
-      ? [
-          {
-            key: step.key,
-            action: actionName(step.action),
-            dependsOn: Array.isArray(step.dependsOn) ? step.dependsOn.filter((d): d is string => typeof d === 'string') : [],
-          },
-        ]
-      : [],
-  );
-}
-
-function actionName(action: unknown): string {
-  if (typeof action === 'string') return action.split('/').at(-1) ?? action;
-  const key = (action as { key?: unknown } | null)?.key;
-  return typeof key === 'string' ? key : 'action';
 }
 
 function layOut(steps: DefinedStep[]) {

@@ -2,10 +2,11 @@ import type { RunView, StepView } from '../api/types';
 import { durationBetween, formatDuration, formatTime } from '../ui/format';
 import { JsonView } from '../ui/json-view';
 import { StatusBadge } from '../ui/status-badge';
+import { definedSteps } from './defined-steps';
 
 /** Each step: its status and times, its input as defined, its output, error and earlier attempts' errors. */
 export function StepList({ run }: { run: RunView }) {
-  const inputs = definedInputs(run.definition);
+  const inputs = new Map(definedSteps(run.definition).map((step) => [step.key, step.input]));
   return (
     <ol className="steps">
       {run.steps.map((step) => (
@@ -51,11 +52,6 @@ function WaitFacts({ wait }: { wait: NonNullable<StepView['wait']> }) {
       <dd>{formatTime(wait.receivedAt ?? wait.expiresAt)}</dd>
     </>
   );
-}
-
-function definedInputs(definition: unknown): Map<string, unknown> {
-  const steps = (definition as { steps?: { key?: unknown; input?: unknown }[] } | null)?.steps;
-  return new Map(Array.isArray(steps) ? steps.map((step) => [String(step?.key), step?.input]) : []);
 }
 
 function hasItems(value: unknown): boolean {
